@@ -1,0 +1,44 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+
+class NodeForm(FlaskForm):
+    kind = SelectField(_l("类别"), choices=[])
+    parent_id = SelectField(_l("上级机构"), coerce=int, choices=[])
+    name = StringField(_l("名称"), validators=[DataRequired(), Length(max=120)])
+    code = StringField(_l("代码"), validators=[DataRequired(), Length(max=32)])
+    unit_type = SelectField(_l("单位类型"), choices=[], validate_choice=False)
+    is_key_unit = BooleanField(_l("保密重点单位"))
+
+
+class EditNodeForm(FlaskForm):
+    name = StringField(_l("名称"), validators=[DataRequired(), Length(max=120)])
+    code = StringField(_l("代码"), validators=[DataRequired(), Length(max=32)])
+    unit_type = SelectField(_l("单位类型"), choices=[], validate_choice=False)
+    is_key_unit = BooleanField(_l("保密重点单位"))
+
+
+class MoveNodeForm(FlaskForm):
+    parent_id = SelectField(_l("移到"), coerce=int, choices=[])
+
+
+class ImportUnitsForm(FlaskForm):
+    file = FileField(_l("单位名单（.xlsx 或 .csv）"), validators=[FileRequired(_l("请选择文件。"))])
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
+    display_name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=64)])
+    role = SelectField(_l("角色"), choices=[])
+    org_node_id = SelectField(_l("所属机构"), coerce=int, choices=[])
+    email = EmailField(
+        _l("电子邮箱"),
+        validators=[Optional(), Length(max=120), Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("电子邮箱格式不正确。"))],
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that change something."""

@@ -1,0 +1,263 @@
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from .. import authz
+from ..extensions import db
+from ..labels import KIND_LABELS, ROLE_LABELS, UNIT_TYPE_LABELS
+from ..models import NodeKind, OrgNode, Role, User
+from ..models.org import CHILD_KINDS, ROLE_NODE_KINDS
+from ..pagination import paginate, sort_order
+from ..security import current_user
+from ..services import DomainError, accounts, org
+from . import bp
+from .forms import EditNodeForm, EmptyForm, ImportUnitsForm, MoveNodeForm, NodeForm, UserForm
+
+
+def _managed_nodes() -> list[OrgNode]:
+    return db.session.scalars(authz.visible_nodes(current_user).order_by(OrgNode.path)).all()
+
+
+def _node_choices(nodes: list[OrgNode], kinds: tuple[str, ...]) -> list[tuple[int, str]]:
+    return [(n.id, "　" * n.depth + n.name) for n in nodes if n.kind in kinds and n.active]
+
+
+def _unit_type_choices() -> list[tuple[str, str]]:
+    return [("", _("（不适用）"))] + [(k, str(v)) for k, v in UNIT_TYPE_LABELS.items()]
+
+
+def _field_error(form, exc: DomainError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors.append(exc.message)
+    else:
+        flash(exc.message, "error")
+
+
+# The org tree ----------------------------------------------------------------------------------------
+
+
+@bp.route("/org", endpoint="org")
+def org_tree():
+    query = request.args.get("q", "").strip()
+    nodes = _managed_nodes()
+    if query:
+        q = query.lower()
+        nodes = [n for n in nodes if q in n.name.lower() or q in n.code.lower()]
+    counts = dict(
+        db.session.execute(
+            select(User.org_node_id, func.count()).where(User.active.is_(True)).group_by(User.org_node_id)
+        ).all()
+    )
+    return render_template("admin/org.html", nodes=nodes, query=query, user_counts=counts, action_form=EmptyForm())
+
+
+@bp.route("/org/new", methods=["GET", "POST"])
+def new_node():
+    nodes = _managed_nodes()
+    form = NodeForm()
+    form.kind.choices = [(k, str(KIND_LABELS[k])) for k in (NodeKind.DISTRICT, NodeKind.UNIT)]
+    form.parent_id.choices = _node_choices(nodes, (NodeKind.BUREAU, NodeKind.DISTRICT))
+    form.unit_type.choices = _unit_type_choices()
+    if request.method == "GET" and request.args.get("parent"):
+        form.parent_id.data = request.args.get("parent", type=int)
+    if form.validate_on_submit():
+        parent = authz.get_node_or_404(current_user, form.parent_id.data)
+        try:
+            node = org.create_node(
+                db.session, current_user, kind=form.kind.data, name=form.name.data, code=form.code.data,
+                parent=parent, unit_type=form.unit_type.data or None, is_key_unit=form.is_key_unit.data,
+            )
+        except DomainError as exc:
+            _field_error(form, exc)
+        else:
+            flash(_("已新建“%(name)s”。", name=node.name), "success")
+            return redirect(url_for("admin.org", _anchor=f"node-{node.id}"))
+    return render_template("admin/node_new.html", form=form)
+
+
+@bp.route("/org/<int:node_id>", methods=["GET", "POST"])
+def edit_node(node_id: int):
+    node = authz.get_node_or_404(current_user, node_id)
+    form = EditNodeForm(obj=node)
+    form.unit_type.choices = _unit_type_choices()
+    if form.validate_on_submit():
+        try:
+            org.update_node(db.session, current_user, node, name=form.name.data, code=form.code.data,
+                            unit_type=form.unit_type.data or None, is_key_unit=form.is_key_unit.data)
+        except DomainError as exc:
+            _field_error(form, exc)
+        else:
+            flash(_("已保存。"), "success")
+            return redirect(url_for("admin.edit_node", node_id=node.id))
+    nodes = _managed_nodes()
+    move_form = MoveNodeForm()
+    parent_kinds = tuple(k for k, children in CHILD_KINDS.items() if node.kind in children)
+    move_form.parent_id.choices = [
+        c for c in _node_choices(nodes, parent_kinds) if c[0] != node.parent_id and not _is_within(nodes, c[0], node)
+    ]
+    users = db.session.scalars(select(User).where(User.org_node_id == node.id).order_by(User.username)).all()
+    return render_template("admin/node_edit.html", node=node, form=form, move_form=move_form, users=users,
+                           action_form=EmptyForm())
+
+
+def _is_within(nodes: list[OrgNode], node_id: int, ancestor: OrgNode) -> bool:
+    target = next((n for n in nodes if n.id == node_id), None)
+    return target is not None and target.path.startswith(ancestor.path)
+
+
+@bp.route("/org/<int:node_id>/move", methods=["POST"])
+def move_node(node_id: int):
+    node = authz.get_node_or_404(current_user, node_id)
+    form = MoveNodeForm()
+    form.parent_id.choices = [(n.id, n.name) for n in _managed_nodes()]
+    if form.validate_on_submit():
+        parent = authz.get_node_or_404(current_user, form.parent_id.data)
+        try:
+            org.move_node(db.session, current_user, node, parent)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("已移到“%(name)s”之下。", name=parent.name), "success")
+    else:
+        flash(_("请选择新的上级机构。"), "error")
+    return redirect(url_for("admin.edit_node", node_id=node.id))
+
+
+@bp.route("/org/<int:node_id>/active", methods=["POST"])
+def set_node_active(node_id: int):
+    node = authz.get_node_or_404(current_user, node_id)
+    if EmptyForm().validate_on_submit():
+        active = request.form.get("active") == "1"
+        try:
+            affected = org.set_node_active(db.session, current_user, node, active)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            if active:
+                flash(_("“%(name)s”已启用。", name=node.name), "success")
+            else:
+                flash(_("“%(name)s”已停用，%(n)d 个账户随之停用。", name=node.name, n=affected), "success")
+    return redirect(url_for("admin.edit_node", node_id=node.id))
+
+
+@bp.route("/org/import", methods=["GET", "POST"])
+def import_units():
+    form = ImportUnitsForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            rows = org.read_table(upload.filename or "", upload.read())
+            report = org.import_units(db.session, current_user, current_user.org_node, rows)
+        except DomainError as exc:
+            form.file.errors.append(exc.message)
+        else:
+            if not report.errors:
+                flash(_("已导入 %(n)d 个单位。", n=len(report.created)), "success")
+                return redirect(url_for("admin.org"))
+    return render_template("admin/import.html", form=form, report=report)
+
+
+# Accounts --------------------------------------------------------------------------------------------
+
+USER_SORTS = {
+    "username": User.username,
+    "name": User.display_name,
+    "role": User.role,
+    "last_login": User.last_login_at,
+}
+
+
+@bp.route("/users")
+def users():
+    query = request.args.get("q", "").strip()
+    role = request.args.get("role", "")
+    stmt = select(User).join(User.org_node).where(OrgNode.path.startswith(current_user.org_node.path))
+    if query:
+        like = f"%{query}%"
+        stmt = stmt.where(or_(User.username.ilike(like), User.display_name.ilike(like), OrgNode.name.ilike(like)))
+    if role in set(Role):
+        stmt = stmt.where(User.role == role)
+    sort, order = sort_order(request.args, USER_SORTS, default="username")
+    page = paginate(stmt.order_by(order, User.id))
+    return render_template("admin/users.html", page=page, query=query, role=role, sort=sort, roles=ROLE_LABELS)
+
+
+def _user_form(user: User | None = None) -> UserForm:
+    form = UserForm(obj=user)
+    if user is not None:
+        del form.username  # a username never changes: the audit trail names people by it
+    form.role.choices = [(k, str(v)) for k, v in ROLE_LABELS.items()]
+    nodes = _managed_nodes()
+    form.org_node_id.choices = [
+        (n.id, "　" * n.depth + n.name) for n in nodes if n.active or (user and n.id == user.org_node_id)
+    ]
+    return form
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = _user_form()
+    if form.validate_on_submit():
+        node = authz.get_node_or_404(current_user, form.org_node_id.data)
+        try:
+            user, temporary = accounts.create_user(
+                db.session, current_user, username=form.username.data, display_name=form.display_name.data,
+                role=form.role.data, org_node=node, email=form.email.data,
+            )
+        except DomainError as exc:
+            _field_error(form, exc)
+        else:
+            return render_template("admin/temporary_password.html", user=user, password=temporary, created=True)
+    return render_template("admin/user_form.html", form=form, user=None, placements=ROLE_NODE_KINDS)
+
+
+def _managed_user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not current_user.org_node.contains(user.org_node):
+        from werkzeug.exceptions import NotFound
+
+        raise NotFound()
+    return user
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    user = _managed_user_or_404(user_id)
+    form = _user_form(user)
+    if form.validate_on_submit():
+        node = authz.get_node_or_404(current_user, form.org_node_id.data)
+        try:
+            accounts.update_user(db.session, current_user, user, display_name=form.display_name.data,
+                                 role=form.role.data, org_node=node, email=form.email.data)
+        except DomainError as exc:
+            _field_error(form, exc)
+        else:
+            flash(_("已保存。"), "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/user_form.html", form=form, user=user, placements=ROLE_NODE_KINDS,
+                           action_form=EmptyForm())
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+def set_user_active(user_id: int):
+    user = _managed_user_or_404(user_id)
+    if EmptyForm().validate_on_submit():
+        active = request.form.get("active") == "1"
+        try:
+            accounts.set_user_active(db.session, current_user, user, active)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("账户已启用。") if active else _("账户已停用，其登录已全部结束。"), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+def reset_password(user_id: int):
+    user = _managed_user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    temporary = accounts.reset_password(db.session, current_user, user)
+    return render_template("admin/temporary_password.html", user=user, password=temporary, created=False)

@@ -1,0 +1,132 @@
+"""The one scoping layer: what each user may see and do.
+
+A bureau-side user (inspector, leader) sees the units in the subtree of the org node they belong to;
+an officer sees their own unit only; the admin manages the org tree and accounts and sees no unit's
+work; the auditor sees the audit trail only. Every route that loads a unit-owned object loads it here:
+an object outside the caller's scope answers 404, exactly as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, false, select
+from werkzeug.exceptions import Forbidden, NotFound
+
+from .extensions import db
+from .models import NodeKind, OrgNode, Role, User
+
+T = TypeVar("T")
+
+UNIT_WORK_ROLES = (Role.INSPECTOR, Role.LEADER, Role.OFFICER)
+
+
+def scope_node(user: User) -> OrgNode | None:
+    """The node whose subtree bounds what `user` sees of units' work; None when they see none."""
+    return user.org_node if user.role in UNIT_WORK_ROLES else None
+
+
+def visible_unit_ids(user: User) -> Select:
+    """A select of the ids of the units whose objects `user` may see."""
+    node = scope_node(user)
+    if node is None:
+        return select(OrgNode.id).where(false())
+    if user.role == Role.OFFICER:
+        return select(OrgNode.id).where(OrgNode.id == node.id)
+    return select(OrgNode.id).where(OrgNode.kind == NodeKind.UNIT, OrgNode.path.startswith(node.path))
+
+
+def visible_nodes(user: User) -> Select:
+    """A select of the org nodes `user` may see in the tree (admins: the tree they manage)."""
+    if user.role == Role.ADMIN:
+        return select(OrgNode).where(OrgNode.path.startswith(user.org_node.path))
+    node = scope_node(user)
+    if node is None:
+        return select(OrgNode).where(false())
+    if user.role == Role.OFFICER:
+        return select(OrgNode).where(OrgNode.id == node.id)
+    return select(OrgNode).where(OrgNode.path.startswith(node.path))
+
+
+def scoped(stmt: Select, model: Any, user: User) -> Select:
+    """Restrict a select over a unit-owned model to the units `user` sees."""
+    return stmt.where(model.unit_id.in_(visible_unit_ids(user)))
+
+
+def get_or_404(user: User, model: type[T], object_id: Any) -> T:
+    """Load a unit-owned object by id through the user's scope; 404 when absent or out of scope."""
+    try:
+        object_id = int(object_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    obj = db.session.scalar(scoped(select(model).where(model.id == object_id), model, user))
+    if obj is None:
+        raise NotFound()
+    return obj
+
+
+def get_node_or_404(user: User, node_id: Any) -> OrgNode:
+    try:
+        node_id = int(node_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    node = db.session.scalar(visible_nodes(user).where(OrgNode.id == node_id))
+    if node is None:
+        raise NotFound()
+    return node
+
+
+def in_scope(user: User, obj: Any) -> bool:
+    """True when a unit-owned object (or an org node) lies inside what `user` sees."""
+    if isinstance(obj, OrgNode):
+        node = obj
+    else:
+        unit_id = getattr(obj, "unit_id", None)
+        if unit_id is None:
+            return False
+        node = db.session.get(OrgNode, unit_id)
+        if node is None:
+            return False
+    if user.role == Role.ADMIN:
+        return user.org_node.contains(node)
+    own = scope_node(user)
+    if own is None:
+        return False
+    if user.role == Role.OFFICER:
+        return node.id == own.id
+    return own.contains(node)
+
+
+# What each role may do. An object, when given, must also lie in the user's scope.
+_Rule = Callable[[User, Any], bool]
+
+
+def _roles(*roles: str) -> _Rule:
+    return lambda user, _obj: user.role in roles
+
+
+RULES: dict[str, _Rule] = {
+    "org.manage": _roles(Role.ADMIN),
+    "user.manage": _roles(Role.ADMIN),
+    "audit.read": _roles(Role.AUDITOR),
+    "dashboard.view": _roles(Role.LEADER, Role.INSPECTOR),
+    "units.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
+}
+
+
+def can(user: User | None, action: str, obj: Any = None) -> bool:
+    if user is None or not user.active:
+        return False
+    rule = RULES.get(action)
+    if rule is None:
+        raise KeyError(f"unknown action {action!r}")
+    if obj is not None and not in_scope(user, obj):
+        return False
+    return rule(user, obj)
+
+
+def require(user: User | None, action: str, obj: Any = None) -> None:
+    """403 when the user may not act; callers load `obj` through this module first, so it is in scope."""
+    if not can(user, action, obj):
+        raise Forbidden()

@@ -1,0 +1,91 @@
+"""Configuration read from the environment, with an instance folder for secrets and data.
+
+Everything that differs between a laptop, CI and a bureau's server is an environment variable;
+see README.md ("Configuration").
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def database_url(instance_path: str) -> str:
+    """`DATABASE_URL`, normalised to the drivers we ship; SQLite in the instance folder by default."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'inspect.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def secret_key(instance_path: str) -> str:
+    """`SECRET_KEY` from the environment, else one generated once into the instance folder."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    return {
+        "SECRET_KEY": secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "INSPECT_DEMO": _flag("INSPECT_DEMO"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "ATTACHMENTS_DIR": os.environ.get("ATTACHMENTS_DIR") or str(Path(instance_path) / "attachments"),
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+    }
+
+
+class Defaults:
+    """Settings that rarely change; `instance/config.py` may override any of them."""
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+
+    # Sessions: server-side records; the cookie only names one.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_IDLE_MINUTES = 30
+    SESSION_MAX_HOURS = 12
+
+    # Logins
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    LOGIN_RATE_LIMIT = "20/minute;100/hour"
+    PASSWORD_MIN_LENGTH = 10
+    # argon2id; about 100 ms a hash on a 2-core server (see services/passwords.py).
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 1
+
+    # CSRF tokens live as long as the session, so an offline tablet's queue can replay.
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Uploads: the request cap, and the cap per file that users see explained.
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    ATTACHMENT_MAX_BYTES = 15 * 1024 * 1024
+
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600  # static URLs carry a content version
+
+    PER_PAGE = 25
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"

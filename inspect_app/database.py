@@ -1,0 +1,64 @@
+"""Engine set-up and the unit of work.
+
+SQLite allows one writer at a time. A transaction that reads first and writes later fails at once
+("database is locked") when another writer committed in between, whatever the busy timeout. So every
+unit of work that writes opens with BEGIN IMMEDIATE: writers queue on the busy timeout instead, and
+readers, under WAL, never wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
+
+_writing: ContextVar[bool] = ContextVar("writing", default=False)
+
+SQLITE_BUSY_TIMEOUT_MS = 15000
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
+
+
+@contextmanager
+def transaction(session: Session) -> Iterator[Session]:
+    """Run the block as one transaction that may write; commit at the end, roll back on error.
+
+    Nested calls join the outer transaction, so a service may call another service.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if _writing.get() and session.in_transaction():
+        yield session
+        return
+    if session.in_transaction():
+        # End the read snapshot the request began with; a read-only transaction has nothing to lose.
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("changes made outside transaction()")
+        session.commit()
+    token = _writing.set(True)
+    try:
+        with session.begin():
+            yield session
+    finally:
+        _writing.reset(token)

@@ -1,0 +1,16 @@
+"""Flask extensions, created here and bound to the app in create_app()."""
+
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+
+from .models.base import db
+
+__all__ = ["babel", "csrf", "db", "limiter", "migrate"]
+
+migrate = Migrate()
+csrf = CSRFProtect()
+babel = Babel()
+limiter = Limiter(key_func=get_remote_address)

@@ -1,0 +1,47 @@
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from sqlalchemy import text
+
+from ..extensions import db
+from ..models import Role
+from ..security import current_user, public, roles_required, safe_next
+from ..services import accounts
+from . import bp
+
+HOME_BY_ROLE = {
+    Role.ADMIN: "admin.org",
+    Role.AUDITOR: "audit.index",
+}
+
+
+@bp.route("/")
+def index():
+    return redirect(url_for(HOME_BY_ROLE.get(current_user.role, "main.dashboard")))
+
+
+@bp.route("/dashboard")
+@roles_required(Role.INSPECTOR, Role.LEADER, Role.OFFICER)
+def dashboard():
+    return render_template("main/dashboard.html")
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        current_app.logger.exception("health check failed")
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    language = request.form.get("lang", "")
+    if language in current_app.config["LANGUAGES"]:
+        session["lang"] = language
+        if current_user:
+            accounts.set_language(db.session, current_user, language)
+    back = safe_next(request.form.get("next"))
+    return redirect(back or url_for("main.index"))

@@ -1,0 +1,28 @@
+"""Paging and sorting of lists, read from the query string."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select
+
+from .extensions import db
+
+
+def paginate(stmt: Select, per_page: int | None = None) -> Pagination:
+    """A page of `stmt`; `?page=` picks it. Out-of-range pages are empty rather than errors."""
+    return db.paginate(
+        stmt, per_page=per_page or current_app.config["PER_PAGE"], max_per_page=100, error_out=False, count=True
+    )
+
+
+def sort_order(args: Mapping[str, str], columns: Mapping, default: str):
+    """(key, ORDER BY clause) from `?sort=key` or `?sort=-key` (descending); unknown keys fall back."""
+    requested = args.get("sort", default)
+    key = requested.lstrip("-")
+    if key not in columns:
+        requested, key = default, default.lstrip("-")
+    column = columns[key]
+    return requested, (column.desc() if requested.startswith("-") else column.asc())

@@ -1,0 +1,145 @@
+"""Who is asking, whether they may ask at all, and the headers every response carries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Flask, flash, g, jsonify, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
+from werkzeug.local import LocalProxy
+
+from .extensions import db
+from .models import User
+from .services import audit, sessions
+
+current_user: User | None = LocalProxy(lambda: g.get("user"))  # type: ignore[assignment]
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+# Pages a signed-out user or a user who must first change their password may still reach.
+_PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "main.set_language", "static"}
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as reachable without logging in. Everything else needs a login."""
+    view.is_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def roles_required(*roles: str) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            from werkzeug.exceptions import Forbidden
+
+            if current_user is None or current_user.role not in roles:
+                raise Forbidden()
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The signed cookie names a server-side session; Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or (request and request.is_secure))
+
+
+def _load_user() -> None:
+    audit.client_ip.set(request.remote_addr)
+    g.user = g.user_session = None
+    if request.endpoint == "static":
+        return
+    token = session.get("sid")
+    if not token:
+        return
+    us = sessions.load_session(db.session, token)
+    if us is None:
+        session.clear()
+        g.session_expired = True
+        return
+    g.user_session, g.user = us, us.user
+
+
+def _gate():
+    view = request.endpoint and _view_function(request.endpoint)
+    if request.endpoint is None or getattr(view, "is_public", False) or request.endpoint == "static":
+        return None
+    user = g.user
+    if user is None:
+        message = (
+            _("您的登录已过期或已退出，请重新登录。") if g.get("session_expired") else _("请先登录。")
+        )
+        if wants_json():
+            return jsonify(error="login_required", message=message), 401
+        flash(message, "info")
+        next_path = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=next_path))
+    if user.must_change_password and request.endpoint not in _PASSWORD_CHANGE_ALLOWED:
+        if wants_json():
+            return jsonify(error="password_change_required", message=_("请先修改密码。")), 403
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def _view_function(endpoint: str):
+    from flask import current_app
+
+    return current_app.view_functions.get(endpoint)
+
+
+def _headers(response):
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    if request.endpoint != "static" and "Cache-Control" not in response.headers:
+        # Pages hold unit data: never keep them in a shared or back-button cache.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+    app.before_request(_load_user)
+    app.before_request(_gate)
+    app.after_request(_headers)

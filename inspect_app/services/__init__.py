@@ -1,0 +1,24 @@
+"""The domain: plain functions taking a database session and an actor; no request objects.
+
+A service loads nothing on the caller's behalf that the caller could not see (routes load through
+authz), checks the rules of the domain, writes inside one transaction and records the audit trail.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the action. The message is shown to the user as it is."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Conflict(DomainError):
+    """The object changed since the user loaded it (stale form, concurrent edit, replay with other content)."""
+
+    status_code = 409

@@ -1,0 +1,211 @@
+"""Accounts: logging in, and the admin's work on users."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from datetime import timedelta
+from enum import StrEnum
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..database import transaction
+from ..models import OrgNode, Role, User, utcnow
+from ..models.org import ROLE_NODE_KINDS
+from . import DomainError, audit, passwords
+from .sessions import end_user_sessions
+
+
+class LoginOutcome(StrEnum):
+    OK = "ok"
+    BAD_CREDENTIALS = "bad_credentials"
+    LOCKED = "locked"
+    INACTIVE = "inactive"
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+
+
+def authenticate(session: Session, username: str, password: str) -> tuple[User | None, LoginOutcome]:
+    """Check a login attempt, counting failures and locking the account after too many."""
+    config = current_app.config
+    user = find_user(session, username)
+    # The slow hash runs before the write lock is taken, so logins do not queue behind each other.
+    password_ok = passwords.verify_password(user.password_hash if user else passwords.dummy_hash(), password)
+    now = utcnow()
+    with transaction(session):
+        if user is None:
+            audit.record(session, None, "auth.login_failed", actor_name=username.strip()[:64],
+                         details={"reason": "unknown_user"})
+            return None, LoginOutcome.BAD_CREDENTIALS
+        session.refresh(user)  # the counters as they are now, under the lock
+        if user.locked_until and user.locked_until > now:
+            audit.record(session, user, "auth.login_refused", user, details={"reason": "locked"})
+            return user, LoginOutcome.LOCKED
+        if not password_ok:
+            user.failed_logins += 1
+            if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
+                user.failed_logins = 0
+                user.locked_until = now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+                audit.record(session, user, "auth.lockout", user, details={"minutes": config["LOGIN_LOCK_MINUTES"]})
+                return user, LoginOutcome.LOCKED
+            audit.record(session, user, "auth.login_failed", user, details={"failures": user.failed_logins})
+            return user, LoginOutcome.BAD_CREDENTIALS
+        if not user.active:
+            audit.record(session, user, "auth.login_refused", user, details={"reason": "inactive"})
+            return user, LoginOutcome.INACTIVE
+        user.failed_logins = 0
+        user.locked_until = None
+        user.last_login_at = now
+        if passwords.needs_rehash(user.password_hash):
+            user.password_hash = passwords.hash_password(password)
+        audit.record(session, user, "auth.login", user)
+    return user, LoginOutcome.OK
+
+
+def record_logout(session: Session, user: User) -> None:
+    with transaction(session):
+        audit.record(session, user, "auth.logout", user)
+
+
+def generate_temporary_password() -> str:
+    """Twelve characters from an alphabet without look-alikes, to read out or hand over on paper."""
+    alphabet = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(12))
+        if any(c.isdigit() for c in candidate) and any(c.isalpha() for c in candidate):
+            return candidate
+
+
+def _check_placement(role: str, node: OrgNode) -> None:
+    if role not in ROLE_NODE_KINDS:
+        raise DomainError(_("未知的角色。"), field="role")
+    if node.kind not in ROLE_NODE_KINDS[role]:
+        if role == Role.OFFICER:
+            raise DomainError(_("单位保密员必须归属于一个单位。"), field="org_node_id")
+        raise DomainError(_("局方账户必须归属于市局或区县局。"), field="org_node_id")
+    if not node.active:
+        raise DomainError(_("不能把账户归属到已停用的机构。"), field="org_node_id")
+
+
+def _check_username(session: Session, username: str, exclude: User | None = None) -> str:
+    username = username.strip()
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        raise DomainError(_("用户名不能为空、不能含空格，且不超过 64 个字符。"), field="username")
+    other = find_user(session, username)
+    if other is not None and other is not exclude:
+        raise DomainError(_("用户名 %(name)s 已被使用。", name=username), field="username")
+    return username
+
+
+def check_new_password(password: str, username: str) -> None:
+    problems = passwords.password_problems(password, username, current_app.config["PASSWORD_MIN_LENGTH"])
+    if problems:
+        raise DomainError(" ".join(problems), field="password")
+
+
+def create_user(
+    session: Session,
+    actor: User | None,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    org_node: OrgNode,
+    email: str | None = None,
+    password: str | None = None,
+    must_change_password: bool = True,
+) -> tuple[User, str | None]:
+    """Create an account. Without a password a temporary one is generated and returned once."""
+    with transaction(session):
+        username = _check_username(session, username)
+        _check_placement(role, org_node)
+        temporary = None
+        if password is None:
+            password = temporary = generate_temporary_password()
+        else:
+            check_new_password(password, username)
+        user = User(
+            username=username,
+            display_name=display_name.strip() or username,
+            role=role,
+            org_node=org_node,
+            email=(email or "").strip() or None,
+            password_hash=passwords.hash_password(password),
+            must_change_password=must_change_password,
+        )
+        session.add(user)
+        session.flush()
+        audit.record(session, actor, "user.create", user,
+                     details={"username": username, "role": role, "org_node_id": org_node.id})
+    return user, temporary
+
+
+def update_user(
+    session: Session, actor: User, user: User, *, display_name: str, role: str, org_node: OrgNode,
+    email: str | None,
+) -> None:
+    with transaction(session):
+        _check_placement(role, org_node)
+        changes = {}
+        new_values = {"display_name": display_name.strip() or user.username, "role": role,
+                      "org_node_id": org_node.id, "email": (email or "").strip() or None}
+        for field, value in new_values.items():
+            if getattr(user, field) != value:
+                changes[field] = [getattr(user, field), value]
+                setattr(user, field, value)
+        if not changes:
+            return
+        user.org_node = org_node
+        if "role" in changes or "org_node_id" in changes:
+            # What the user may see changed: make them log in again.
+            end_user_sessions(session, user, "role_changed")
+        audit.record(session, actor, "user.update", user, details=changes)
+
+
+def set_user_active(session: Session, actor: User, user: User, active: bool) -> None:
+    if user.id == actor.id and not active:
+        raise DomainError(_("不能停用自己的账户。"))
+    with transaction(session):
+        if user.active == active:
+            return
+        user.active = active
+        if not active:
+            end_user_sessions(session, user, "deactivated")
+        audit.record(session, actor, "user.activate" if active else "user.deactivate", user)
+
+
+def reset_password(session: Session, actor: User, user: User) -> str:
+    """A new temporary password, returned once; the user must change it at the next login."""
+    temporary = generate_temporary_password()
+    with transaction(session):
+        user.password_hash = passwords.hash_password(temporary)
+        user.must_change_password = True
+        user.failed_logins = 0
+        user.locked_until = None
+        end_user_sessions(session, user, "password_reset")
+        audit.record(session, actor, "user.password_reset", user)
+    return temporary
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    if not passwords.verify_password(user.password_hash, current):
+        raise DomainError(_("当前密码不正确。"), field="current_password")
+    if new == current:
+        raise DomainError(_("新密码不能与当前密码相同。"), field="password")
+    check_new_password(new, user.username)
+    with transaction(session):
+        user.password_hash = passwords.hash_password(new)
+        user.must_change_password = False
+        audit.record(session, user, "user.password_change", user)
+
+
+def set_language(session: Session, user: User, language: str) -> None:
+    if language not in current_app.config["LANGUAGES"]:
+        raise DomainError(_("不支持该语言。"))
+    with transaction(session):
+        user.language = language

@@ -1,0 +1,79 @@
+"""What every template can use: the current user, permissions, labels, dates and asset URLs."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, current_app, url_for
+from flask_babel import format_date, format_datetime, get_locale
+
+from . import authz, i18n, labels
+from .security import current_user
+
+
+@cache
+def _asset_version(static_folder: str, filename: str) -> str:
+    path = Path(static_folder) / filename
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.exists() else "0"
+
+
+def static_url(filename: str) -> str:
+    """The URL of a static file, versioned by its content so browsers may cache it for a year."""
+    version = "dev" if current_app.debug else _asset_version(current_app.static_folder, filename)
+    return url_for("static", filename=filename, v=version)
+
+
+def datetime_filter(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def date_filter(value: date | None, fmt: str = "yyyy-MM-dd") -> str:
+    return format_date(value, fmt) if value else ""
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 31536000)
+    app.jinja_env.filters["datetime"] = datetime_filter
+    app.jinja_env.filters["date"] = date_filter
+    app.jinja_env.globals.update(static_url=static_url, localized=i18n.localized, nav_items=nav_items,
+                                 labels=labels, label=labels.label)
+
+    @app.context_processor
+    def inject():
+        return {
+            "current_user": current_user._get_current_object() if current_user else None,
+            "can": lambda action, obj=None: authz.can(current_user._get_current_object(), action, obj)
+            if current_user
+            else False,
+            "lang": str(get_locale()),
+        }
+
+
+# The navigation: (endpoint, label, roles). Entries whose blueprint is not installed are left out.
+def _nav() -> list[tuple[str, object, tuple[str, ...]]]:
+    from flask_babel import lazy_gettext as _l
+
+    from .models import Role
+
+    bureau = (Role.INSPECTOR, Role.LEADER)
+    return [
+        ("main.dashboard", _l("工作台"), (Role.INSPECTOR, Role.LEADER, Role.OFFICER)),
+        ("inspections.index", _l("检查"), (*bureau, Role.OFFICER)),
+        ("tickets.index", _l("整改"), (*bureau, Role.OFFICER)),
+        ("units.index", _l("单位"), bureau),
+        ("checklists.index", _l("检查表"), (*bureau, Role.OFFICER, Role.ADMIN)),
+        ("admin.org", _l("机构"), (Role.ADMIN,)),
+        ("admin.users", _l("账户"), (Role.ADMIN,)),
+        ("audit.index", _l("审计"), (Role.AUDITOR,)),
+    ]
+
+
+def nav_items() -> list[tuple[str, str]]:
+    user = current_user._get_current_object() if current_user else None
+    if user is None:
+        return []
+    endpoints = current_app.view_functions
+    return [(endpoint, str(label)) for endpoint, label, roles in _nav() if user.role in roles and endpoint in endpoints]

@@ -1,0 +1,153 @@
+"""Fixtures: a fresh, migrated database per test, on SQLite or on the PostgreSQL in DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from inspect_app import create_app
+from inspect_app.extensions import db
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+# Cheap hashing: the cost parameters are tested apart; here they would only slow every login.
+FAST_SETTINGS = {
+    "TESTING": True,
+    "ARGON2_TIME_COST": 1,
+    "ARGON2_MEMORY_COST": 8192,
+    "RATELIMIT_ENABLED": False,
+    "INSPECT_DEMO": True,
+    "SECRET_KEY": "test-secret",
+}
+
+
+def database_url_for_engine(url: str) -> str:
+    return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
+
+
+def _migrate(app) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def _database(tmp_path_factory):
+    """Migrate a database once per test session; each test then starts from a copy of it."""
+    if POSTGRES_URL:
+        url = POSTGRES_URL
+        engine = create_engine(database_url_for_engine(url))
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        os.environ["DATABASE_URL"] = url
+        app = create_app({**FAST_SETTINGS})
+        _migrate(app)
+        with app.app_context():
+            db.engine.dispose()
+        yield {"kind": "postgresql", "url": url}
+        return
+    template = tmp_path_factory.mktemp("db") / "template.db"
+    os.environ.pop("DATABASE_URL", None)
+    app = create_app({**FAST_SETTINGS, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{template}"})
+    _migrate(app)
+    with app.app_context():
+        db.engine.dispose()
+    yield {"kind": "sqlite", "template": template}
+
+
+def _truncate_all(app) -> None:
+    with app.app_context():
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            conn.execute(text("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
+
+
+@pytest.fixture
+def app(_database, tmp_path, monkeypatch):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    settings = {**FAST_SETTINGS, "ATTACHMENTS_DIR": str(instance / "attachments")}
+    if _database["kind"] == "sqlite":
+        copy = tmp_path / "test.db"
+        shutil.copy(_database["template"], copy)
+        settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{copy}"
+    monkeypatch.setenv("INSPECT_INSTANCE", str(instance))
+    app = create_app(settings)
+    if _database["kind"] == "postgresql":
+        _truncate_all(app)
+    ctx = app.app_context()
+    ctx.push()
+    yield app
+    db.session.remove()
+    ctx.pop()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(tmp_path, monkeypatch):
+    """Another app on the test's database (or another), with its connections closed afterwards."""
+    monkeypatch.setenv("INSPECT_INSTANCE", str(tmp_path / "instance"))
+    made = []
+
+    def make(overrides: dict | None = None):
+        made.append(create_app({**FAST_SETTINGS, **(overrides or {})}))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    return db.session
+
+
+@pytest.fixture
+def demo(app):
+    """The demo org tree and accounts (password Demo@2026)."""
+    from inspect_app.services import demo as demo_service
+
+    demo_service.seed(db.session)
+    return demo_service
+
+
+@pytest.fixture
+def client(app):
+    from .helpers import Browser
+
+    return Browser(app)
+
+
+@pytest.fixture
+def browser_for(app):
+    """More than one logged-in browser at once: browser_for("officer")."""
+    from .helpers import Browser
+
+    def make(username: str | None = None, password: str = "Demo@2026") -> Browser:
+        browser = Browser(app)
+        if username:
+            browser.login(username, password)
+        return browser
+
+    return make
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL ' + POSTGRES_URL.rsplit('@', 1)[-1] if POSTGRES_URL else 'SQLite'}"
+
+
+def data_path(name: str) -> Path:
+    return Path(__file__).parent / "data" / name

@@ -1,0 +1,210 @@
+"""Logging in and out, lock-out, throttling, sessions and passwords."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from inspect_app.extensions import db
+from inspect_app.models import AuditRecord, UserSession, utcnow
+from inspect_app.services import passwords
+
+from .helpers import Browser, user
+
+
+def actions() -> list[str]:
+    return list(db.session.scalars(select(AuditRecord.action).order_by(AuditRecord.id)))
+
+
+def test_login_success_lands_on_the_role_home_and_is_audited(demo, client):
+    response = client.login("inspector")
+    assert response.status_code == 302
+    assert client.get("/").headers["Location"].endswith("/dashboard")
+    assert client.get("/dashboard").status_code == 200
+    assert actions()[-1] == "auth.login"
+    assert user("inspector").last_login_at is not None
+
+
+def test_wrong_password_is_refused_with_a_generic_message(demo, client):
+    response = client.login("inspector", "wrong-password")
+    assert response.status_code == 200
+    assert "用户名或密码不正确" in response.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 302
+    assert actions()[-1] == "auth.login_failed"
+    assert user("inspector").failed_logins == 1
+
+
+def test_unknown_user_gets_the_same_message(demo, client):
+    response = client.login("nobody", "whatever-password")
+    assert "用户名或密码不正确" in response.get_data(as_text=True)
+    last = db.session.scalars(select(AuditRecord).order_by(AuditRecord.id.desc())).first()
+    assert (last.action, last.actor_name, last.actor_id) == ("auth.login_failed", "nobody", None)
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(demo, client):
+    for _ in range(4):
+        client.login("officer", "wrong-password")
+    response = client.login("officer", "wrong-password")
+    assert "已锁定 15 分钟" in response.get_data(as_text=True)
+    locked = user("officer")
+    assert locked.locked_until is not None
+    assert timedelta(minutes=14) < locked.locked_until - utcnow() <= timedelta(minutes=15)
+    # The right password does not open a locked account.
+    response = client.login("officer")
+    assert "已锁定" in response.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 302
+    assert "auth.lockout" in actions()
+
+
+def test_lock_expires(demo, client):
+    for _ in range(5):
+        client.login("officer", "wrong-password")
+    officer = user("officer")
+    officer.locked_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    client.login("officer")
+    assert client.get("/dashboard").status_code == 200
+    assert user("officer").failed_logins == 0
+
+
+def test_login_is_throttled_per_ip(app, demo, make_app):
+    limited = make_app({"RATELIMIT_ENABLED": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    browser = Browser(limited)
+    statuses = [browser.login(f"someone{i}", "x-wrong-password").status_code for i in range(21)]
+    assert statuses[:20] == [200] * 20
+    assert statuses[20] == 429
+    page = browser.login("inspector")
+    assert page.status_code == 429
+    assert "操作过于频繁" in page.get_data(as_text=True)
+    # Another address is not held back by this one.
+    other = browser.client.post("/login", data={"username": "inspector", "password": "Demo@2026",
+                                                "csrf_token": browser.token()},
+                                environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 302
+
+
+def test_logout_ends_the_server_session(demo, client):
+    client.login("leader")
+    cookie = client.client.get_cookie("session")
+    assert client.get("/dashboard").status_code == 200
+    client.logout()
+    assert client.get("/dashboard").status_code == 302
+    # Replaying the old cookie does not bring the session back.
+    replay = Browser(client.app)
+    replay.client.set_cookie("session", cookie.value)
+    assert replay.get("/dashboard").status_code == 302
+    assert db.session.scalars(select(UserSession)).one().revoked_reason == "logout"
+
+
+def test_deactivation_ends_sessions_at_once(demo, browser_for):
+    officer = browser_for("officer")
+    admin = browser_for("admin")
+    assert officer.get("/dashboard").status_code == 200
+    response = admin.post(f"/admin/users/{user('officer').id}/active", {"active": "0"})
+    assert response.status_code == 302
+    assert officer.get("/dashboard").status_code == 302
+    assert officer.login("officer").status_code == 200  # refused: the form comes back
+    assert "已停用" in officer.login("officer").get_data(as_text=True)
+
+
+def test_idle_timeout(demo, client):
+    client.login("leader")
+    live = db.session.scalars(select(UserSession)).one()
+    live.last_seen_at = utcnow() - timedelta(minutes=31)
+    db.session.commit()
+    response = client.get("/dashboard")
+    assert response.status_code == 302
+    assert db.session.scalars(select(UserSession)).one().revoked_reason == "idle"
+
+
+def test_activity_keeps_the_session_alive(demo, client):
+    client.login("leader")
+    live = db.session.scalars(select(UserSession)).one()
+    live.last_seen_at = utcnow() - timedelta(minutes=29)
+    db.session.commit()
+    assert client.get("/dashboard").status_code == 200
+    db.session.expire_all()
+    assert utcnow() - db.session.scalars(select(UserSession)).one().last_seen_at < timedelta(minutes=1)
+
+
+def test_absolute_timeout(demo, client):
+    client.login("leader")
+    live = db.session.scalars(select(UserSession)).one()
+    live.created_at = utcnow() - timedelta(hours=12, minutes=1)
+    db.session.commit()
+    assert client.get("/dashboard").status_code == 302
+    assert db.session.scalars(select(UserSession)).one().revoked_reason == "expired"
+
+
+def test_session_id_rotates_at_login(demo, client):
+    client.get("/login")
+    before = client.client.get_cookie("session").value
+    client.login("leader")
+    after = client.client.get_cookie("session").value
+    assert before != after
+    client.logout()
+    client.login("leader")
+    tokens = db.session.scalars(select(UserSession.token_hash)).all()
+    assert len(set(tokens)) == 2
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "http:/evil.example", "javascript:alert(1)"],
+)
+def test_next_redirects_only_to_local_paths(demo, client, target):
+    response = client.post(f"/login?next={target}", {"username": "leader", "password": "Demo@2026"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_next_local_path_is_followed(demo, client):
+    response = client.post("/login?next=/dashboard", {"username": "leader", "password": "Demo@2026"})
+    assert response.headers["Location"] == "/dashboard"
+
+
+def test_login_page_redirect_carries_next(demo, client):
+    response = client.get("/admin/users?q=x")
+    assert response.status_code == 302
+    assert "next=/admin/users?q%3Dx" in response.headers["Location"] or "next=%2Fadmin" in response.headers["Location"]
+
+
+def test_password_is_rehashed_with_current_parameters(app, demo, client):
+    old = user("leader").password_hash
+    app.config["ARGON2_TIME_COST"] = 2
+    passwords.configure(app.config)
+    client.login("leader")
+    new = user("leader").password_hash
+    assert new != old and "t=2" in new
+    assert passwords.verify_password(new, "Demo@2026")
+
+
+def test_a_reset_password_must_be_changed_at_next_login(demo, browser_for):
+    admin = browser_for("admin")
+    page = admin.post(f"/admin/users/{user('officer2').id}/password").get_data(as_text=True)
+    import re
+
+    temporary = re.search(r'class="secret-value" translate="no">([^<]+)<', page).group(1)
+    officer = browser_for("officer2", temporary)
+    assert officer.get("/dashboard").headers["Location"].endswith("/password")
+    # The rules apply to the new password.
+    for weak, reason in [("short1", "至少需要 10 个字符"), ("officer2-Secure-1", "不能包含用户名"),
+                         ("Password@2026", "过于常见"), ("1234567890", "过于常见")]:
+        page = officer.post("/password", {"current_password": temporary, "password": weak, "confirm": weak})
+        assert reason in page.get_data(as_text=True), weak
+    good = "Lantern-Harbor-42"
+    response = officer.post("/password", {"current_password": temporary, "password": good, "confirm": good})
+    assert response.status_code == 302
+    assert officer.get("/dashboard").status_code == 200
+    assert browser_for("officer2", good).get("/dashboard").status_code == 200
+
+
+def test_password_rules():
+    from inspect_app.services.passwords import password_problems
+
+    assert password_problems("Lantern-Harbor-42", "zhangsan", 10) == []
+    assert password_problems("qwertyuiop", "zhangsan", 10)
+    assert password_problems("Qwerty@20261", "zhangsan", 10)
+    assert password_problems("aaaaaaaaaaaa", "zhangsan", 10)
+    assert password_problems("my-zhangsan-pass", "ZhangSan", 10)
+    assert password_problems("x" * 129, "zhangsan", 10)

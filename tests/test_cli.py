@@ -1,0 +1,49 @@
+"""Command-line entry points."""
+
+from sqlalchemy import func, select
+
+from inspect_app.extensions import db
+from inspect_app.models import OrgNode, User
+
+from .helpers import user
+
+
+def test_seed_demo_refuses_outside_demo_mode(app):
+    app.config["INSPECT_DEMO"] = False
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "INSPECT_DEMO=1" in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_seed_demo_builds_the_demo_once(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    counts = (db.session.scalar(select(func.count()).select_from(OrgNode)),
+              db.session.scalar(select(func.count()).select_from(User)))
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0 and "nothing changed" in again.output
+    assert counts == (db.session.scalar(select(func.count()).select_from(OrgNode)),
+                      db.session.scalar(select(func.count()).select_from(User)))
+    assert counts[0] >= 13 and {u.username for u in db.session.scalars(select(User))} == {
+        "admin", "auditor", "inspector", "inspector2", "officer", "officer2", "leader"}
+    units = db.session.scalar(select(func.count()).select_from(OrgNode).where(OrgNode.kind == "unit"))
+    assert units >= 10
+    assert user("officer").org_node_id != user("officer2").org_node_id
+    assert user("inspector2").org_node.kind == "district"
+
+
+def test_create_user_for_a_new_system(app, browser_for):
+    result = app.test_cli_runner().invoke(args=[
+        "create-user", "--username", "root.admin", "--name", "管理员", "--role", "admin", "--org-code", "CITY",
+        "--create-bureau", "--bureau-name", "某市国家保密局", "--password", "Lantern-Harbor-42"])
+    assert result.exit_code == 0, result.output
+    assert browser_for("root.admin", "Lantern-Harbor-42").get("/admin/org").status_code == 200
+
+
+def test_create_user_refuses_a_weak_password(app, demo):
+    result = app.test_cli_runner().invoke(args=[
+        "create-user", "--username", "weak", "--name", "弱", "--role", "inspector", "--org-code", "BC-BMJ",
+        "--password", "password123"])
+    assert result.exit_code != 0
+    assert "过于常见" in result.output
