@@ -39,6 +39,7 @@ lint: $(STAMPS)/venv-dev
 
 db: $(STAMPS)/venv translations
 	$(FLASK) db upgrade
+	$(FLASK) checklists sync
 
 demo: db
 	INSPECT_DEMO=1 $(FLASK) seed-demo

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -10,13 +11,14 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import AuditHead, OrgNode, Role
-from .services import DomainError, accounts, audit, demo
+from .services import DomainError, accounts, audit, checklists, demo
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
     app.cli.add_command(audit_group)
+    app.cli.add_command(checklists_group)
 
 
 @click.command("seed-demo")
@@ -24,6 +26,7 @@ def seed_demo() -> None:
     """Bring an empty database to a ready demo (needs INSPECT_DEMO=1)."""
     if not current_app.config["INSPECT_DEMO"]:
         raise click.ClickException("seed-demo runs only in demo mode: set INSPECT_DEMO=1.")
+    _sync_library()
     created = demo.seed(db.session)
     click.echo("demo data created" if created else "demo data already present; nothing changed")
 
@@ -69,3 +72,42 @@ def audit_verify() -> None:
         sys.exit(1)
     count = db.session.get(AuditHead, 1).last_id
     click.echo(f"audit chain intact: {count} records")
+
+
+@click.group("checklists")
+def checklists_group() -> None:
+    """The checklist library in checklists/."""
+
+
+@checklists_group.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def checklists_validate(paths: tuple[Path, ...]) -> None:
+    """Validate templates (default: the whole library); exit 1 listing every error as file:line."""
+    results = checklists.load_paths(list(paths) or checklists.library_files())
+    errors = []
+    for result in results:
+        checklists.check_against_synced(db.session, result)
+        errors.extend(result.errors)
+    for error in errors:
+        click.echo(error, err=True)
+    if errors:
+        sys.exit(1)
+    items = sum(len(r.template.items()) for r in results)
+    click.echo(f"{len(results)} templates, {items} items: valid")
+
+
+@checklists_group.command("sync")
+def checklists_sync() -> None:
+    """Store every new template content as an immutable version; unchanged files change nothing."""
+    _sync_library()
+
+
+def _sync_library() -> None:
+    report = checklists.sync_library(db.session)
+    for error in report.errors:
+        click.echo(error, err=True)
+    if report.errors:
+        raise click.ClickException("the library has errors; nothing was synced")
+    for version in report.created:
+        click.echo(f"synced {version.template.key} version {version.version}")
+    click.echo(f"{len(report.created)} new versions, {len(report.unchanged)} unchanged")
