@@ -51,15 +51,33 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
 
-    from .admin import bp as admin_bp
-    from .audit import bp as audit_bp
-    from .auth import bp as auth_bp
-    from .main import bp as main_bp
+    from . import (
+        admin,
+        api,
+        audit,
+        auth,
+        checklists,
+        dashboard,
+        documents,
+        inspections,
+        main,
+        notifications,
+        tickets,
+        units,
+    )
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(audit_bp, url_prefix="/audit")
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(units.bp, url_prefix="/units")
+    app.register_blueprint(checklists.bp)  # /checklists/… and /admin/checklists/…
+    app.register_blueprint(inspections.bp, url_prefix="/inspections")
+    app.register_blueprint(tickets.bp, url_prefix="/tickets")
+    app.register_blueprint(notifications.bp, url_prefix="/notifications")
+    app.register_blueprint(documents.bp)  # /notices/…, /documents/…, /verify
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.register_blueprint(audit.bp, url_prefix="/audit")
 
     from . import cli
 

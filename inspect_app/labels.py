@@ -49,9 +49,132 @@ AUDIT_ACTION_LABELS = {
     "org.import": _l("导入单位"),
     "audit.export": _l("导出审计记录"),
     "audit.verify": _l("校验审计链"),
+    "checklist.version_create": _l("新增检查表版本"),
+    "checklist.version_retire": _l("停用检查表版本"),
+    "checklist.version_restore": _l("恢复检查表版本"),
 }
 
 
 def label(mapping: dict, key) -> str:
     """The label for `key`, or the key itself when it has none (a code from a newer version)."""
     return str(mapping.get(key, key or ""))
+
+# The inspection cycle ----------------------------------------------------------------------------
+
+CATEGORY_LABELS = {
+    "responsibility": _l("保密工作责任制"),
+    "education": _l("保密宣传教育培训"),
+    "classification": _l("定密管理"),
+    "personnel": _l("涉密人员管理"),
+    "carrier": _l("涉密载体管理"),
+    "network": _l("网络与信息设备保密管理"),
+    "key_department": _l("保密要害部门部位"),
+    "meeting": _l("涉密会议、活动"),
+    "self_assessment": _l("自查自评"),
+}
+
+SEVERITY_LABELS = {
+    "general": _l("一般问题"),
+    "serious": _l("严重问题"),
+    "critical": _l("重大泄密隐患"),
+}
+
+COMPLIANCE_LABELS = {
+    "compliant": _l("符合"),
+    "partial": _l("基本符合"),
+    "noncompliant": _l("不符合"),
+    "not_applicable": _l("不适用"),
+}
+
+RESPONSE_LABELS = {
+    "compliance": _l("符合性判断"),
+    "number": _l("数量"),
+    "text": _l("文字记录"),
+    "choice": _l("选项"),
+}
+
+EVIDENCE_LABELS = {
+    "photo": _l("照片"),
+    "document": _l("文件资料"),
+    "record": _l("台账记录"),
+    "interview": _l("询问谈话"),
+    "onsite": _l("实地查看"),
+    "technical": _l("技术检测"),
+}
+
+INSPECTION_KIND_LABELS = {
+    "routine": _l("例行检查"),
+    "special": _l("专项检查"),
+    "spot": _l("抽查"),
+    "self": _l("自查"),
+}
+
+INSPECTION_STATUS_LABELS = {
+    "planned": _l("计划中"),
+    "in_progress": _l("检查中"),
+    "submitted": _l("已提交"),
+    "issued": _l("整改中"),
+    "closed": _l("已办结"),
+    "cancelled": _l("已取消"),
+}
+
+BAND_LABELS = {
+    "meets": _l("符合要求"),
+    "basic": _l("基本符合要求"),
+    "fails": _l("不符合要求"),
+}
+
+FINDING_STATUS_LABELS = {
+    "active": _l("有效"),
+    "dropped": _l("已撤销"),
+    "merged": _l("已合并"),
+}
+
+TICKET_STATUS_LABELS = {
+    "open": _l("整改中"),
+    "responded": _l("已报送"),
+    "accepted": _l("已销号"),
+    "returned": _l("已退回"),
+    "cancelled": _l("已撤销"),
+}
+
+TICKET_EVENT_LABELS = {
+    "issued": _l("下发整改"),
+    "responded": _l("报送整改情况"),
+    "returned": _l("退回重改"),
+    "accepted": _l("复查通过，销号"),
+    "rechecked": _l("现场复查"),
+    "extension_requested": _l("申请延期"),
+    "extension_granted": _l("同意延期"),
+    "extension_refused": _l("不同意延期"),
+    "comment": _l("留言"),
+    "reminded": _l("到期提醒"),
+    "cancelled": _l("撤销"),
+}
+
+EXTENSION_STATUS_LABELS = {
+    "pending": _l("待审批"),
+    "granted": _l("已同意"),
+    "refused": _l("未同意"),
+}
+
+DOCUMENT_KIND_LABELS = {
+    "inspection_report": _l("检查报告"),
+    "notice": _l("整改通知书"),
+    "rectification_report": _l("整改情况报告"),
+    "summary": _l("保密检查情况通报"),
+}
+
+# The chip colour of each state: words always, colour as a second signal.
+STATE_CHIPS = {
+    "planned": "neutral",
+    "in_progress": "warn",
+    "submitted": "neutral",
+    "issued": "warn",
+    "closed": "ok",
+    "cancelled": "off",
+    "open": "warn",
+    "responded": "neutral",
+    "accepted": "ok",
+    "returned": "danger",
+}

@@ -60,7 +60,7 @@ def _nav() -> list[tuple[str, object, tuple[str, ...]]]:
 
     bureau = (Role.INSPECTOR, Role.LEADER)
     return [
-        ("main.dashboard", _l("工作台"), (Role.INSPECTOR, Role.LEADER, Role.OFFICER)),
+        ("dashboard.index", _l("工作台"), (Role.INSPECTOR, Role.LEADER, Role.OFFICER)),
         ("inspections.index", _l("检查"), (*bureau, Role.OFFICER)),
         ("tickets.index", _l("整改"), (*bureau, Role.OFFICER)),
         ("units.index", _l("单位"), bureau),

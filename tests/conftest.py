@@ -30,11 +30,22 @@ def database_url_for_engine(url: str) -> str:
     return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
 
 
-def _migrate(app) -> None:
+LIBRARY_TABLES = ("checklist_template", "template_version", "checklist_section", "checklist_item")
+
+
+def _migrate(app) -> dict:
+    """Migrate to head and sync the checklist library, which nearly every test needs."""
     from flask_migrate import upgrade
+
+    from inspect_app.services import checklists
 
     with app.app_context():
         upgrade()
+        checklists.sync_library(db.session)
+        baseline = {t: db.session.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {t}")).scalar()
+                    for t in LIBRARY_TABLES}
+        db.session.remove()
+        return baseline
 
 
 @pytest.fixture(scope="session")
@@ -49,10 +60,10 @@ def _database(tmp_path_factory):
         engine.dispose()
         os.environ["DATABASE_URL"] = url
         app = create_app({**FAST_SETTINGS})
-        _migrate(app)
+        baseline = _migrate(app)
         with app.app_context():
             db.engine.dispose()
-        yield {"kind": "postgresql", "url": url}
+        yield {"kind": "postgresql", "url": url, "library": baseline}
         return
     template = tmp_path_factory.mktemp("db") / "template.db"
     os.environ.pop("DATABASE_URL", None)
@@ -63,12 +74,16 @@ def _database(tmp_path_factory):
     yield {"kind": "sqlite", "template": template}
 
 
-def _truncate_all(app) -> None:
+def _reset_postgresql(app, library: dict) -> None:
+    """Empty every table but the synced library, and take back whatever a test added to the library."""
     with app.app_context():
-        tables = [t.name for t in db.metadata.sorted_tables]
+        tables = [t.name for t in db.metadata.sorted_tables if t.name not in LIBRARY_TABLES]
         with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY"))
             conn.execute(text("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
+            for table in reversed(LIBRARY_TABLES):
+                conn.execute(text(f"DELETE FROM {table} WHERE id > :last"), {"last": library[table]})
+            conn.execute(text("UPDATE template_version SET status = 'active', retired_at = NULL"))
 
 
 @pytest.fixture
@@ -83,7 +98,7 @@ def app(_database, tmp_path, monkeypatch):
     monkeypatch.setenv("INSPECT_INSTANCE", str(instance))
     app = create_app(settings)
     if _database["kind"] == "postgresql":
-        _truncate_all(app)
+        _reset_postgresql(app, _database["library"])
     ctx = app.app_context()
     ctx.push()
     yield app

@@ -47,7 +47,8 @@ def test_upgrade_downgrade_and_no_drift(empty_database, tmp_path, monkeypatch):
         result = runner.invoke(args=["db", "upgrade"])
         assert result.exit_code == 0, result.output
         # The migrated schema works: the demo seeds and its audit chain verifies.
-        assert runner.invoke(args=["seed-demo"]).exit_code == 0
+        seeded = runner.invoke(args=["seed-demo"])
+        assert seeded.exit_code == 0 and "9 new versions" in seeded.output
         assert runner.invoke(args=["audit", "verify"]).exit_code == 0
         db.session.remove()
         db.engine.dispose()

@@ -1,9 +1,9 @@
-from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, jsonify, redirect, request, session, url_for
 from sqlalchemy import text
 
 from ..extensions import db
 from ..models import Role
-from ..security import current_user, public, roles_required, safe_next
+from ..security import current_user, public, safe_next
 from ..services import accounts
 from . import bp
 
@@ -15,13 +15,7 @@ HOME_BY_ROLE = {
 
 @bp.route("/")
 def index():
-    return redirect(url_for(HOME_BY_ROLE.get(current_user.role, "main.dashboard")))
-
-
-@bp.route("/dashboard")
-@roles_required(Role.INSPECTOR, Role.LEADER, Role.OFFICER)
-def dashboard():
-    return render_template("main/dashboard.html")
+    return redirect(url_for(HOME_BY_ROLE.get(current_user.role, "dashboard.index")))
 
 
 @bp.route("/healthz")

@@ -90,8 +90,7 @@ class TemplateVersion(db.Model):
     total_points: Mapped[int] = mapped_column(Integer, default=0)
     # The validated template as canonical JSON, exactly what was hashed.
     content: Mapped[str] = mapped_column(Text)
-    synced_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    synced_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    synced_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # who: the audit trail says
     retired_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     template: Mapped[ChecklistTemplate] = relationship(back_populates="versions")

@@ -118,7 +118,6 @@ def store_version(session: Session, actor: User | None, template: Template, *, s
         item_count=len(items),
         total_points=sum(i.points for i in items),
         content=template.canonical_json(),
-        synced_by_id=actor.id if actor else None,
     )
     session.add(version)
     session.flush()
