@@ -1,0 +1,113 @@
+"""Files: photos, evidence and signatures, kept on disk by SHA-256 outside static/.
+
+A file is trusted by what its bytes are, never by its name or declared type: an executable renamed
+to .jpg is refused, and an image must decode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from . import DomainError
+
+# Magic numbers of the types we accept, and the MIME type each one is served as.
+_SIGNATURES = [
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"%PDF-", "application/pdf"),
+]
+IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp"}
+MAX_PIXELS = 40_000_000  # a 30-megapixel camera photo passes; a decompression bomb does not
+THUMBNAIL_SIZE = (480, 480)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    mime: str
+    size: int
+    width: int | None
+    height: int | None
+
+
+def sniff(data: bytes) -> str | None:
+    for magic, mime in _SIGNATURES:
+        if data.startswith(magic):
+            return mime
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def storage_dir() -> Path:
+    return Path(current_app.config["ATTACHMENTS_DIR"])
+
+
+def path_of(sha256: str) -> Path:
+    return storage_dir() / sha256[:2] / sha256
+
+
+def check_file(data: bytes, *, allowed: set[str]) -> tuple[str, int | None, int | None]:
+    """The MIME type and, for images, the size in pixels; DomainError with a clear message otherwise."""
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+    if not data:
+        raise DomainError(_("文件是空的。"))
+    if len(data) > limit:
+        raise DomainError(_("文件过大：%(size).1f MB，上限为 %(limit)d MB。请压缩后再上传。",
+                            size=len(data) / 1024 / 1024, limit=limit // 1024 // 1024))
+    mime = sniff(data)
+    if mime is None or mime not in allowed:
+        names = "、".join(sorted({"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP",
+                                 "application/pdf": "PDF"}[m] for m in allowed))
+        raise DomainError(_("不支持这种文件。只能上传 %(types)s 文件。", types=names))
+    if mime not in IMAGE_TYPES:
+        return mime, None, None
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise DomainError(_("图片像素过大，请缩小后再上传。"))
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        raise DomainError(_("图片已损坏，无法打开。")) from None
+    return mime, width, height
+
+
+def store(data: bytes, *, allowed: set[str]) -> StoredFile:
+    """Check and keep a file; storing the same bytes twice keeps one copy."""
+    mime, width, height = check_file(data, allowed=allowed)
+    digest = hashlib.sha256(data).hexdigest()
+    target = path_of(digest)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Write beside the target and rename, so a crash never leaves half a file under the hash.
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, target)
+    return StoredFile(digest, mime, len(data), width, height)
+
+
+def thumbnail_path(sha256: str) -> Path:
+    """A small JPEG of an image, made once and kept beside it."""
+    target = path_of(sha256).with_name(f"{sha256}.thumb.jpg")
+    if not target.exists():
+        with Image.open(path_of(sha256)) as image:
+            image = image.convert("RGB")
+            image.thumbnail(THUMBNAIL_SIZE)
+            fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".thumb-")
+            with os.fdopen(fd, "wb") as f:
+                image.save(f, "JPEG", quality=80)
+            os.replace(temporary, target)
+    return target

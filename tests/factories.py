@@ -1,0 +1,107 @@
+"""Factories that build inspections the way users do, through the services.
+
+    inspection = make_inspection("DH-ZFB", templates=["network"])
+    answer_all(inspection, failing={"F3": "noncompliant", "F7": "partial"})
+    findings = submit(inspection)
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import date, timedelta
+
+from PIL import Image, ImageDraw
+
+from inspect_app.extensions import db
+from inspect_app.models import Compliance, Inspection, ResponseType
+from inspect_app.services import checklists, inspections
+from inspect_app.services.inspections import AnswerInput, SignatureInput
+
+from .helpers import node, user
+
+
+def png(width: int = 300, height: int = 120, colour: str = "black") -> bytes:
+    """A signature-like stroke."""
+    image = Image.new("RGB", (width, height), "white")
+    ImageDraw.Draw(image).line([(20, height // 2), (width // 2, 20), (width - 20, height - 20)], fill=colour, width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def jpeg(width: int = 800, height: int = 600, colour: str = "#4a6a8a") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def versions(*keys: str):
+    current = {v.template.key: v for v in checklists.current_versions(db.session)}
+    return [current[k] for k in keys]
+
+
+def make_inspection(unit: str = "DH-ZFB", lead: str = "inspector", templates=("network",), *, kind: str = "routine",
+                    members=(), scheduled_on: date | None = None, **kwargs) -> Inspection:
+    actor = user(lead)
+    return inspections.plan_inspection(
+        db.session, actor, unit=node(unit), kind=kind, versions=versions(*templates),
+        scheduled_on=scheduled_on or date.today() + timedelta(days=7), lead=actor,
+        members=[user(m) for m in members], **kwargs)
+
+
+def default_value(item) -> str:
+    if item.response == ResponseType.COMPLIANCE:
+        return Compliance.COMPLIANT
+    if item.response == ResponseType.NUMBER:
+        return "0" if item.deduction else "3"  # a deduction count: no cases found
+    if item.response == ResponseType.CHOICE:
+        return item.choices[0]["key"]
+    return "现场查看，情况正常"
+
+
+def answer(inspection: Inspection, item_key: str, value: str | None, *, by: str | None = None,
+           base_revision: int | None = None, **fields):
+    """Save one answer to the item with `item_key` (in any pinned template)."""
+    item = next(i for i in inspections.load_items(db.session, inspection) if i.key == item_key)
+    current = inspections.load_answers(db.session, inspection).get(item.id)
+    if base_revision is None:
+        base_revision = current.revision if current else 0
+    actor = user(by or inspection.lead.username)
+    saved, _changed = inspections.save_answer(db.session, actor, inspection, AnswerInput(
+        item_id=item.id, client_uuid=fields.pop("client_uuid", str(uuid.uuid4())), base_revision=base_revision,
+        value=value, **fields))
+    return saved
+
+
+def answer_all(inspection: Inspection, *, failing: dict[str, str] | None = None,
+               not_applicable: tuple[str, ...] = (), by: str | None = None) -> None:
+    """Answer every item: compliant (or a plain value), except `failing` (key → noncompliant/partial)
+    with a finding, and `not_applicable` with a reason."""
+    failing = failing or {}
+    for item in inspections.load_items(db.session, inspection):
+        if item.key in failing:
+            answer(inspection, item.key, failing[item.key], by=by,
+                   finding_text=f"检查发现：{item.text[:30]}，未落实。")
+        elif item.key in not_applicable:
+            answer(inspection, item.key, Compliance.NOT_APPLICABLE, by=by, na_reason="本单位无此类事项")
+        else:
+            answer(inspection, item.key, default_value(item), by=by)
+
+
+def submit(inspection: Inspection, *, by: str | None = None):
+    actor = user(by or inspection.lead.username)
+    return inspections.submit_inspection(db.session, actor, inspection, [
+        SignatureInput("lead", actor.display_name, png()),
+        SignatureInput("unit", "单位代表", png(colour="navy")),
+    ])
+
+
+def submitted_inspection(unit: str = "DH-ZFB", lead: str = "inspector", templates=("network",), *,
+                         failing: dict[str, str] | None = None, kind: str = "routine"):
+    """An inspection planned, fully answered and submitted; returns (inspection, findings)."""
+    inspection = make_inspection(unit, lead, templates, kind=kind)
+    answer_all(inspection, failing=failing)
+    findings = submit(inspection)
+    db.session.refresh(inspection)
+    return inspection, findings
