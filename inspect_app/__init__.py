@@ -72,7 +72,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(units.bp, url_prefix="/units")
     app.register_blueprint(checklists.bp)  # /checklists/… and /admin/checklists/…
     app.register_blueprint(inspections.bp, url_prefix="/inspections")
-    app.register_blueprint(tickets.bp, url_prefix="/tickets")
+    app.register_blueprint(tickets.bp)  # /tickets/…, /notices/…
     app.register_blueprint(notifications.bp, url_prefix="/notifications")
     app.register_blueprint(documents.bp)  # /notices/…, /documents/…, /verify
     app.register_blueprint(api.bp, url_prefix="/api/v1")
