@@ -112,6 +112,8 @@ RULES: dict[str, _Rule] = {
     "audit.read": _roles(Role.AUDITOR),
     "dashboard.view": _roles(Role.LEADER, Role.INSPECTOR),
     "units.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
+    "inspection.view": _roles(Role.INSPECTOR, Role.LEADER, Role.OFFICER),
+    "inspection.plan": _roles(Role.INSPECTOR, Role.OFFICER),
 }
 
 

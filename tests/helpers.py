@@ -26,6 +26,7 @@ class _IsolatedClient:
         def request(*args, **kwargs):
             response = attr(*args, **kwargs)
             response.get_data()  # read a streamed body while its request context still exists
+            response.close()  # the body is kept; a file behind it is closed
             return response
 
         def isolated(*args, **kwargs):

@@ -1,2 +1,205 @@
-"""Routes of this area: thin; the work is in services/."""
-from . import bp  # noqa: F401
+import base64
+import binascii
+
+from flask import jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+from pydantic import BaseModel, ValidationError
+
+from .. import authz
+from ..extensions import db
+from ..models import Inspection as InspectionModel
+from ..security import current_user, public
+from ..services import Conflict, DomainError, inspections
+from ..services.inspections import AnswerConflict, AnswerInput, ClassifiedSuspected, SignatureInput
+from . import api, schemas
+
+NOT_FOUND = (404, ("Not found, or outside the caller's scope", schemas.Error))
+BAD = (400, ("Invalid request", schemas.Error))
+LOCKED = (409, ("The inspection is locked or the state changed", schemas.Error))
+
+
+def _error(status: int, error: str, message: str):
+    return jsonify(error=error, message=message), status
+
+
+def _body(model: type[BaseModel]):
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise DomainError(_("请求内容不是有效的 JSON。"))
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise DomainError(_("请求内容有误：%(where)s %(msg)s", where=where, msg=first["msg"])) from None
+
+
+def _inspection(inspection_id: int) -> InspectionModel:
+    authz.require(current_user, "inspection.view")
+    return authz.get_or_404(current_user, InspectionModel, inspection_id)
+
+
+def _answer_out(answer, item) -> schemas.Answer:
+    return schemas.Answer(
+        item_id=answer.item_id, value=answer.value, note=answer.note, finding_text=answer.finding_text,
+        severity=answer.severity, na_reason=answer.na_reason, revision=answer.revision,
+        answered_by=answer.answered_by.display_name, answered_at=answer.answered_at,
+        complete=inspections.is_complete(item, answer),
+    )
+
+
+def _photo_out(inspection: InspectionModel, photo) -> schemas.Photo:
+    return schemas.Photo(
+        id=photo.id, item_id=photo.item_id, client_uuid=photo.client_uuid, size=photo.size,
+        url=url_for("inspections.photo", inspection_id=inspection.id, photo_id=photo.id),
+        thumbnail_url=url_for("inspections.photo_thumbnail", inspection_id=inspection.id, photo_id=photo.id),
+    )
+
+
+def _progress(inspection: InspectionModel) -> schemas.Progress:
+    state = inspections.progress(inspections.load_items(db.session, inspection),
+                                 inspections.load_answers(db.session, inspection))
+    return schemas.Progress(total=state.total, answered=state.answered, complete=state.complete)
+
+
+@api.operation("GET", "/csrf", summary="A CSRF token for this session",
+               responses={200: ("The token to send as X-CSRFToken", schemas.Csrf)})
+def get_csrf():
+    return jsonify(csrf_token=generate_csrf())
+
+
+@api.operation("GET", "/openapi.json", summary="This document", responses={200: ("OpenAPI 3.1", None)})
+@public
+def openapi():
+    return jsonify(api.document("保密检查 API", "1"))
+
+
+@api.operation("GET", "/inspections/<int:inspection_id>",
+               summary="An inspection with its checklist items, answers, photos and progress",
+               responses={200: ("The inspection", schemas.Inspection), 404: NOT_FOUND[1]})
+def get_inspection(inspection_id: int):
+    inspection = _inspection(inspection_id)
+    items = inspections.load_items(db.session, inspection)
+    answers = inspections.load_answers(db.session, inspection)
+    state = inspections.progress(items, answers)
+    sections: dict[int, schemas.Section] = {}
+    for item in items:
+        section = sections.get(item.section_id)
+        if section is None:
+            section = sections[item.section_id] = schemas.Section(
+                id=item.section_id, key=item.section.key, title=item.section.title, title_en=item.section.title_en,
+                items=[])
+        section.items.append(schemas.Item(
+            id=item.id, key=item.key, text=item.text, text_en=item.text_en, response=item.response,
+            severity=item.severity, points=item.points, deduction=item.deduction, veto=item.veto,
+            choices=[schemas.Choice(**c) for c in item.choices], unit_label=item.unit_label))
+    by_id = {i.id: i for i in items}
+    is_member = inspections.is_team_member(current_user, inspection)
+    out = schemas.Inspection(
+        id=inspection.id, title=inspection.title, unit=schemas.Unit(id=inspection.unit.id, name=inspection.unit.name),
+        kind=inspection.kind, status=inspection.status, locked=inspection.is_locked,
+        can_answer=is_member and not inspection.is_locked,
+        can_submit=inspections.is_lead(current_user, inspection) and not inspection.is_locked,
+        sections=list(sections.values()),
+        answers=[_answer_out(a, by_id[a.item_id]) for a in answers.values() if a.item_id in by_id],
+        photos=[_photo_out(inspection, p) for ps in inspections.photos_by_item(db.session, inspection).values()
+                for p in ps],
+        progress=schemas.Progress(total=state.total, answered=state.answered, complete=state.complete),
+    )
+    return jsonify(out.model_dump(mode="json"))
+
+
+@api.operation("PUT", "/inspections/<int:inspection_id>/answers",
+               summary="Save a batch of answer writes, each at most once (by client_uuid), in order",
+               request=schemas.AnswersIn,
+               responses={200: ("One result per write", schemas.AnswersOut), 400: BAD[1], 404: NOT_FOUND[1],
+                          409: LOCKED[1]})
+def put_answers(inspection_id: int):
+    inspection = _inspection(inspection_id)
+    batch = _body(schemas.AnswersIn)
+    if inspection.is_locked:
+        return _error(409, "locked", _("检查已提交，答案不能再修改。如需更正，请组长重新打开检查。"))
+    if not inspections.is_team_member(current_user, inspection):
+        return _error(403, "forbidden", _("只有检查组成员可以填写。"))
+    items = {i.id: i for i in inspections.load_items(db.session, inspection)}
+    results = []
+    for write in batch.answers:
+        outcome = schemas.AnswerResult(client_uuid=write.client_uuid, status="saved")
+        try:
+            answer, changed = inspections.save_answer(db.session, current_user, inspection,
+                                                      AnswerInput(**write.model_dump()))
+        except ClassifiedSuspected as exc:
+            outcome.status, outcome.message = "needs_confirmation", exc.message
+            outcome.field = exc.suspicions[0].field
+        except AnswerConflict as exc:
+            outcome.status, outcome.message = "conflict", exc.message
+            if exc.current is not None:
+                outcome.answer = _answer_out(exc.current, items[exc.current.item_id])
+        except DomainError as exc:
+            outcome.status, outcome.message, outcome.field = "invalid", exc.message, exc.field
+        else:
+            outcome.status = "saved" if changed else "duplicate"
+            outcome.answer = _answer_out(answer, items[answer.item_id])
+        results.append(outcome)
+    out = schemas.AnswersOut(results=results, progress=_progress(inspection))
+    return jsonify(out.model_dump(mode="json"))
+
+
+@api.operation("POST", "/inspections/<int:inspection_id>/photos",
+               summary="Upload a photo of an item (the same client_uuid twice stores one photo)",
+               multipart={"item_id": {"type": "integer"}, "client_uuid": {"type": "string", "format": "uuid"},
+                          "file": {"type": "string", "format": "binary"}},
+               responses={201: ("Stored", schemas.Photo), 200: ("Already stored (a replay)", schemas.Photo),
+                          400: BAD[1], 404: NOT_FOUND[1], 409: LOCKED[1],
+                          413: ("Larger than the upload limit", schemas.Error)})
+def post_photo(inspection_id: int):
+    inspection = _inspection(inspection_id)
+    upload = request.files.get("file")
+    item_id = request.form.get("item_id", type=int)
+    client_uuid = request.form.get("client_uuid", "")
+    if upload is None or item_id is None:
+        raise DomainError(_("缺少照片或检查项。"))
+    if len(client_uuid) != 36:
+        raise DomainError(_("缺少照片编号。"))
+    photo, created = inspections.add_photo(db.session, current_user, inspection, item_id, upload.read(),
+                                           filename=upload.filename or "photo.jpg", client_uuid=client_uuid)
+    return jsonify(_photo_out(inspection, photo).model_dump(mode="json")), 201 if created else 200
+
+
+@api.operation("DELETE", "/inspections/<int:inspection_id>/photos/<int:photo_id>", summary="Remove a photo",
+               responses={204: ("Removed", None), 404: NOT_FOUND[1], 409: LOCKED[1]})
+def delete_photo(inspection_id: int, photo_id: int):
+    from ..models import Attachment
+
+    inspection = _inspection(inspection_id)
+    photo = db.session.get(Attachment, photo_id)
+    if photo is None or photo.inspection_id != inspection.id:
+        return _error(404, "not_found", _("照片不存在。"))
+    inspections.remove_photo(db.session, current_user, inspection, photo)
+    return "", 204
+
+
+@api.operation("POST", "/inspections/<int:inspection_id>/submit",
+               summary="Sign and submit: locks the answers, scores, and makes the findings",
+               request=schemas.SubmitIn,
+               responses={200: ("Submitted", schemas.SubmitOut), 400: BAD[1], 404: NOT_FOUND[1], 409: LOCKED[1]})
+def submit_inspection(inspection_id: int):
+    inspection = _inspection(inspection_id)
+    body = _body(schemas.SubmitIn)
+    signatures = []
+    for signature in body.signatures:
+        try:
+            png = base64.b64decode(signature.png_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise DomainError(_("签名数据无效，请重新签名。")) from None
+        signatures.append(SignatureInput(signature.role, signature.signer_name, png))
+    try:
+        findings = inspections.submit_inspection(db.session, current_user, inspection, signatures)
+    except Conflict as exc:
+        return _error(409, "conflict", exc.message)
+    db.session.refresh(inspection)
+    out = schemas.SubmitOut(status=inspection.status, score=inspection.score, band=inspection.band, findings=[
+        schemas.Finding(id=f.id, item_key=f.item_key, severity=f.severity, description=f.description,
+                        is_repeat=f.is_repeat) for f in findings])
+    return jsonify(out.model_dump(mode="json"))

@@ -1,2 +1,331 @@
-"""Routes of this area: thin; the work is in services/."""
-from . import bp  # noqa: F401
+import base64
+import binascii
+import calendar
+import uuid
+from datetime import date, timedelta
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import authz
+from ..extensions import db
+from ..i18n import localized
+from ..labels import INSPECTION_KIND_LABELS, INSPECTION_STATUS_LABELS
+from ..models import Attachment, AttachmentKind, Finding, Inspection, NodeKind, OrgNode, Role, Signature
+from ..pagination import paginate, sort_order
+from ..security import current_user
+from ..services import DomainError, attachments, checklists, inspections, org
+from ..services.inspections import AnswerConflict, AnswerInput, ClassifiedSuspected, InspectionFilter, SignatureInput
+from . import bp
+from .forms import ImportPlanForm, PlanForm, ReasonForm
+
+
+def _inspection_or_404(inspection_id: int) -> Inspection:
+    authz.require(current_user, "inspection.view")
+    return authz.get_or_404(current_user, Inspection, inspection_id)
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _filter() -> InspectionFilter:
+    return InspectionFilter(
+        q=request.args.get("q", "").strip(), status=request.args.get("status", ""),
+        kind=request.args.get("kind", ""), unit_id=request.args.get("unit", type=int),
+        district_id=request.args.get("district", type=int),
+        date_from=_date_arg("from"), date_to=_date_arg("to"),
+    )
+
+
+def _scope_choices() -> tuple[list[OrgNode], list[OrgNode]]:
+    nodes = db.session.scalars(authz.visible_nodes(current_user).order_by(OrgNode.path)).all()
+    return [n for n in nodes if n.kind == NodeKind.DISTRICT], [n for n in nodes if n.kind == NodeKind.UNIT]
+
+
+SORTS = {"date": Inspection.scheduled_on, "unit": OrgNode.name, "status": Inspection.status,
+         "score": Inspection.score}
+
+
+@bp.route("/")
+def index():
+    authz.require(current_user, "inspection.view")
+    sort, order = sort_order(request.args, SORTS, default="-date")
+    page = paginate(inspections.search(current_user, _filter()).order_by(order, Inspection.id.desc()))
+    districts, units = _scope_choices()
+    return render_template("inspections/index.html", page=page, sort=sort, districts=districts, units=units,
+                           kinds=INSPECTION_KIND_LABELS, statuses=INSPECTION_STATUS_LABELS, args=request.args)
+
+
+@bp.route("/calendar")
+def month():
+    authz.require(current_user, "inspection.view")
+    today = date.today()
+    try:
+        year, number = (int(p) for p in request.args.get("month", f"{today.year}-{today.month}").split("-"))
+        first = date(year, number, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    flt = _filter()
+    flt.date_from, flt.date_to = first, last
+    rows = db.session.scalars(inspections.search(current_user, flt).order_by(Inspection.scheduled_on)).all()
+    by_day: dict[int, list[Inspection]] = {}
+    for inspection in rows:
+        by_day.setdefault(inspection.scheduled_on.day, []).append(inspection)
+    weeks = calendar.Calendar(firstweekday=0).monthdayscalendar(first.year, first.month)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = last + timedelta(days=1)
+    districts, units = _scope_choices()
+    return render_template("inspections/calendar.html", first=first, weeks=weeks, by_day=by_day, today=today,
+                           previous=previous, following=following, districts=districts, units=units,
+                           kinds=INSPECTION_KIND_LABELS, statuses=INSPECTION_STATUS_LABELS, args=request.args)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    authz.require(current_user, "inspection.plan")
+    is_officer = current_user.role == Role.OFFICER
+    form = PlanForm()
+    _districts, units = _scope_choices()
+    units = [u for u in units if u.active]
+    form.unit_id.choices = [(u.id, u.name) for u in units]
+    form.kind.choices = ([("self", str(INSPECTION_KIND_LABELS["self"]))] if is_officer else
+                         [(k, str(INSPECTION_KIND_LABELS[k])) for k in ("routine", "special", "spot")])
+    current = checklists.current_versions(db.session)
+    form.versions.choices = [(v.id, v.title) for v in current]
+    unit = next((u for u in units if u.id == (form.unit_id.data or request.args.get("unit", type=int))),
+                units[0] if units else None)
+    candidates = inspections.team_candidates(db.session, unit) if unit and not is_officer else []
+    if is_officer:
+        del form.lead_id, form.member_ids  # a self-inspection's team is the unit's own officer
+    else:
+        form.lead_id.choices = [(u.id, u.display_name) for u in candidates]
+        form.member_ids.choices = [(u.id, f"{u.display_name}（{u.org_node.name}）") for u in candidates]
+    if request.method == "GET":
+        if not is_officer:
+            form.lead_id.data = current_user.id
+        if unit:
+            form.unit_id.data = unit.id
+        default = "self-assessment" if is_officer else "network"
+        form.versions.data = [v.id for v in current if v.template.key == default]
+    if form.validate_on_submit():
+        unit = authz.get_node_or_404(current_user, form.unit_id.data)
+        chosen = [v for v in current if v.id in set(form.versions.data)]
+        by_id = {u.id: u for u in candidates}
+        try:
+            inspection = inspections.plan_inspection(
+                db.session, current_user, unit=unit, kind=form.kind.data, versions=chosen,
+                scheduled_on=form.scheduled_on.data,
+                lead=None if is_officer else by_id.get(form.lead_id.data, current_user),
+                members=[] if is_officer else [by_id[i] for i in form.member_ids.data if i in by_id],
+                title=form.title.data,
+                scope=form.scope.data, notes=form.notes.data,
+            )
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("已安排检查：%(title)s。", title=inspection.title), "success")
+            return redirect(url_for("inspections.detail", inspection_id=inspection.id))
+    return render_template("inspections/new.html", form=form, is_officer=is_officer)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_plan():
+    authz.require(current_user, "inspection.plan")
+    if current_user.role != Role.INSPECTOR:
+        abort(403)
+    form = ImportPlanForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            rows = org.read_table(upload.filename or "", upload.read())
+            report = inspections.import_plan(db.session, current_user, rows)
+        except DomainError as exc:
+            form.file.errors.append(exc.message)
+        else:
+            if not report.errors:
+                flash(_("已导入 %(n)d 次检查。", n=len(report.created)), "success")
+                return redirect(url_for("inspections.index", sort="date"))
+    return render_template("inspections/import.html", form=form, report=report)
+
+
+@bp.route("/<int:inspection_id>")
+def detail(inspection_id: int):
+    inspection = _inspection_or_404(inspection_id)
+    items = inspections.load_items(db.session, inspection)
+    answers = inspections.load_answers(db.session, inspection)
+    state = inspections.progress(items, answers)
+    show_answers = current_user.role != Role.OFFICER or inspection.is_self or inspection.is_locked
+    findings = db.session.scalars(select(Finding).where(Finding.inspection_id == inspection.id)
+                                  .order_by(Finding.position)).all()
+    signatures = db.session.scalars(select(Signature).where(Signature.inspection_id == inspection.id)).all()
+    return render_template(
+        "inspections/detail.html", inspection=inspection, items=items, answers=answers, progress=state,
+        show_answers=show_answers, photos=inspections.photos_by_item(db.session, inspection), findings=findings,
+        signatures={s.role: s for s in signatures}, reason_form=ReasonForm(),
+        section_titles={f"{i.version_id}:{i.section.key}": localized(i.section, "title") for i in items},
+        can_fill=inspections.is_team_member(current_user, inspection) and not inspection.is_locked,
+        is_lead=inspections.is_lead(current_user, inspection),
+    )
+
+
+@bp.route("/<int:inspection_id>/cancel", methods=["POST"])
+def cancel(inspection_id: int):
+    inspection = _inspection_or_404(inspection_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            inspections.cancel_inspection(db.session, current_user, inspection, form.reason.data)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("检查已取消。"), "success")
+    else:
+        flash(_("请填写取消原因。"), "error")
+    return redirect(url_for("inspections.detail", inspection_id=inspection.id))
+
+
+@bp.route("/<int:inspection_id>/reopen", methods=["POST"])
+def reopen(inspection_id: int):
+    inspection = _inspection_or_404(inspection_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            inspections.reopen_inspection(db.session, current_user, inspection, form.reason.data)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("检查已重新打开，可以更正答案；更正后需重新签名提交。"), "success")
+            return redirect(url_for("inspections.fill", inspection_id=inspection.id))
+    else:
+        flash(_("请填写重新打开的原因。"), "error")
+    return redirect(url_for("inspections.detail", inspection_id=inspection.id))
+
+
+# Filling ----------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:inspection_id>/fill")
+def fill(inspection_id: int):
+    inspection = _inspection_or_404(inspection_id)
+    if not inspections.is_team_member(current_user, inspection):
+        abort(403)
+    if inspection.is_locked:
+        flash(_("检查已提交，答案只读。"), "info")
+        return redirect(url_for("inspections.detail", inspection_id=inspection.id))
+    items = inspections.load_items(db.session, inspection)
+    answers = inspections.load_answers(db.session, inspection)
+    suggestions = inspections.repeat_suggestions(db.session, inspection, items)
+    return render_template(
+        "inspections/fill.html", inspection=inspection, items=items, answers=answers,
+        progress=inspections.progress(items, answers), photos=inspections.photos_by_item(db.session, inspection),
+        suggestions=suggestions, new_uuid=lambda: str(uuid.uuid4()),
+        severities={i.id: inspections.step_up(i.severity) if i.id in suggestions else i.severity for i in items},
+    )
+
+
+@bp.route("/<int:inspection_id>/items/<int:item_id>", methods=["POST"])
+def save_item(inspection_id: int, item_id: int):
+    """One answer sent by the plain form (the page's script sends the same through the API)."""
+    inspection = _inspection_or_404(inspection_id)
+    form = request.form
+    data = AnswerInput(
+        item_id=item_id, client_uuid=form.get("client_uuid", ""), base_revision=form.get("base_revision", 0, type=int),
+        value=form.get("value"), note=form.get("note"), finding_text=form.get("finding_text"),
+        severity=form.get("severity"), na_reason=form.get("na_reason"),
+        confirm_unclassified=form.get("confirm_unclassified") == "1",
+    )
+    if len(data.client_uuid) != 36:
+        abort(400)
+    try:
+        inspections.save_answer(db.session, current_user, inspection, data)
+    except ClassifiedSuspected as exc:
+        flash(exc.message, "error")
+    except AnswerConflict as exc:
+        flash(exc.message, "error")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("已保存。"), "success")
+    return redirect(url_for("inspections.fill", inspection_id=inspection.id, _anchor=f"item-{item_id}"))
+
+
+@bp.route("/<int:inspection_id>/submit", methods=["GET", "POST"])
+def submit(inspection_id: int):
+    inspection = _inspection_or_404(inspection_id)
+    if not inspections.is_lead(current_user, inspection):
+        abort(403)
+    items = inspections.load_items(db.session, inspection)
+    answers = inspections.load_answers(db.session, inspection)
+    state = inspections.progress(items, answers)
+    if request.method == "POST" and not inspection.is_locked:
+        try:
+            signatures = [SignatureInput(role, request.form.get(f"{role}_name", ""),
+                                         _data_url_png(request.form.get(f"{role}_signature", "")))
+                          for role in ("lead", "unit")]
+            findings = inspections.submit_inspection(db.session, current_user, inspection, signatures)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("检查已提交，共发现 %(n)d 个问题。", n=len(findings)), "success")
+            return redirect(url_for("inspections.detail", inspection_id=inspection.id, _anchor="findings"))
+    if inspection.is_locked:
+        return redirect(url_for("inspections.detail", inspection_id=inspection.id))
+    return render_template("inspections/submit.html", inspection=inspection, items=items, progress=state,
+                           preview=inspections.compute_score(items, answers) if state.done else None)
+
+
+def _data_url_png(data_url: str) -> bytes:
+    prefix = "data:image/png;base64,"
+    if not data_url.startswith(prefix):
+        raise DomainError(_("请在签名框内签名。"), field="signatures")
+    try:
+        return base64.b64decode(data_url[len(prefix):], validate=True)
+    except (binascii.Error, ValueError):
+        raise DomainError(_("签名数据无效，请重新签名。"), field="signatures") from None
+
+
+# Files ------------------------------------------------------------------------------------------
+
+
+def _photo_or_404(inspection: Inspection, photo_id: int, kind: str = AttachmentKind.PHOTO) -> Attachment:
+    photo = db.session.get(Attachment, photo_id)
+    if photo is None or photo.inspection_id != inspection.id or photo.kind != kind:
+        abort(404)
+    return photo
+
+
+def _send(attachment: Attachment, thumbnail: bool = False):
+    path = attachments.thumbnail_path(attachment.sha256) if thumbnail else attachments.path_of(attachment.sha256)
+    response = send_file(path, mimetype="image/jpeg" if thumbnail else attachment.mime, max_age=0,
+                         download_name=attachment.filename)
+    response.headers["Cache-Control"] = "private, max-age=86400"  # content never changes under its id
+    return response
+
+
+@bp.route("/<int:inspection_id>/photos/<int:photo_id>")
+def photo(inspection_id: int, photo_id: int):
+    inspection = _inspection_or_404(inspection_id)
+    return _send(_photo_or_404(inspection, photo_id))
+
+
+@bp.route("/<int:inspection_id>/photos/<int:photo_id>/thumb")
+def photo_thumbnail(inspection_id: int, photo_id: int):
+    inspection = _inspection_or_404(inspection_id)
+    return _send(_photo_or_404(inspection, photo_id), thumbnail=True)
+
+
+@bp.route("/<int:inspection_id>/signatures/<role>.png")
+def signature(inspection_id: int, role: str):
+    inspection = _inspection_or_404(inspection_id)
+    signed = db.session.scalar(select(Signature).where(Signature.inspection_id == inspection.id,
+                                                       Signature.role == role))
+    if signed is None:
+        abort(404)
+    return _send(signed.attachment)

@@ -1,10 +1,13 @@
-from flask import current_app, jsonify, redirect, request, session, url_for
+import hashlib
+
+from flask import current_app, jsonify, make_response, redirect, render_template, request, session, url_for
 from sqlalchemy import text
 
 from ..extensions import db
 from ..models import Role
 from ..security import current_user, public, safe_next
 from ..services import accounts
+from ..templating import static_url
 from . import bp
 
 HOME_BY_ROLE = {
@@ -39,3 +42,26 @@ def set_language():
             accounts.set_language(db.session, current_user, language)
     back = safe_next(request.form.get("next"))
     return redirect(back or url_for("main.index"))
+
+
+# The offline shell: served from the root so the worker's scope covers the whole app.
+SHELL_ASSETS = ("css/app.css", "css/inspections.css", "js/app.js", "js/fill.js", "img/icon.svg")
+
+
+@bp.route("/sw.js")
+@public
+def service_worker():
+    shell = [static_url(name) for name in SHELL_ASSETS]
+    body = render_template("main/sw.js", shell=shell, version=hashlib.sha256("".join(shell).encode()).hexdigest()[:12])
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/javascript; charset=utf-8"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/manifest.webmanifest")
+@public
+def manifest():
+    response = make_response(render_template("main/manifest.webmanifest"))
+    response.headers["Content-Type"] = "application/manifest+json"
+    return response

@@ -271,6 +271,20 @@ def earlier_failure(session: Session, unit_id: int, template_key: str, item_key:
     return session.scalar(stmt)
 
 
+def repeat_suggestions(session: Session, inspection: Inspection, items: list[ChecklistItem]) -> dict[int, Finding]:
+    """For each item the unit failed in the last 24 months, the latest such finding (one query)."""
+    keys = {(i.version.template.key, i.key): i.id for i in items}
+    since = utcnow() - REPEAT_WINDOW
+    rows = session.scalars(
+        select(Finding)
+        .join(Inspection, Finding.inspection_id == Inspection.id)
+        .where(Finding.unit_id == inspection.unit_id, Finding.inspection_id != inspection.id,
+               Finding.status == "active", Inspection.submitted_at >= since)
+        .order_by(Inspection.submitted_at)
+    )
+    return {keys[(f.template_key, f.item_key)]: f for f in rows if (f.template_key, f.item_key) in keys}
+
+
 def step_up(severity: str) -> str:
     index = SEVERITY_ORDER.index(severity)
     return SEVERITY_ORDER[min(index + 1, len(SEVERITY_ORDER) - 1)]
@@ -403,6 +417,8 @@ def save_answer(session: Session, actor: User, inspection: Inspection, data: Ans
             raise AnswerConflict(answer)
         if answer is None and data.base_revision != 0:
             raise AnswerConflict(None)
+        if answer is not None and _same_content(answer, content):
+            return answer, False  # nothing changed: no new revision, no audit noise
         if content["value"] in (Compliance.NONCOMPLIANT, Compliance.PARTIAL) and not content["severity"]:
             content["severity"] = suggested_severity(session, inspection, item)
         if answer is None:
@@ -608,3 +624,171 @@ def reopen_inspection(session: Session, actor: User, inspection: Inspection, rea
         inspection.reopen_count += 1
         inspection.revision += 1
         audit.record(session, actor, "inspection.reopen", inspection, details={"reason": reason.strip()})
+
+
+# Lists ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class InspectionFilter:
+    q: str = ""
+    status: str = ""
+    kind: str = ""
+    unit_id: int | None = None
+    district_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def search(actor: User, flt: InspectionFilter):
+    """A select of the inspections `actor` sees, filtered."""
+    from .. import authz
+
+    stmt = authz.scoped(select(Inspection).join(Inspection.unit), Inspection, actor)
+    if flt.q:
+        like = f"%{flt.q}%"
+        stmt = stmt.where((Inspection.title.ilike(like)) | (OrgNode.name.ilike(like)))
+    if flt.status in set(InspectionStatus):
+        stmt = stmt.where(Inspection.status == flt.status)
+    if flt.kind in set(InspectionKind):
+        stmt = stmt.where(Inspection.kind == flt.kind)
+    if flt.unit_id:
+        stmt = stmt.where(Inspection.unit_id == flt.unit_id)
+    if flt.district_id:
+        district = select(OrgNode.path).where(OrgNode.id == flt.district_id).scalar_subquery()
+        stmt = stmt.where(OrgNode.path.startswith(district))
+    if flt.date_from:
+        stmt = stmt.where(Inspection.scheduled_on >= flt.date_from)
+    if flt.date_to:
+        stmt = stmt.where(Inspection.scheduled_on <= flt.date_to)
+    return stmt
+
+
+def team_candidates(session: Session, unit: OrgNode) -> list[User]:
+    """The active inspectors who may inspect `unit`: those whose org node contains it."""
+    ancestors = [int(part) for part in unit.path.strip("/").split("/")]
+    return list(session.scalars(
+        select(User).where(User.role == Role.INSPECTOR, User.active.is_(True), User.org_node_id.in_(ancestors))
+        .order_by(User.display_name)))
+
+
+# The annual plan -------------------------------------------------------------------------------
+
+PLAN_COLUMNS = {
+    "unit": ("单位代码", "unit_code"),
+    "kind": ("检查类型", "kind"),
+    "date": ("计划日期", "scheduled_on", "date"),
+    "templates": ("检查表", "templates"),
+    "lead": ("组长", "lead"),
+    "members": ("组员", "members"),
+    "title": ("名称", "title"),
+    "notes": ("备注", "notes"),
+}
+KIND_NAMES = {"例行检查": "routine", "例行": "routine", "专项检查": "special", "专项": "special", "抽查": "spot",
+              "routine": "routine", "special": "special", "spot": "spot"}
+MAX_PLAN_ROWS = 1000
+
+
+@dataclass
+class PlanImportReport:
+    created: list[Inspection] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _parse_date(text: str) -> date | None:
+    text = text.strip().split(" ")[0].replace("/", "-").replace(".", "-")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        parts = text.split("-")
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            try:
+                return date(int(parts[0]), int(parts[1]), int(parts[2]))
+            except ValueError:
+                return None
+    return None
+
+
+def import_plan(session: Session, actor: User, rows: list[list[str]]) -> PlanImportReport:
+    """Plan the inspections an annual plan lists, all or none, with every bad row explained."""
+    from .. import authz
+    from . import checklists
+
+    report = PlanImportReport()
+    rows = [r for r in rows if any(str(c).strip() for c in r)]
+    if len(rows) < 2:
+        report.errors.append(_("文件中没有计划行。"))
+        return report
+    header = [str(c).strip().lower() for c in rows[0]]
+    columns = {key: next((i for i, h in enumerate(header) if h in {n.lower() for n in names}), None)
+               for key, names in PLAN_COLUMNS.items()}
+    missing = [PLAN_COLUMNS[k][0] for k in ("unit", "kind", "date", "templates") if columns[k] is None]
+    if missing:
+        report.errors.append(_("第 1 行缺少列：%(cols)s。", cols="、".join(missing)))
+        return report
+    if len(rows) - 1 > MAX_PLAN_ROWS:
+        report.errors.append(_("一次最多导入 %(n)d 行。", n=MAX_PLAN_ROWS))
+        return report
+    units = {u.code.lower(): u for u in session.scalars(
+        select(OrgNode).where(OrgNode.kind == NodeKind.UNIT, OrgNode.id.in_(authz.visible_unit_ids(actor))))}
+    current = {v.template.key: v for v in checklists.current_versions(session)}
+    by_title = {v.title: v for v in current.values()}
+    people = {u.username.lower(): u for u in session.scalars(select(User).where(User.role == Role.INSPECTOR))}
+
+    def cell(row, key):
+        index = columns[key]
+        return str(row[index]).strip() if index is not None and index < len(row) and row[index] is not None else ""
+
+    planned = []
+    for number, row in enumerate(rows[1:], start=2):
+        problems = []
+        unit = units.get(cell(row, "unit").lower())
+        if unit is None:
+            problems.append(_("单位代码 %(code)s 不存在或不在您的管辖范围内", code=cell(row, "unit")))
+        elif not unit.active:
+            problems.append(_("单位 %(code)s 已停用", code=unit.code))
+        kind = KIND_NAMES.get(cell(row, "kind"))
+        if kind is None:
+            problems.append(_("检查类型应为例行检查、专项检查或抽查"))
+        scheduled_on = _parse_date(cell(row, "date"))
+        if scheduled_on is None:
+            problems.append(_("计划日期“%(d)s”无法识别，应为 2026-03-15 这样的日期", d=cell(row, "date")))
+        chosen = []
+        for name in filter(None, (t.strip() for t in cell(row, "templates").replace("，", "、").replace(",", "、")
+                                  .split("、"))):
+            version = current.get(name) or by_title.get(name)
+            if version is None:
+                problems.append(_("检查表“%(t)s”不存在", t=name))
+            else:
+                chosen.append(version)
+        if not chosen and not any("检查表" in str(p) for p in problems):
+            problems.append(_("请填写至少一份检查表"))
+        lead = people.get(cell(row, "lead").lower()) if cell(row, "lead") else actor
+        if lead is None:
+            problems.append(_("组长 %(u)s 不是检查员账户", u=cell(row, "lead")))
+        members = []
+        for name in filter(None, (m.strip() for m in cell(row, "members").replace("，", "、").replace(",", "、")
+                                  .split("、"))):
+            member = people.get(name.lower())
+            if member is None:
+                problems.append(_("组员 %(u)s 不是检查员账户", u=name))
+            else:
+                members.append(member)
+        if unit is not None and lead is not None and not problems:
+            try:
+                _check_team(unit, lead, members)
+            except DomainError as exc:
+                problems.append(exc.message.rstrip("。"))
+        if problems:
+            report.errors.append(_("第 %(row)d 行：%(problems)s。", row=number, problems="；".join(map(str, problems))))
+        else:
+            planned.append((unit, kind, chosen, scheduled_on, lead, members, cell(row, "title"), cell(row, "notes")))
+    if report.errors:
+        return report
+    with transaction(session):
+        for unit, kind, chosen, scheduled_on, lead, members, title, notes in planned:
+            report.created.append(plan_inspection(session, actor, unit=unit, kind=kind, versions=chosen,
+                                                  scheduled_on=scheduled_on, lead=lead, members=members,
+                                                  title=title, notes=notes))
+        audit.record(session, actor, "inspection.import_plan", details={"created": len(planned)})
+    return report

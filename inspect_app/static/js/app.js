@@ -4,6 +4,7 @@
 // Ask before destructive actions: <form data-confirm="…">.
 document.addEventListener("submit", (event) => {
   const form = event.target;
+  if (event.defaultPrevented) return;
   const message = form.getAttribute && form.getAttribute("data-confirm");
   if (message && !window.confirm(message)) {
     event.preventDefault();
@@ -17,3 +18,21 @@ document.addEventListener("submit", (event) => {
   form.dataset.submitted = "1";
   setTimeout(() => { delete form.dataset.submitted; }, 4000);
 });
+
+// The service worker keeps the app usable offline; it needs HTTPS or localhost.
+if ("serviceWorker" in navigator && window.isSecureContext) {
+  navigator.serviceWorker.register("/sw.js").catch(() => {});
+}
+
+// Logging out: warn when the outbox still holds work, and drop the cached copies of pages.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.matches || !form.matches("form[data-logout]") || event.defaultPrevented) return;
+  const pending = Number(localStorage.getItem(`outbox:${form.dataset.user}`) || 0);
+  if (pending > 0 && !window.confirm(form.dataset.pendingWarning.replace("%(n)s", String(pending)))) {
+    event.preventDefault();
+    delete form.dataset.submitted;
+    return;
+  }
+  navigator.serviceWorker?.controller?.postMessage("forget-pages");
+}, true);

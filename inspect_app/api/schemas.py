@@ -1,0 +1,154 @@
+"""The API's request and response shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Text = Field(default=None, max_length=2000)
+Uuid = Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Error(BaseModel):
+    error: str
+    message: str
+
+
+class Csrf(BaseModel):
+    csrf_token: str
+
+
+class Choice(BaseModel):
+    key: str
+    label: str
+    label_en: str | None = None
+
+
+class Item(BaseModel):
+    id: int
+    key: str
+    text: str
+    text_en: str | None
+    response: Literal["compliance", "number", "text", "choice"]
+    severity: Literal["general", "serious", "critical"]
+    points: int
+    deduction: bool
+    veto: bool
+    choices: list[Choice]
+    unit_label: str | None
+
+
+class Section(BaseModel):
+    id: int
+    key: str
+    title: str
+    title_en: str | None
+    items: list[Item]
+
+
+class Answer(BaseModel):
+    item_id: int
+    value: str | None
+    note: str | None
+    finding_text: str | None
+    severity: str | None
+    na_reason: str | None
+    revision: int
+    answered_by: str
+    answered_at: datetime
+    complete: bool
+
+
+class Photo(BaseModel):
+    id: int
+    item_id: int
+    client_uuid: str | None
+    url: str
+    thumbnail_url: str
+    size: int
+
+
+class Progress(BaseModel):
+    total: int
+    answered: int
+    complete: int
+
+
+class Unit(BaseModel):
+    id: int
+    name: str
+
+
+class Inspection(BaseModel):
+    id: int
+    title: str
+    unit: Unit
+    kind: str
+    status: str
+    locked: bool
+    can_answer: bool
+    can_submit: bool
+    sections: list[Section]
+    answers: list[Answer]
+    photos: list[Photo]
+    progress: Progress
+
+
+class AnswerIn(_In):
+    client_uuid: str = Uuid
+    item_id: int = Field(ge=1)
+    base_revision: int = Field(ge=0)
+    value: str | None = Text
+    note: str | None = Text
+    finding_text: str | None = Text
+    severity: Literal["general", "serious", "critical"] | None = None
+    na_reason: str | None = Text
+    confirm_unclassified: bool = False
+
+
+class AnswersIn(_In):
+    answers: list[AnswerIn] = Field(min_length=1, max_length=100)
+
+
+class AnswerResult(BaseModel):
+    client_uuid: str
+    status: Literal["saved", "duplicate", "conflict", "invalid", "needs_confirmation"]
+    answer: Answer | None = None
+    message: str | None = None
+    field: str | None = None
+
+
+class AnswersOut(BaseModel):
+    results: list[AnswerResult]
+    progress: Progress
+
+
+class SignatureIn(_In):
+    role: Literal["lead", "unit"]
+    signer_name: str = Field(min_length=1, max_length=64)
+    png_base64: str = Field(min_length=16, max_length=2_000_000)
+
+
+class SubmitIn(_In):
+    signatures: list[SignatureIn] = Field(min_length=2, max_length=2)
+
+
+class Finding(BaseModel):
+    id: int
+    item_key: str
+    severity: str
+    description: str
+    is_repeat: bool
+
+
+class SubmitOut(BaseModel):
+    status: str
+    score: float | None
+    band: str | None
+    findings: list[Finding]

@@ -1,0 +1,225 @@
+"""The JSON API the tablets use: its document, idempotent batches, conflicts, uploads and submit."""
+
+import base64
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from inspect_app.extensions import db
+from inspect_app.models import Answer, AnswerRevision, Attachment, Inspection
+
+from .factories import answer, answer_all, jpeg, make_inspection, png
+from .helpers import Browser
+
+
+def item_ids(browser, inspection_id) -> dict[str, int]:
+    data = browser.get(f"/api/v1/inspections/{inspection_id}").get_json()
+    return {item["key"]: item["id"] for section in data["sections"] for item in section["items"]}
+
+
+def put(browser, inspection_id, *writes, **kwargs):
+    return browser.send_json("PUT", f"/api/v1/inspections/{inspection_id}/answers", {"answers": list(writes)}, **kwargs)
+
+
+def write(item_id, value, base=0, **fields):
+    return {"client_uuid": str(uuid.uuid4()), "item_id": item_id, "base_revision": base, "value": value, **fields}
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_the_openapi_document_describes_every_api_route_and_nothing_else(app, client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
+    routed = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1"):
+            path = rule.rule
+            for argument in rule.arguments:
+                path = path.replace(f"<int:{argument}>", "{" + argument + "}")
+            routed |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    assert documented == routed
+    put_answers = doc["paths"]["/api/v1/inspections/{inspection_id}/answers"]["put"]
+    schema_ref = put_answers["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert schema_ref.rsplit("/", 1)[1] in doc["components"]["schemas"]
+    for ops in doc["paths"].values():
+        for op in ops.values():
+            for response in op["responses"].values():
+                for content in response.get("content", {}).values():
+                    name = content["schema"]["$ref"].rsplit("/", 1)[1]
+                    assert name in doc["components"]["schemas"]
+
+
+def test_load_an_inspection(demo, browser_for):
+    inspection = make_inspection(templates=["network"])
+    answer(inspection, "F1", "compliant")
+    data = browser_for("inspector").get(f"/api/v1/inspections/{inspection.id}").get_json()
+    assert data["unit"]["name"] == "东湖区人民政府办公室" and data["can_answer"] and data["can_submit"]
+    assert sum(len(s["items"]) for s in data["sections"]) == data["progress"]["total"] == 19
+    assert data["answers"][0]["value"] == "compliant" and data["answers"][0]["complete"]
+    assert browser_for("inspector2").get(f"/api/v1/inspections/{inspection.id}").get_json()["can_answer"] is False
+
+
+def test_a_batch_is_saved_in_order_and_a_replay_is_a_noop(demo, browser_for):
+    inspection = make_inspection()
+    browser = browser_for("inspector")
+    ids = item_ids(browser, inspection.id)
+    batch = [write(ids["F1"], "compliant"), write(ids["F2"], "noncompliant", finding_text="一台机器交替连接"),
+             write(ids["F18"], "4")]
+    first = put(browser, inspection.id, *batch).get_json()
+    assert [r["status"] for r in first["results"]] == ["saved", "saved", "saved"]
+    assert first["results"][1]["answer"]["severity"] == "critical"
+    assert first["progress"]["complete"] == 3
+    again = put(browser, inspection.id, *batch).get_json()
+    assert [r["status"] for r in again["results"]] == ["duplicate"] * 3
+    assert count(Answer) == 3 and count(AnswerRevision) == 3
+
+
+def test_different_content_under_a_used_uuid_and_stale_edits_are_conflicts(demo, browser_for):
+    inspection = make_inspection(members=["inspector2"])
+    browser = browser_for("inspector")
+    ids = item_ids(browser, inspection.id)
+    op = write(ids["F1"], "compliant")
+    put(browser, inspection.id, op)
+    reused = put(browser, inspection.id, {**op, "value": "noncompliant", "finding_text": "x"}).get_json()["results"][0]
+    assert reused["status"] == "conflict"
+    other = browser_for("inspector2")
+    put(other, inspection.id, write(ids["F1"], "partial", base=1, finding_text="部分机器未查"))
+    stale = put(browser, inspection.id, write(ids["F1"], "noncompliant", base=1, finding_text="旧页面")).get_json()
+    result = stale["results"][0]
+    assert result["status"] == "conflict"
+    assert (result["answer"]["value"], result["answer"]["revision"]) == ("partial", 2)
+    keep_mine = put(browser, inspection.id, write(ids["F1"], "noncompliant", base=2, finding_text="旧页面")).get_json()
+    assert keep_mine["results"][0]["status"] == "saved"
+
+
+def test_invalid_and_classified_writes_change_nothing_until_fixed_or_confirmed(demo, browser_for):
+    inspection = make_inspection()
+    browser = browser_for("inspector")
+    ids = item_ids(browser, inspection.id)
+    marked = write(ids["F4"], "noncompliant", finding_text="抽查发现“秘密★5年”文件存于上网机")
+    results = put(browser, inspection.id, write(ids["F1"], "maybe"), marked).get_json()["results"]
+    assert results[0]["status"] == "invalid" and results[0]["message"] == "答案无效。"
+    assert results[1]["status"] == "needs_confirmation" and results[1]["field"] == "finding_text"
+    assert count(Answer) == 0
+    confirmed = put(browser, inspection.id, write(ids["F4"], "noncompliant", confirm_unclassified=True,
+                                                  finding_text="抽查发现“秘密★5年”文件存于上网机")).get_json()
+    assert confirmed["results"][0]["status"] == "saved" and count(Answer) == 1
+
+
+def test_bad_bodies_get_clear_messages(demo, browser_for):
+    inspection = make_inspection()
+    browser = browser_for("inspector")
+    response = browser.send_json("PUT", f"/api/v1/inspections/{inspection.id}/answers", {"answers": "nope"})
+    assert response.status_code == 400 and response.get_json()["error"] == "invalid"
+    response = browser.client.put(f"/api/v1/inspections/{inspection.id}/answers", data="{not json",
+                                  headers={"X-CSRFToken": browser.token(), "Content-Type": "application/json"})
+    assert response.status_code == 400 and "JSON" in response.get_json()["message"]
+    response = put(browser, inspection.id, {"client_uuid": "not-a-uuid", "item_id": 1, "base_revision": 0})
+    assert response.status_code == 400
+
+
+def test_the_api_needs_a_session_csrf_and_membership(demo, app, browser_for):
+    inspection = make_inspection()
+    anonymous = Browser(app)
+    assert anonymous.get(f"/api/v1/inspections/{inspection.id}").status_code == 401
+    browser = browser_for("inspector")
+    ids = item_ids(browser, inspection.id)
+    response = put(browser, inspection.id, write(ids["F1"], "compliant"), csrf=False)
+    assert response.status_code == 400 and response.get_json()["error"] == "csrf"
+    leader = browser_for("leader")
+    assert put(leader, inspection.id, write(ids["F1"], "compliant")).status_code == 403
+    assert count(Answer) == 0
+
+
+def test_a_locked_inspection_refuses_writes_with_409(demo, browser_for):
+    inspection = make_inspection()
+    answer_all(inspection)
+    browser = browser_for("inspector")
+    signatures = [{"role": role, "signer_name": name, "png_base64": base64.b64encode(png()).decode()}
+                  for role, name in (("lead", "王建国"), ("unit", "赵丽华"))]
+    submitted = browser.send_json("POST", f"/api/v1/inspections/{inspection.id}/submit", {"signatures": signatures})
+    assert submitted.status_code == 200 and submitted.get_json()["status"] == "submitted"
+    ids = item_ids(browser, inspection.id)
+    response = put(browser, inspection.id, write(ids["F1"], "noncompliant", base=1, finding_text="改"))
+    assert response.status_code == 409 and response.get_json()["error"] == "locked"
+    again = browser.send_json("POST", f"/api/v1/inspections/{inspection.id}/submit", {"signatures": signatures})
+    assert again.status_code == 409
+
+
+def upload(browser, inspection_id, item_id, data: bytes, name="photo.jpg", client_uuid=None):
+    """A multipart upload built by hand: the test client's own encoder is slow for big files."""
+    boundary = uuid.uuid4().hex
+    parts = []
+    for field, value in (("item_id", str(item_id)), ("client_uuid", client_uuid or str(uuid.uuid4()))):
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"\r\n\r\n{value}\r\n'.encode())
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+                 f"Content-Type: image/jpeg\r\n\r\n".encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return browser.client.post(f"/api/v1/inspections/{inspection_id}/photos", data=b"".join(parts),
+                               content_type=f"multipart/form-data; boundary={boundary}",
+                               headers={"X-CSRFToken": browser.token()})
+
+
+def test_photos_upload_once_and_are_served_only_in_scope(demo, browser_for):
+    inspection = make_inspection()
+    browser = browser_for("inspector")
+    ids = item_ids(browser, inspection.id)
+    op = str(uuid.uuid4())
+    photo = jpeg()
+    first = upload(browser, inspection.id, ids["F3"], photo, client_uuid=op)
+    assert first.status_code == 201
+    replay = upload(browser, inspection.id, ids["F3"], photo, client_uuid=op)
+    assert replay.status_code == 200 and replay.get_json()["id"] == first.get_json()["id"]
+    assert count(Attachment) == 1
+    other = upload(browser, inspection.id, ids["F3"], jpeg(colour="red"), client_uuid=op)
+    assert other.status_code == 409
+    body = first.get_json()
+    assert browser.get(body["url"]).get_data() == photo
+    assert browser.get(body["thumbnail_url"]).mimetype == "image/jpeg"
+    assert browser_for("officer2").get(body["url"]).status_code == 404
+    removed = browser.send_json("DELETE", f"/api/v1/inspections/{inspection.id}/photos/{body['id']}", None)
+    assert removed.status_code == 204
+    assert browser.get(f"/api/v1/inspections/{inspection.id}").get_json()["photos"] == []
+
+
+def test_a_renamed_executable_is_refused(demo, browser_for):
+    inspection = make_inspection()
+    browser = browser_for("inspector")
+    ids = item_ids(browser, inspection.id)
+    response = upload(browser, inspection.id, ids["F3"], b"MZ\x90\x00" + b"\x00" * 4000, name="photo.jpg")
+    assert response.status_code == 400
+    assert "不支持这种文件" in response.get_json()["message"]
+    broken = upload(browser, inspection.id, ids["F3"], b"\xff\xd8\xff\xe0" + b"garbage" * 100)
+    assert broken.status_code == 400 and "损坏" in broken.get_json()["message"]
+    assert count(Attachment) == 0
+
+
+@pytest.mark.parametrize(("megabytes", "status", "message"), [(30, 413, "20 MB"), (16, 400, "上限为 15 MB")])
+def test_oversized_photos_are_refused_with_a_clear_message(demo, browser_for, megabytes, status, message):
+    inspection = make_inspection()
+    browser = browser_for("inspector")
+    ids = item_ids(browser, inspection.id)
+    big = b"\xff\xd8\xff\xe0" + b"\x00" * (megabytes * 1024 * 1024)
+    response = upload(browser, inspection.id, ids["F3"], big)
+    assert response.status_code == status
+    assert message in response.get_json()["message"]
+    assert count(Attachment) == 0
+
+
+def test_submit_through_the_api_validates_signatures(demo, browser_for):
+    inspection = make_inspection()
+    answer_all(inspection, failing={"F3": "noncompliant"})
+    browser = browser_for("inspector")
+    bad = browser.send_json("POST", f"/api/v1/inspections/{inspection.id}/submit", {"signatures": [
+        {"role": "lead", "signer_name": "王建国", "png_base64": "!!!!not base64!!!!"},
+        {"role": "unit", "signer_name": "赵丽华", "png_base64": "!!!!not base64!!!!"}]})
+    assert bad.status_code == 400
+    not_png = browser.send_json("POST", f"/api/v1/inspections/{inspection.id}/submit", {"signatures": [
+        {"role": "lead", "signer_name": "王建国", "png_base64": base64.b64encode(jpeg()).decode()},
+        {"role": "unit", "signer_name": "赵丽华", "png_base64": base64.b64encode(jpeg()).decode()}]})
+    assert not_png.status_code == 400
+    assert db.session.get(Inspection, inspection.id).status == "in_progress"
