@@ -132,7 +132,16 @@ def session(app):
 
 @pytest.fixture
 def demo(app):
-    """The demo org tree and accounts (password Demo@2026)."""
+    """The demo org tree and accounts (password Demo@2026), and no inspections yet."""
+    from inspect_app.services import demo as demo_service
+
+    demo_service.seed_org(db.session)
+    return demo_service
+
+
+@pytest.fixture
+def full_demo(app):
+    """Everything `seed-demo` makes: the org, the accounts and inspections in every state."""
     from inspect_app.services import demo as demo_service
 
     demo_service.seed(db.session)

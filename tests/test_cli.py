@@ -47,3 +47,15 @@ def test_create_user_refuses_a_weak_password(app, demo):
         "--password", "password123"])
     assert result.exit_code != 0
     assert "过于常见" in result.output
+
+
+def test_the_demo_has_inspections_in_every_state(full_demo):
+    from inspect_app.models import Attachment, Finding, Inspection
+
+    statuses = {i.status for i in db.session.scalars(select(Inspection))}
+    assert {"planned", "in_progress", "submitted", "cancelled"} <= statuses
+    kinds = {i.kind for i in db.session.scalars(select(Inspection))}
+    assert {"routine", "special", "spot", "self"} <= kinds
+    assert db.session.scalar(select(func.count()).select_from(Finding)) >= 5
+    photos = db.session.scalars(select(Attachment).where(Attachment.kind == "photo")).all()
+    assert photos and all(p.size > 0 for p in photos)

@@ -5,12 +5,18 @@ Only for demo mode (INSPECT_DEMO=1). Every demo account's password is Demo@2026.
 
 from __future__ import annotations
 
+import io
+import uuid
+from datetime import date, datetime, timedelta
+
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..database import transaction
-from ..models import NodeKind, OrgNode, Role, UnitType, User
-from . import audit, org, passwords
+from ..models import Inspection, NodeKind, OrgNode, Role, UnitType, User
+from . import audit, checklists, inspections, org, passwords
 
 DEMO_PASSWORD = "Demo@2026"
 CITY_CODE = "BC-BMJ"
@@ -53,9 +59,16 @@ ACCOUNTS = [
 
 
 def seed(session: Session) -> bool:
-    """Create the demo org tree and accounts; False (and nothing changed) when they exist already."""
+    """Create the demo org tree, accounts and inspections; False (and nothing changed) when they exist."""
     if session.scalar(select(OrgNode).where(OrgNode.code == CITY_CODE)) is not None:
         return False
+    with transaction(session):  # all or nothing
+        seed_org(session)
+        seed_inspections(session)
+    return True
+
+
+def seed_org(session: Session) -> None:
     with transaction(session):
         city = org.create_node(session, None, kind=NodeKind.BUREAU, name="宝川市国家保密局", code=CITY_CODE,
                                parent=None)
@@ -74,4 +87,109 @@ def seed(session: Session) -> bool:
             session.flush()
             audit.record(session, None, "user.create", user, actor_name="seed-demo",
                          details={"username": username, "role": role, "org_node_id": user.org_node_id})
-    return True
+
+
+# Inspections in every state ---------------------------------------------------------------------
+
+
+def _photo(colour: str) -> bytes:
+    """A stand-in for a site photo: the demo must not ship real pictures of anything."""
+    image = Image.new("RGB", (1200, 900), colour)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([150, 200, 1050, 700], outline="white", width=12)
+    draw.line([150, 700, 1050, 200], fill="white", width=8)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def _signature() -> bytes:
+    image = Image.new("RGB", (600, 220), "white")
+    ImageDraw.Draw(image).line([(40, 160), (160, 60), (260, 150), (380, 70), (540, 140)], fill="black", width=6)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _answer_all(session: Session, inspection: Inspection, actor: User, failing: dict[str, str],
+                leave_open: int = 0) -> None:
+    items = inspections.load_items(session, inspection)
+    for item in items[: len(items) - leave_open]:
+        value = failing.get(item.key)
+        if value is None:
+            value = {"compliance": "compliant", "number": "0" if item.deduction else "2",
+                     "choice": item.choices[0]["key"] if item.choices else None,
+                     "text": "现场查看，未见异常。"}[item.response]
+        finding = FINDING_TEXTS.get(item.key, "现场检查发现该项要求未落实到位。") if item.key in failing else None
+        inspections.save_answer(session, actor, inspection, inspections.AnswerInput(
+            item_id=item.id, client_uuid=str(uuid.uuid4()), base_revision=0, value=value, finding_text=finding))
+        if item.key in failing and item.key in PHOTO_ITEMS:
+            inspections.add_photo(session, actor, inspection, item.id, _photo(PHOTO_ITEMS[item.key]),
+                                  filename=f"{item.key}.jpg", client_uuid=str(uuid.uuid4()))
+
+
+FINDING_TEXTS = {
+    "F3": "机要室一枚涉密U盘曾插入办公室上网计算机，USB记录可查，共2次。",
+    "F7": "3台涉密计算机未粘贴密级标识，台账中责任人信息缺失。",
+    "F13": "单位门户网站近一个月发布的4篇信息未见保密审查记录。",
+    "G4": "要害部位出入登记本有5天未登记外来人员。",
+    "G5": "要害部门办公区发现2部普通手机未存入手机柜。",
+    "E2": "2026年第三季度收文登记有3份文件签收栏空白。",
+    "E6": "1份秘密级文件存放在普通文件柜中。",
+    "B1": "年度保密教育培训计划未经领导审定。",
+}
+PHOTO_ITEMS = {"F7": "#5b6f8a", "G5": "#8a6f5b", "E6": "#5b8a6f"}
+
+
+def _submit(session: Session, inspection: Inspection, actor: User, unit_signer: str, when: datetime) -> None:
+    inspections.submit_inspection(session, actor, inspection, [
+        inspections.SignatureInput("lead", actor.display_name, _signature()),
+        inspections.SignatureInput("unit", unit_signer, _signature()),
+    ])
+    with transaction(session):
+        # Demo history: the visit took place on its planned date.
+        inspection.started_at = when - timedelta(hours=3)
+        inspection.submitted_at = when
+
+
+def seed_inspections(session: Session) -> None:
+    users = {u.username: u for u in session.scalars(select(User))}
+    units = {n.code: n for n in session.scalars(select(OrgNode).where(OrgNode.kind == NodeKind.UNIT))}
+    current = {v.template.key: v for v in checklists.current_versions(session)}
+    if not current:
+        return  # no library synced: nothing to inspect with
+    today = clock.local_today()
+    inspector, inspector2, officer = users["inspector"], users["inspector2"], users["officer"]
+
+    def plan(unit: str, templates: list[str], day: date, lead: User, members=(), kind="routine", **kwargs):
+        return inspections.plan_inspection(session, lead if kind != "self" else officer, unit=units[unit], kind=kind,
+                                           versions=[current[k] for k in templates], scheduled_on=day,
+                                           lead=lead if kind != "self" else None, members=list(members), **kwargs)
+
+    # Last year's visit to 东湖区人民政府办公室: its failures make this year's repeat findings.
+    earlier = plan("DH-ZFB", ["network", "key-departments"], today - timedelta(days=300), inspector, [inspector2])
+    _answer_all(session, earlier, inspector, {"F3": "noncompliant", "F7": "partial", "G5": "noncompliant"})
+    _submit(session, earlier, inspector, "赵丽华", datetime.combine(earlier.scheduled_on, datetime.min.time()))
+
+    # This year's visit, under way: half the items answered.
+    ongoing = plan("DH-ZFB", ["network", "key-departments", "carriers"], today, inspector, [inspector2],
+                   scope="重点检查网络终端管理和要害部门出入控制")
+    _answer_all(session, ongoing, inspector, {"F7": "noncompliant", "G4": "partial"}, leave_open=20)
+
+    # Submitted, waiting for the notice: 西山县自然资源局 (officer2's unit).
+    submitted = plan("XS-ZRZY", ["network", "carriers"], today - timedelta(days=10), inspector,
+                     kind="special", title="西山县自然资源局2026年网络与载体专项检查")
+    _answer_all(session, submitted, inspector, {"F13": "noncompliant", "E2": "partial", "E6": "noncompliant"})
+    _submit(session, submitted, inspector, "孙志强", datetime.combine(submitted.scheduled_on, datetime.min.time()))
+
+    # The unit's own self-inspection.
+    own = plan("DH-ZFB", ["self-assessment"], today - timedelta(days=40), officer, kind="self")
+    _answer_all(session, own, officer, {"Z12": "partial"})
+    _submit(session, own, officer, "单位保密委员会主任", datetime.combine(own.scheduled_on, datetime.min.time()))
+
+    # Planned, and one cancelled.
+    plan("DH-JYJ", ["education", "personnel"], today + timedelta(days=14), inspector2)
+    plan("XS-YY", ["network"], today + timedelta(days=21), inspector, kind="spot")
+    plan("BC-CZJ", ["classification", "carriers"], today + timedelta(days=30), inspector)
+    dropped = plan("BC-FGW", ["meetings"], today - timedelta(days=5), inspector)
+    inspections.cancel_inspection(session, inspector, dropped, "会议改期，检查随之顺延。")
