@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 31536000)
     app.jinja_env.filters["datetime"] = datetime_filter
     app.jinja_env.filters["date"] = date_filter
+    app.jinja_env.filters["items_as_text"] = lambda mapping: {k: str(v) for k, v in mapping.items()}
     app.jinja_env.globals.update(static_url=static_url, localized=i18n.localized, nav_items=nav_items,
                                  labels=labels, label=labels.label)
 

@@ -126,7 +126,6 @@ class AnswerResult(BaseModel):
 
 class AnswersOut(BaseModel):
     results: list[AnswerResult]
-    progress: Progress
 
 
 class SignatureIn(_In):

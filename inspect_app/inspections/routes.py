@@ -4,8 +4,10 @@ import calendar
 import uuid
 from datetime import date, timedelta
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, get_template_attribute, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
 from .. import authz
@@ -228,6 +230,25 @@ def fill(inspection_id: int):
         suggestions=suggestions, new_uuid=lambda: str(uuid.uuid4()),
         severities={i.id: inspections.step_up(i.severity) if i.id in suggestions else i.severity for i in items},
     )
+
+
+# Rendered parts of checklist items, by (item id, language): items never change once synced.
+_FRAGMENTS: dict[tuple[int, str], tuple[Markup, Markup]] = {}
+_FRAGMENTS_LIMIT = 20000
+
+
+@bp.app_template_global()
+def item_fragments(items, words) -> dict[int, tuple[Markup, Markup]]:
+    language = str(get_locale())
+    missing = [i for i in items if (i.id, language) not in _FRAGMENTS]
+    if missing:
+        if len(_FRAGMENTS) > _FRAGMENTS_LIMIT:
+            _FRAGMENTS.clear()
+        static = get_template_attribute("inspections/_item_static.html", "item_static")
+        help_ = get_template_attribute("inspections/_item_static.html", "item_help")
+        for item in missing:
+            _FRAGMENTS[item.id, language] = (static(item, words), help_(item, words))
+    return {i.id: _FRAGMENTS[i.id, language] for i in items}
 
 
 @bp.route("/<int:inspection_id>/items/<int:item_id>", methods=["POST"])

@@ -173,10 +173,18 @@ def load_items(session: Session, inspection: Inspection) -> list[ChecklistItem]:
         select(ChecklistItem)
         .join(ChecklistSection)
         .where(ChecklistItem.version_id.in_(order))
-        .options(selectinload(ChecklistItem.section))
+        .options(selectinload(ChecklistItem.section),
+                 selectinload(ChecklistItem.version).selectinload(TemplateVersion.template))
         .order_by(ChecklistSection.position, ChecklistItem.position)
     ).all()
     return sorted(items, key=lambda i: order[i.version_id])
+
+
+def items_by_id(session: Session, inspection: Inspection, ids: set[int]) -> dict[int, ChecklistItem]:
+    """The items with these ids that belong to the inspection's pinned versions."""
+    pinned = [p.version_id for p in inspection.templates]
+    return {i.id: i for i in session.scalars(
+        select(ChecklistItem).where(ChecklistItem.id.in_(ids), ChecklistItem.version_id.in_(pinned)))}
 
 
 def load_answers(session: Session, inspection: Inspection) -> dict[int, Answer]:
