@@ -440,12 +440,22 @@ def save_answer(session: Session, actor: User, inspection: Inspection, data: Ans
         answer.answered_at = utcnow()
         answer.classified_confirmed = answer.classified_confirmed or bool(suspicions)
         try:
-            session.flush()
+            # A savepoint: when another request stored this write (or this answer) a moment ago, the
+            # unique constraints say so, and the transaction goes on to tell the client.
+            with session.begin_nested():
+                session.flush()
+                session.add(AnswerRevision(answer_id=answer.id, inspection_id=inspection.id,
+                                           unit_id=inspection.unit_id, revision=answer.revision,
+                                           changed_by_id=actor.id, client_uuid=data.client_uuid,
+                                           **{f: content[f] for f in ANSWER_FIELDS}))
         except IntegrityError:
-            raise AnswerConflict(None) from None
-        session.add(AnswerRevision(answer_id=answer.id, inspection_id=inspection.id, unit_id=inspection.unit_id,
-                                   revision=answer.revision, changed_by_id=actor.id, client_uuid=data.client_uuid,
-                                   **{f: content[f] for f in ANSWER_FIELDS}))
+            session.expire_all()
+            stored = session.scalar(select(AnswerRevision).where(AnswerRevision.client_uuid == data.client_uuid))
+            current = session.scalar(select(Answer).where(Answer.inspection_id == inspection.id,
+                                                          Answer.item_id == item.id))
+            if stored is not None and _same_content(stored, content) and current is not None:
+                return current, False
+            raise AnswerConflict(current) from None
         if inspection.status == InspectionStatus.PLANNED:
             inspection.status = InspectionStatus.IN_PROGRESS
             inspection.started_at = utcnow()
@@ -482,11 +492,14 @@ def add_photo(session: Session, actor: User, inspection: Inspection, item_id: in
                            item_id=item.id, sha256=stored.sha256, mime=stored.mime, size=stored.size,
                            filename=(filename or "photo.jpg")[-200:], width=stored.width, height=stored.height,
                            client_uuid=client_uuid, uploaded_by_id=actor.id)
-        session.add(photo)
         try:
-            session.flush()
+            with session.begin_nested():  # the same upload may be arriving twice at once
+                session.add(photo)
         except IntegrityError:
-            raise Conflict(_("这条记录的编号已被使用，未保存。")) from None
+            existing = session.scalar(select(Attachment).where(Attachment.client_uuid == client_uuid))
+            if existing is not None and existing.inspection_id == inspection.id and existing.sha256 == stored.sha256:
+                return existing, False
+            raise Conflict(_("这条记录的编号已被使用，但内容不同，未保存。")) from None
         audit.record(session, actor, "inspection.photo_add", photo,
                      details={"inspection_id": inspection.id, "item": item.key, "sha256": stored.sha256})
     return photo, True

@@ -233,9 +233,18 @@
     return response;
   }
 
+  async function hasWork() {
+    return (await allMine("writes")).some(ready) || (await allMine("photos")).some((p) => !p.error);
+  }
+
   async function flush() {
-    if (sending || loginNeeded || stopped) return;
-    sending = true;
+    // Known to be offline: do not even try, so later edits of an item merge into one write.
+    if (sending || loginNeeded || stopped || !navigator.onLine) return;
+    sending = true; // taken before the first await, so two calls never send the same entry at once
+    if (!(await hasWork())) {
+      sending = false;
+      return;
+    }
     clearTimeout(retryTimer);
     await refreshBar();
     let failed = false;
@@ -534,8 +543,18 @@
   document.addEventListener("visibilitychange", () => { if (!document.hidden) { flush(); pullServer(); } });
   setInterval(pullServer, 30000);
 
+  function keepOffline() {
+    if (!("serviceWorker" in navigator)) return;
+    const urls = [location.pathname, root.dataset.api,
+      ...[...root.querySelectorAll(".thumb img")].map((img) => new URL(img.src).pathname)];
+    navigator.serviceWorker.ready.then((registration) => {
+      registration.active?.postMessage({ type: "keep", urls });
+    }).catch(() => {});
+  }
+
   async function start() {
     if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+    if (navigator.onLine) keepOffline();
     // What the server had at the last acknowledged save, when newer than this (possibly cached) page.
     for (const saved of await allMine("answers")) {
       const form = forms.get(Number(saved.key.split(":")[2]));

@@ -55,4 +55,12 @@ async function networkFirst(request) {
 self.addEventListener("message", (event) => {
   // At logout the copies of pages go; the outbox (in the page's IndexedDB) stays until it is sent.
   if (event.data === "forget-pages") event.waitUntil(caches.delete(PAGES));
+  // A page asks to keep itself and its data now, so it opens offline even after this first visit.
+  if (event.data && event.data.type === "keep") {
+    event.waitUntil(caches.open(PAGES).then((cache) => Promise.all(event.data.urls.map(async (url) => {
+      if (!CACHED_PAGE.test(new URL(url, self.location.origin).pathname)) return;
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (response.ok && !response.redirected) await cache.put(url, response);
+    }))));
+  }
 });
