@@ -112,6 +112,9 @@ RULES: dict[str, _Rule] = {
     "audit.read": _roles(Role.AUDITOR),
     "dashboard.view": _roles(Role.LEADER, Role.INSPECTOR),
     "units.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
+    # The library is not unit-owned: everyone who works with checklists reads it; the auditor does not.
+    "checklist.read": _roles(Role.ADMIN, Role.INSPECTOR, Role.LEADER, Role.OFFICER),
+    "checklist.manage": _roles(Role.ADMIN),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -112,6 +113,52 @@ def format_item_field(name: str, value) -> str:
     return str(value)
 
 
+# Fields whose old and new values are prose: shown with what went and what came marked in place.
+PROSE_FIELDS = {"title", "title_en", "description", "description_en", "section", "section_en", "text", "text_en",
+                "guidance", "guidance_en", "materials"}
+
+
+@dataclass
+class FieldChange:
+    name: str
+    label: str
+    old: list[tuple[str, str]]  # runs of ('same' | 'gone' | 'new', text)
+    new: list[tuple[str, str]]
+
+
+def field_changes(old: dict, new: dict, fields: Iterable[str]) -> list[FieldChange]:
+    """The changed `fields` of an item (or a template's content), old beside new, in words."""
+    changes = []
+    for name in fields:
+        label = labels.label(labels.ITEM_FIELD_LABELS, name)
+        if name in PROSE_FIELDS:
+            before, after = text_changes(old.get(name) or "", new.get(name) or "")
+            changes.append(FieldChange(name, label, before or [("same", "—")], after or [("same", "—")]))
+        elif isinstance(old.get(name), list) and isinstance(new.get(name), list):
+            before_list, after_list = old[name], new[name]
+            changes.append(FieldChange(
+                name, label,
+                _list_runs([(v, "same" if v in after_list else "gone") for v in before_list], name),
+                _list_runs([(v, "same" if v in before_list else "new") for v in after_list], name),
+            ))
+        else:
+            changes.append(FieldChange(name, label, [("gone", format_item_field(name, old.get(name)))],
+                                       [("new", format_item_field(name, new.get(name)))]))
+    return changes
+
+
+def _list_runs(entries: list[tuple[object, str]], name: str) -> list[tuple[str, str]]:
+    """A list field entry by entry, so a basis or an evidence kind added or dropped stands out alone."""
+    if not entries:
+        return [("same", "—")]
+    runs: list[tuple[str, str]] = []
+    for index, (value, kind) in enumerate(entries):
+        if index:
+            runs.append(("same", "; " if i18n.is_english() else "；"))
+        runs.append((kind, format_item_field(name, [value])))
+    return runs
+
+
 _TOKEN = re.compile(r"[A-Za-z0-9]+|\s+|.", re.S)
 
 
@@ -136,11 +183,6 @@ def text_changes(old: str, new: str) -> tuple[list[tuple[str, str]], list[tuple[
         add(before, "same" if op == "equal" else "gone", a[i1:i2])
         add(after, "same" if op == "equal" else "new", b[j1:j2])
     return before, after
-
-
-def mentions(value: str | None, query: str) -> bool:
-    """Whether `value` contains `query`, ignoring case, as the library search matches."""
-    return bool(value and query and re.search(re.escape(query), value, re.IGNORECASE))
 
 
 def highlight(value: str | None, query: str | None) -> Markup:

@@ -344,7 +344,9 @@ MAX_VERSION_NUMBER = 1_000_000
 
 
 def get_template(session: Session, key: str) -> ChecklistTemplate | None:
-    return session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.key == key[:64]))
+    if len(key) > 64:  # longer than a template key may be (String(64)): none can match
+        return None
+    return session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.key == key))
 
 
 def get_version(session: Session, template: ChecklistTemplate, number: int) -> TemplateVersion | None:
