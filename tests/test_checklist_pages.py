@@ -160,6 +160,7 @@ def test_unknown_templates_and_versions_are_not_found(demo, browser_for):
     assert browser.get("/checklists/network/versions/99999999999999999999999").status_code == 404
     assert browser.get("/checklists/network/versions/abc").status_code == 404
     assert browser.get("/checklists/" + "x" * 500).status_code == 404
+    assert browser.get("/checklists/net%00work").status_code == 404
     assert browser.get("/checklists/network/versions/1").status_code == 200
 
 
@@ -260,7 +261,7 @@ def test_search_for_phones_finds_exactly_the_items_that_mention_them(demo, brows
 
 def test_search_is_literal_and_escaped(demo, browser_for):
     browser = browser_for("officer")
-    for query in ("%", "_", '"', '","', "<script>"):
+    for query in ("%", "_", '"', '","', "<script>", "手\x00机"):
         body = page(browser.get("/checklists/search", query_string={"q": query}))
         assert found(body) == set(), query
         assert "没有找到包含" in body

@@ -278,7 +278,7 @@ def search_items(session: Session, query: str, limit: int = 200) -> list[Checkli
     """Items of the current versions that mention `query` in text, guidance, materials or keywords.
     A substring match, which is what Chinese needs: 手机 finds 智能手机 and 手机拍摄 alike."""
     query = query.strip()[:MAX_QUERY_LENGTH]
-    if not query:
+    if not query or "\x00" in query:  # no stored text holds a NUL (PostgreSQL refuses even to compare one)
         return []
     like = _like_pattern(query)
     current = [v.id for v in current_versions(session)]
@@ -344,7 +344,7 @@ MAX_VERSION_NUMBER = 1_000_000
 
 
 def get_template(session: Session, key: str) -> ChecklistTemplate | None:
-    if len(key) > 64:  # longer than a template key may be (String(64)): none can match
+    if len(key) > 64 or "\x00" in key:  # no template key is that long or holds a NUL; PostgreSQL refuses NULs
         return None
     return session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.key == key))
 
