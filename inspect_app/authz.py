@@ -114,6 +114,9 @@ RULES: dict[str, _Rule] = {
     "units.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
     "inspection.view": _roles(Role.INSPECTOR, Role.LEADER, Role.OFFICER),
     "inspection.plan": _roles(Role.INSPECTOR, Role.OFFICER),
+    # The library is not unit-owned: everyone who works with checklists reads it; the auditor does not.
+    "checklist.read": _roles(Role.ADMIN, Role.INSPECTOR, Role.LEADER, Role.OFFICER),
+    "checklist.manage": _roles(Role.ADMIN),
 }
 
 

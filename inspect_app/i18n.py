@@ -19,11 +19,6 @@ def select_locale() -> str:
 
 
 def is_english() -> bool:
-    # Asked once per item on long pages: remember the answer for the request.
-    if has_request_context():
-        if "is_english" not in g:
-            g.is_english = str(get_locale()) == "en"
-        return g.is_english
     return str(get_locale()) == "en"
 
 

@@ -178,3 +178,42 @@ STATE_CHIPS = {
     "accepted": "ok",
     "returned": "danger",
 }
+
+# The checklist library -------------------------------------------------------------------------
+
+VERSION_STATUS_LABELS = {
+    "active": _l("启用"),
+    "retired": _l("已停用"),
+}
+
+VERSION_SOURCE_LABELS = {
+    "library": _l("检查表库"),
+    "upload": _l("管理员上传"),
+}
+
+# The fields of a checklist item and of a template, as the diff and the search name them.
+ITEM_FIELD_LABELS = {
+    "title": _l("标题"),
+    "title_en": _l("英文标题"),
+    "description": _l("说明"),
+    "description_en": _l("英文说明"),
+    "category": _l("类别"),
+    "section": _l("所属部分"),
+    "section_en": _l("所属部分（英文）"),
+    "text": _l("检查内容"),
+    "text_en": _l("检查内容（英文）"),
+    "basis": _l("法规依据"),
+    "guidance": _l("查验方法"),
+    "guidance_en": _l("查验方法（英文）"),
+    "evidence": _l("取证方式"),
+    "materials": _l("查阅材料"),
+    "severity": _l("问题等级"),
+    "points": _l("分值"),
+    "response": _l("作答方式"),
+    "deduction": _l("扣分项"),
+    "deduction_points": _l("每处扣分"),
+    "veto": _l("一票否决"),
+    "choices": _l("选项"),
+    "unit": _l("计量单位"),
+    "keywords": _l("关键词"),
+}

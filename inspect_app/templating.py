@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask, current_app, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
-from . import authz, i18n, labels
+from . import authz, formatting, i18n, labels
 from .security import current_user
 
 
@@ -39,6 +39,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = datetime_filter
     app.jinja_env.filters["date"] = date_filter
     app.jinja_env.filters["items_as_text"] = lambda mapping: {k: str(v) for k, v in mapping.items()}
+    app.jinja_env.filters["basis"] = formatting.format_basis
+    app.jinja_env.filters["basis_note"] = formatting.basis_note
+    app.jinja_env.filters["highlight"] = formatting.highlight
     app.jinja_env.globals.update(static_url=static_url, localized=i18n.localized, nav_items=nav_items,
                                  labels=labels, label=labels.label)
 

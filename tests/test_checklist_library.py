@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from inspect_app.extensions import db
 from inspect_app.models import ChecklistItem, TemplateVersion
 from inspect_app.services import checklists
-from inspect_app.services.checklist_schema import load_file
+from inspect_app.services.checklist_schema import load_file, load_text
 
 LIBRARY = Path(__file__).resolve().parent.parent / "checklists"
 AREAS = {"responsibility", "education", "classification", "personnel", "carrier", "network", "key_department",
@@ -205,3 +205,38 @@ def test_a_bumped_version_is_stored_and_the_old_one_stays_readable(app, session,
     diff = checklists.diff_versions(kept, new)
     assert [c.key for c in diff.changed] == ["F1"] and diff.changed[0].fields == ["text"]
     assert not diff.added and not diff.removed
+
+
+def test_search_is_a_literal_substring_and_names_the_fields_that_matched(session):
+    hits = checklists.search_items(session, "手机")
+    assert hits and all(checklists.matched_fields(i, "手机") for i in hits)
+    e11 = next(i for i in hits if i.key == "E11")
+    assert checklists.matched_fields(e11, "手机") == ["text", "guidance", "materials", "keywords"]
+    # LIKE wildcards and the JSON the keywords are stored in match nothing of their own.
+    for query in ("%", "_", '"', '","', "[", "\\"):
+        assert checklists.search_items(session, query) == [], query
+    assert checklists.search_items(session, "   ") == []
+    result = checklists.search_library(session, "手机", limit=3)
+    assert result.count == 3 and result.truncated
+
+
+def test_files_that_expand_or_nest_beyond_reason_are_refused_not_parsed():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join(['*' + chr(97 + n)] * 10)}]\n" for n in range(6))
+    assert load_text(bomb, "bomb.yaml").errors == [
+        "bomb.yaml:1: the file expands to more than 100000 values (too large, or aliases that repeat themselves); "
+        "write it out plainly"]
+    assert load_text("a: &a [*a]", "loop.yaml").errors[0].startswith("loop.yaml:1: the file expands")
+    assert load_text("[" * 50_000, "deep.yaml").errors == [
+        "deep.yaml:1: the file is nested too deeply to be a checklist"]
+
+
+def test_a_template_may_not_take_a_key_the_pages_use(broken):
+    write, line_of = broken
+    at = line_of("key: network")
+
+    def edit(lines):
+        lines[at] = "key: search\n"
+        return lines
+
+    assert f"checklists/network.yaml:{at + 1}: key search is reserved" in write(edit)[0]

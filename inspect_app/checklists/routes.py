@@ -1,2 +1,160 @@
-"""Routes of this area: thin; the work is in services/."""
-from . import bp  # noqa: F401
+"""The checklist library: browse, read any version, compare two versions, search; the admin's versions page.
+
+Routes carry full paths (the blueprint has no prefix): /checklists/… for readers, /admin/checklists/… for the admin.
+"""
+
+import json
+import re
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..admin.forms import EmptyForm
+from ..authz import require
+from ..extensions import db
+from ..formatting import field_changes
+from ..i18n import localized
+from ..labels import CATEGORY_LABELS
+from ..models import ChecklistTemplate
+from ..security import current_user
+from ..services import DomainError, checklists
+from ..services.checklists import MAX_UPLOAD_BYTES, UploadRejected
+from . import bp
+from .forms import UploadTemplateForm
+
+
+@bp.before_request
+def _readers_only():
+    require(current_user, "checklist.read")
+
+
+def _template_or_404(key: str) -> ChecklistTemplate:
+    template = checklists.get_template(db.session, key)
+    if template is None or not template.versions:
+        abort(404)
+    return template
+
+
+@bp.route("/checklists", endpoint="index")
+def index():
+    everything = checklists.current_versions(db.session)
+    category = request.args.get("category", "")
+    if category not in CATEGORY_LABELS:
+        category = ""
+    versions = [v for v in everything if v.category == category] if category else everything
+    counts = {c: sum(1 for v in everything if v.category == c) for c in CATEGORY_LABELS}
+    return render_template(
+        "checklists/index.html", versions=versions, category=category, counts=counts, total=len(everything),
+        tallies=checklists.item_tallies(db.session, [v.id for v in versions]),
+    )
+
+
+@bp.route("/checklists/search", endpoint="search")
+def search():
+    query = request.args.get("q", "").strip()[: checklists.MAX_QUERY_LENGTH]
+    result = checklists.search_library(db.session, query) if query else None
+    return render_template("checklists/search.html", query=query, result=result)
+
+
+def _render_version(template: ChecklistTemplate, version):
+    return render_template(
+        "checklists/version.html", template=template, version=version, current=checklists.current_version(template),
+        sections=checklists.load_sections(db.session, version),
+        tally=checklists.item_tallies(db.session, [version.id])[version.id],
+    )
+
+
+@bp.route("/checklists/<key>", endpoint="template")
+def template_page(key: str):
+    template = _template_or_404(key)
+    return _render_version(template, checklists.reading_version(template))
+
+
+@bp.route("/checklists/<key>/versions/<int:number>", endpoint="version")
+def version_page(key: str, number: int):
+    template = _template_or_404(key)
+    version = checklists.get_version(db.session, template, number)
+    if version is None:
+        abort(404)
+    return _render_version(template, version)
+
+
+def _version_arg(name: str) -> int | None:
+    """A version number from the query string; None when absent. Anything else is refused in words."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"[0-9]{1,12}", raw):
+        raise DomainError(_("“%(value)s”不是有效的版本号，请从列表中选择版本。", value=raw[:20]))
+    return int(raw)
+
+
+@bp.route("/checklists/<key>/diff", endpoint="diff")
+def diff(key: str):
+    template = _template_or_404(key)
+    context = {"template": template, "old": None, "new": None, "diff": None, "error": None, "pick_old": None,
+               "pick_new": None}
+    if len(template.versions) < 2:
+        context["error"] = _("此检查表只有一个版本，没有可比较的版本。")
+        return render_template("checklists/diff.html", **context)
+    try:
+        old, new = checklists.versions_to_compare(template, _version_arg("from"), _version_arg("to"))
+    except DomainError as exc:
+        # The form offers the usual pair (previous → current) to try again.
+        old, new = checklists.versions_to_compare(template, None, None)
+        context.update(error=exc.message, pick_old=old, pick_new=new)
+        return render_template("checklists/diff.html", **context), 400
+    context.update(old=old, new=new, pick_old=old, pick_new=new)
+    if old.id != new.id:
+        changes = checklists.diff_versions(old, new)
+        context.update(
+            diff=changes,
+            template_changes=field_changes(json.loads(old.content), json.loads(new.content), changes.template_fields),
+            item_changes=[(c, field_changes(c.old, c.new, c.fields)) for c in changes.changed],
+        )
+    return render_template("checklists/diff.html", **context)
+
+
+# Administration ----------------------------------------------------------------------------------
+
+
+@bp.route("/admin/checklists", methods=["GET", "POST"], endpoint="manage")
+def manage():
+    require(current_user, "checklist.manage")
+    form = UploadTemplateForm()
+    rejected: UploadRejected | None = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            # One byte past the limit is enough to refuse it; the rest is never read.
+            version = checklists.upload_template(db.session, current_user, upload.filename or "",
+                                                 upload.read(MAX_UPLOAD_BYTES + 1))
+        except UploadRejected as exc:
+            rejected = exc
+        except DomainError as exc:
+            form.file.errors.append(exc.message)
+        else:
+            flash(_("已保存“%(title)s”第 %(v)d 版。", title=localized(version, "title"), v=version.version), "success")
+            return redirect(url_for("checklists.manage", _anchor=f"template-{version.key}"))
+    status = 400 if rejected or form.errors else 200
+    templates = checklists.all_templates(db.session)
+    return render_template("checklists/manage.html", form=form, rejected=rejected, templates=templates,
+                           currents={t.id: checklists.current_version(t) for t in templates}), status
+
+
+@bp.route("/admin/checklists/<key>/versions/<int:number>/status", methods=["POST"], endpoint="set_status")
+def set_status(key: str, number: int):
+    require(current_user, "checklist.manage")
+    template = _template_or_404(key)
+    version = checklists.get_version(db.session, template, number)
+    if version is None:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        retired = request.form.get("retired") == "1"
+        checklists.set_version_status(db.session, current_user, version, retired)
+        title = localized(version, "title")
+        if retired:
+            flash(_("“%(title)s”第 %(v)d 版已停用。", title=title, v=version.version), "success")
+        else:
+            flash(_("“%(title)s”第 %(v)d 版已恢复使用。", title=title, v=version.version), "success")
+    return redirect(url_for("checklists.manage", _anchor=f"template-{template.key}"))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 LAWS = {
     "保守国家秘密法": {2010, 2024},
@@ -26,6 +26,9 @@ LAWS = {
     "国家秘密文件、资料和其他物品标志的规定": {1990},
     "保密工作实践": set(),
 }
+
+# Template keys that would collide with the library's own pages (/checklists/search).
+RESERVED_KEYS = {"search"}
 
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$")]
 ItemKey = Annotated[str, Field(pattern=r"^[A-Z]{1,3}[0-9]{1,3}$")]
@@ -130,6 +133,13 @@ class Template(_Strict):
     description: str | None = None
     description_en: str | None = None
     sections: list[Section] = Field(min_length=1)
+
+    @field_validator("key")
+    @classmethod
+    def _not_reserved(cls, key: str) -> str:
+        if key in RESERVED_KEYS:
+            raise ValueError(f"key {key} is reserved (the library's pages use /checklists/{key}); choose another")
+        return key
 
     def items(self) -> list[Item]:
         return [item for section in self.sections for item in section.items]
@@ -248,15 +258,45 @@ def _plain(error: dict) -> str:
     return f"{field_name}: {error['msg']}"
 
 
+# A template of the library has a few thousand values; aliases could make a small upload expand to billions.
+MAX_NODES = 100_000
+
+
+def _expanded_size_exceeds(root: yaml.Node | None, limit: int) -> bool:
+    """Whether the document, with every alias expanded, holds more than `limit` nodes (cycles count forever)."""
+    count, stack = 0, [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                stack.extend((key_node, value_node))
+    return False
+
+
 def load_text(text: str, source: str, *, expected_key: str | None = None) -> LoadResult:
     """Parse and validate one template. `expected_key` is the file name's, when it has one."""
     result = LoadResult(source=source)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        if _expanded_size_exceeds(root, MAX_NODES):
+            result.error(1, f"the file expands to more than {MAX_NODES} values (too large, or aliases that repeat "
+                            f"themselves); write it out plainly")
+            return result
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         result.error(mark.line + 1 if mark else 1, f"YAML syntax error: {exc.problem or exc}")
+        return result
+    except yaml.YAMLError as exc:
+        result.error(1, f"YAML syntax error: {str(exc).splitlines()[0]}")
+        return result
+    except RecursionError:
+        result.error(1, "the file is nested too deeply to be a checklist")
         return result
     if not isinstance(data, dict) or root is None:
         result.error(1, "the file must be a mapping with key, version, category, title and sections")

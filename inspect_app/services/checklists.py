@@ -4,16 +4,18 @@ retiring, search and the difference between two versions."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..database import transaction
 from ..models import (
+    Category,
     ChecklistItem,
     ChecklistSection,
     ChecklistTemplate,
@@ -222,6 +224,12 @@ def set_version_status(session: Session, actor: User, version: TemplateVersion, 
 # Reading the library ------------------------------------------------------------------------------
 
 
+def library_order(category: str) -> int:
+    """Where a category stands in the library: the eight areas in the order of the work, the self-assessment last."""
+    order = list(Category)
+    return order.index(category) if category in order else len(order)
+
+
 def current_versions(session: Session, category: str | None = None) -> list[TemplateVersion]:
     """The newest active version of every template (what new inspections use)."""
     newest = (
@@ -240,31 +248,194 @@ def current_versions(session: Session, category: str | None = None) -> list[Temp
     )
     if category:
         stmt = stmt.where(ChecklistTemplate.category == category)
-    return list(session.scalars(stmt))
+    return sorted(session.scalars(stmt), key=lambda v: library_order(v.category))
+
+
+# Where the search looks, in the order a result names the fields that matched.
+SEARCH_FIELDS = ("text", "text_en", "guidance", "guidance_en", "materials", "keywords")
+MAX_QUERY_LENGTH = 100
+
+
+def _like_pattern(query: str) -> str:
+    """A LIKE pattern that matches `query` literally: % and _ typed by a user are text, not wildcards."""
+    return "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def mentions(value: str | None, query: str) -> bool:
+    """Whether `value` contains `query`, ignoring case (as the highlighting on the page marks it)."""
+    return bool(value and query and re.search(re.escape(query), value, re.IGNORECASE))
+
+
+def matched_fields(item: ChecklistItem, query: str) -> list[str]:
+    """The fields of `item` that mention `query` (ignoring case), among SEARCH_FIELDS."""
+    found = [f for f in SEARCH_FIELDS if f != "keywords" and mentions(getattr(item, f), query)]
+    if any(mentions(k, query) for k in item.keywords):
+        found.append("keywords")
+    return found
 
 
 def search_items(session: Session, query: str, limit: int = 200) -> list[ChecklistItem]:
     """Items of the current versions that mention `query` in text, guidance, materials or keywords.
     A substring match, which is what Chinese needs: 手机 finds 智能手机 and 手机拍摄 alike."""
-    query = query.strip()
-    if not query:
+    query = query.strip()[:MAX_QUERY_LENGTH]
+    if not query or "\x00" in query:  # no stored text holds a NUL (PostgreSQL refuses even to compare one)
         return []
-    like = f"%{query}%"
+    like = _like_pattern(query)
     current = [v.id for v in current_versions(session)]
     stmt = (
         select(ChecklistItem)
         .where(
             ChecklistItem.version_id.in_(current),
-            or_(ChecklistItem.text.ilike(like), ChecklistItem.text_en.ilike(like),
-                ChecklistItem.guidance.ilike(like), ChecklistItem.materials.ilike(like),
-                ChecklistItem.keywords_json.ilike(like)),
+            or_(*(getattr(ChecklistItem, f).ilike(like, escape="\\") for f in SEARCH_FIELDS if f != "keywords"),
+                ChecklistItem.keywords_json.ilike(like, escape="\\")),
         )
         .options(selectinload(ChecklistItem.version).selectinload(TemplateVersion.template),
                  selectinload(ChecklistItem.section))
         .order_by(ChecklistItem.version_id, ChecklistItem.section_id, ChecklistItem.position)
-        .limit(limit)
     )
-    return list(session.scalars(stmt))
+    # The JSON of the keywords matches more than the keywords do (quotes, commas): check each item in full.
+    found = []
+    for item in session.scalars(stmt):
+        if matched_fields(item, query):
+            found.append(item)
+            if len(found) >= limit:
+                break
+    return found
+
+
+@dataclass
+class SearchHit:
+    item: ChecklistItem
+    fields: list[str]
+
+
+@dataclass
+class SearchGroup:
+    version: TemplateVersion
+    hits: list[SearchHit]
+
+
+@dataclass
+class SearchResult:
+    query: str
+    groups: list[SearchGroup]
+    count: int
+    truncated: bool
+
+
+def search_library(session: Session, query: str, limit: int = 200) -> SearchResult:
+    """`search_items`, grouped by template in the library's order, each hit naming the fields that matched."""
+    query = query.strip()[:MAX_QUERY_LENGTH]
+    items = search_items(session, query, limit=limit + 1)
+    truncated = len(items) > limit
+    items = items[:limit]
+    order = {v.id: n for n, v in enumerate(current_versions(session))}
+    groups: dict[int, SearchGroup] = {}
+    for item in sorted(items, key=lambda i: (order.get(i.version_id, 0), i.section.position, i.position)):
+        group = groups.setdefault(item.version_id, SearchGroup(item.version, []))
+        group.hits.append(SearchHit(item, matched_fields(item, query)))
+    return SearchResult(query, list(groups.values()), len(items), truncated)
+
+
+# One template and its versions ------------------------------------------------------------------
+
+# Far beyond any real version number; keeps a number typed into a URL inside the database's integer range.
+MAX_VERSION_NUMBER = 1_000_000
+
+
+def get_template(session: Session, key: str) -> ChecklistTemplate | None:
+    if len(key) > 64 or "\x00" in key:  # no template key is that long or holds a NUL; PostgreSQL refuses NULs
+        return None
+    return session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.key == key))
+
+
+def get_version(session: Session, template: ChecklistTemplate, number: int) -> TemplateVersion | None:
+    if not 1 <= number <= MAX_VERSION_NUMBER:
+        return None
+    return session.scalar(
+        select(TemplateVersion).where(TemplateVersion.template_id == template.id, TemplateVersion.version == number)
+    )
+
+
+def current_version(template: ChecklistTemplate) -> TemplateVersion | None:
+    """The newest active version: what new inspections use. None when every version is retired."""
+    active = [v for v in template.versions if v.is_active]
+    return active[-1] if active else None
+
+
+def reading_version(template: ChecklistTemplate) -> TemplateVersion:
+    """The version a reader of the template sees first: the current one, else the newest (all retired)."""
+    return current_version(template) or template.versions[-1]
+
+
+def load_sections(session: Session, version: TemplateVersion) -> list[ChecklistSection]:
+    """The version's sections with their items, in order, in two queries."""
+    return list(session.scalars(
+        select(ChecklistSection)
+        .where(ChecklistSection.version_id == version.id)
+        .options(selectinload(ChecklistSection.items))
+        .order_by(ChecklistSection.position)
+    ))
+
+
+@dataclass
+class ItemTally:
+    deductions: int = 0
+    vetoes: int = 0
+    critical: int = 0
+
+
+def item_tallies(session: Session, version_ids: list[int]) -> dict[int, ItemTally]:
+    """Deduction, veto and critical items per version, for the library's cards."""
+    rows = session.execute(
+        select(ChecklistItem.version_id,
+               func.sum(case((ChecklistItem.deduction.is_(True), 1), else_=0)),
+               func.sum(case((ChecklistItem.veto.is_(True), 1), else_=0)),
+               func.sum(case((ChecklistItem.severity == "critical", 1), else_=0)))
+        .where(ChecklistItem.version_id.in_(version_ids))
+        .group_by(ChecklistItem.version_id)
+    )
+    tallies = {version_id: ItemTally() for version_id in version_ids}
+    for version_id, deductions, vetoes, critical in rows:
+        tallies[version_id] = ItemTally(int(deductions or 0), int(vetoes or 0), int(critical or 0))
+    return tallies
+
+
+def all_templates(session: Session) -> list[ChecklistTemplate]:
+    """Every template with every version, for the administrator's list."""
+    templates = session.scalars(
+        select(ChecklistTemplate)
+        .options(selectinload(ChecklistTemplate.versions))
+        .order_by(ChecklistTemplate.category, ChecklistTemplate.key)
+    )
+    return sorted(templates, key=lambda t: library_order(t.category))
+
+
+def versions_to_compare(template: ChecklistTemplate, old_number: int | None,
+                        new_number: int | None) -> tuple[TemplateVersion, TemplateVersion]:
+    """The two versions a diff compares. Missing numbers default to the previous and the current version."""
+    by_number = {v.version: v for v in template.versions}
+    for number in (old_number, new_number):
+        if number is not None and number not in by_number:
+            raise DomainError(_("没有第 %(v)d 版。", v=number) if number <= MAX_VERSION_NUMBER
+                              else _("版本号过大。"))
+    if len(by_number) < 2:
+        raise DomainError(_("此检查表只有一个版本，没有可比较的版本。"))
+    numbers = sorted(by_number)
+    if new_number is None:
+        if old_number is not None:
+            current = reading_version(template).version
+            new_number = current if current != old_number else next((n for n in numbers if n > old_number),
+                                                                    current)
+        else:
+            new_number = reading_version(template).version
+    if old_number is None:
+        earlier = [n for n in numbers if n < new_number]
+        if earlier:
+            old_number = earlier[-1]
+        else:  # the current version is the first: compare it with the one after
+            old_number, new_number = new_number, next(n for n in numbers if n > new_number)
+    return by_number[old_number], by_number[new_number]
 
 
 @dataclass
@@ -292,7 +463,8 @@ def diff_versions(old: TemplateVersion, new: TemplateVersion) -> VersionDiff:
     old_content, new_content = json.loads(old.content), json.loads(new.content)
 
     def items(content: dict) -> dict[str, dict]:
-        return {i["key"]: {**i, "section": s["title"]} for s in content["sections"] for i in s["items"]}
+        return {i["key"]: {**i, "section": s["title"], "section_en": s.get("title_en")}
+                for s in content["sections"] for i in s["items"]}
 
     before, after = items(old_content), items(new_content)
     changed = []
