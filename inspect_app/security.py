@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, g, jsonify, redirect, request, session, url_for
+from flask import Flask, abort, flash, g, jsonify, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from werkzeug.local import LocalProxy
@@ -98,6 +98,14 @@ def _load_user() -> None:
     g.user_session, g.user = us, us.user
 
 
+def _refuse_nul_bytes():
+    """A NUL byte is never meaningful in what users send, and some databases refuse it: stop it here."""
+    for values in (request.args, request.form):
+        for value in values.values():
+            if "\x00" in value:
+                abort(400)
+
+
 def _gate():
     view = request.endpoint and _view_function(request.endpoint)
     if request.endpoint is None or getattr(view, "is_public", False) or request.endpoint == "static":
@@ -145,6 +153,7 @@ def _headers(response):
 
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
+    app.before_request(_refuse_nul_bytes)
     app.before_request(_load_user)
     app.before_request(_gate)
     app.after_request(_headers)

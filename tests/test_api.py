@@ -223,3 +223,11 @@ def test_submit_through_the_api_validates_signatures(demo, browser_for):
         {"role": "unit", "signer_name": "赵丽华", "png_base64": base64.b64encode(jpeg()).decode()}]})
     assert not_png.status_code == 400
     assert db.session.get(Inspection, inspection.id).status == "in_progress"
+
+
+def test_a_nul_character_in_json_is_refused_not_stored(demo, browser_for):
+    inspection = make_inspection()
+    browser = browser_for("inspector")
+    ids = item_ids(browser, inspection.id)
+    response = put(browser, inspection.id, write(ids["F1"], "compliant", note="a\u0000b"))
+    assert response.status_code == 400 and count(Answer) == 0

@@ -124,3 +124,9 @@ def test_signed_out_users_are_sent_to_login_and_api_gets_401(demo, client):
     response = client.get("/api/v1/anything", headers={"Accept": "application/json"})
     assert response.status_code in (401, 404)
     assert client.get("/healthz").status_code == 200
+
+
+def test_nul_bytes_in_requests_are_refused_not_a_server_error(demo, browser_for):
+    admin = browser_for("admin")
+    assert admin.get("/admin/users?q=a%00b").status_code == 400
+    assert admin.post("/admin/org/new", {"name": "a\x00b", "code": "X", "kind": "unit"}).status_code == 400

@@ -25,6 +25,8 @@ def _error(status: int, error: str, message: str):
 
 def _body(model: type[BaseModel]):
     payload = request.get_json(silent=True)
+    if "\\u0000" in request.get_data(as_text=True):
+        raise DomainError(_("请求中含有无效字符。"))
     if payload is None:
         raise DomainError(_("请求内容不是有效的 JSON。"))
     try:
