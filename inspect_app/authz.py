@@ -112,6 +112,12 @@ RULES: dict[str, _Rule] = {
     "audit.read": _roles(Role.AUDITOR),
     "dashboard.view": _roles(Role.LEADER, Role.INSPECTOR),
     "units.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
+    # Rectification: the role gate; services/rectification.py decides the side (unit or verifier) per ticket.
+    "tickets.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
+    "notice.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
+    "findings.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
+    "findings.review": _roles(Role.INSPECTOR, Role.LEADER),
+    "notice.issue": _roles(Role.INSPECTOR),
 }
 
 
