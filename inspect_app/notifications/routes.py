@@ -38,7 +38,7 @@ def _unread():
     return {"unread_notification_count": unread_notification_count}
 
 
-@bp.route("/")
+@bp.route("")
 def index():
     unread_only = request.args.get("unread") == "1"
     stmt = notifications.for_user(_user())

@@ -24,8 +24,6 @@ from sqlalchemy.orm import Session, scoped_session
 
 from ..models import NodeKind, Notification, OrgNode, Role, User, utcnow
 
-log = logging.getLogger(__name__)
-
 # The text of each kind, made at display time from the stored parameters.
 _TEXTS: dict[str, Callable[[dict], str]] = {
     "notice_issued": lambda p: _("整改通知书 %(number)s 已下发：共 %(count)d 项整改事项，请按期整改。", **p),
@@ -179,11 +177,12 @@ def _queue_mail(session: Session, user: User, note: Notification) -> None:
 def _send_outbox(app, session: Session) -> None:
     mails = session.info.pop("mail_outbox", None)
     if mails:
-        send_mail(app.config, mails)
+        send_mail(app.config, mails, app.logger)
 
 
-def send_mail(config, mails: list[_Mail]) -> int:
-    """Send over one SMTP connection; returns how many went. Never raises: failures are logged."""
+def send_mail(config, mails: list[_Mail], log: logging.Logger) -> int:
+    """Send over one SMTP connection; returns how many went. Never raises: failures are logged (on the
+    app's logger: a module logger made at import time is silenced when Alembic configures logging)."""
     server = config.get("MAIL_SERVER", "")
     host, _sep, port_text = server.partition(":")
     try:
