@@ -146,8 +146,9 @@ def evidence_upload(name: str = "after.jpg", colour: str = "#3a7a4a"):
 
 def respond(ticket, *, by: str = "officer", measures: str = "已拆除违规连接，更换专用U盘并登记。",
             responsible: str = "张三", completed_on: date | None = None, uploads=None, **kwargs):
+    from inspect_app.clock import local_today
     from inspect_app.services import rectification
 
     return rectification.respond(db.session, user(by), ticket, measures=measures, responsible=responsible,
-                                 completed_on=completed_on or date.today() - timedelta(days=1),
+                                 completed_on=completed_on or local_today(),
                                  uploads=[evidence_upload()] if uploads is None else uploads, **kwargs)

@@ -313,6 +313,8 @@ def test_a_response_needs_its_parts(demo):
         respond(ticket, responsible=" ")
     with pytest.raises(DomainError, match="不能晚于今天"):
         respond(ticket, completed_on=local_today() + timedelta(days=1))
+    with pytest.raises(DomainError, match="不能早于发现问题的检查日期"):
+        respond(ticket, completed_on=local_today() - timedelta(days=1))
     with pytest.raises(DomainError, match="至少一份佐证材料"):
         respond(ticket, uploads=[])
     with pytest.raises(DomainError, match="只能上传"):

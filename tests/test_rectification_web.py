@@ -28,7 +28,7 @@ def photo(name: str = "after.jpg", colour: str = "#226644"):
 
 def response_form(ticket: Ticket, **overrides) -> dict:
     form = {"action": "send", "measures": "已拆除违规连接，U盘专管专用并登记。", "responsible": "张三",
-            "completed_on": (local_today() - timedelta(days=1)).isoformat(), "revision": str(ticket.revision),
+            "completed_on": local_today().isoformat(), "revision": str(ticket.revision),
             "files": [photo()]}
     form.update(overrides)
     return form
@@ -543,3 +543,25 @@ def test_mail_is_off_by_default_and_a_dead_server_breaks_nothing(demo, app, smtp
     assert notice.number and inspection.status == "issued"
     assert "mail server 127.0.0.1:1 unreachable" in caplog.text
     assert db.session.scalar(select(Notification).where(Notification.object_id == notice.id)) is not None
+
+
+def test_the_ticket_shows_the_photos_taken_at_the_inspection(demo, browser_for):
+    from inspect_app.services import inspections
+
+    from .factories import answer_all, make_inspection, submit
+
+    inspection = make_inspection()
+    answer_all(inspection, failing={"F3": "noncompliant", "F7": "partial"})
+    f3 = next(i for i in inspections.load_items(db.session, inspection) if i.key == "F3")
+    taken, _ = inspections.add_photo(db.session, user("inspector"), inspection, f3.id, jpeg(640, 480, "#aa3333"),
+                                     filename="usb.jpg", client_uuid=None)
+    submit(inspection)
+    notice = rectification.issue_notice(db.session, user("inspector"), inspection)
+    tickets = {t.finding.item_key: t for t in db.session.scalars(select(Ticket).where(Ticket.notice_id == notice.id))}
+    officer = browser_for("officer")
+    page = text(officer.get(f"/tickets/{tickets['F3'].id}"))
+    assert f"/tickets/{tickets['F3'].id}/files/{taken.id}?size=thumb" in page and "检查时拍摄的照片" in page
+    assert fetch(officer, f"/tickets/{tickets['F3'].id}/files/{taken.id}").status_code == 200
+    # Only through the ticket of the item it was taken on, and never outside the unit.
+    assert fetch(officer, f"/tickets/{tickets['F7'].id}/files/{taken.id}").status_code == 404
+    assert fetch(browser_for("officer2"), f"/tickets/{tickets['F3'].id}/files/{taken.id}").status_code == 404

@@ -77,7 +77,8 @@ def review_finding(inspection_id: int, finding_id: int):
                                        confirm_unclassified=request.form.get("confirm_unclassified") == "1")
             message = _("已保存对问题的修改。")
         elif action == "merge":
-            into = db.session.get(Finding, _int(request.form.get("into")))
+            into_id = _int(request.form.get("into"))
+            into = db.session.get(Finding, into_id) if into_id else None
             if into is None or into.inspection_id != inspection.id:
                 raise DomainError(_("请选择要合并到的问题。"), field="into")
             rectification.merge_finding(db.session, user, finding, into)

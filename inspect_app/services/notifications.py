@@ -66,6 +66,8 @@ def url_of(notification: Notification) -> str | None:
         return url_for("tickets.notice", notice_id=notification.object_id)
     if notification.kind == "overdue_digest":
         return url_for("tickets.overdue")
+    if notification.kind == "notice_closed":
+        return url_for("tickets.index")  # a self-inspection has no notice to show
     return None
 
 

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..clock import local_today
+from ..clock import local_date, local_today
 from ..database import transaction
 from ..models import (
     Attachment,
@@ -471,7 +471,8 @@ def _close_if_done(session: Session, actor: User | None, inspection: Inspection)
     recipients = notifications.unit_officers(session, inspection.unit_id)
     if not inspection.is_self:
         recipients.append(inspection.lead)
-    notifications.notify(session, recipients, "notice_closed", inspection, unit=inspection.unit.name)
+    notice = session.scalar(select(Notice).where(Notice.inspection_id == inspection.id))
+    notifications.notify(session, recipients, "notice_closed", notice, unit=inspection.unit.name)
     return True
 
 
@@ -550,7 +551,7 @@ def pending_evidence(session: Session, ticket: Ticket) -> list[Attachment]:
         Attachment.ticket_event_id.is_(None), Attachment.removed_at.is_(None)).order_by(Attachment.id)))
 
 
-def _parse_response(measures, responsible, completed_on, today: date, *, required: bool):
+def _parse_response(ticket: Ticket, measures, responsible, completed_on, today: date, *, required: bool):
     measures = _text(measures, field_name="measures", required=_("请填写整改措施。") if required else None)
     responsible = _text(responsible, field_name="responsible", limit=NAME_LIMIT,
                         required=_("请填写整改责任人。") if required else None)
@@ -558,6 +559,10 @@ def _parse_response(measures, responsible, completed_on, today: date, *, require
         raise DomainError(_("请填写完成日期。"), field="completed_on")
     if completed_on is not None and completed_on > today:
         raise DomainError(_("完成日期不能晚于今天。尚未完成的整改请先保存草稿，或申请延期。"), field="completed_on")
+    found_on = local_date(ticket.inspection.started_at) if ticket.inspection.started_at else None
+    if completed_on is not None and found_on and completed_on < found_on:
+        raise DomainError(_("完成日期不能早于发现问题的检查日期（%(d)s）。", d=found_on.isoformat()),
+                          field="completed_on")
     return measures, responsible, completed_on
 
 
@@ -567,7 +572,7 @@ def save_draft(session: Session, actor: User, ticket: Ticket, *, measures: str |
     """Keep the officer's answer before it is sent; nothing reaches the bureau yet."""
     _check_officer(actor, ticket)
     _check_state(ticket, "draft")
-    measures, responsible, completed_on = _parse_response(measures, responsible, completed_on, local_today(),
+    measures, responsible, completed_on = _parse_response(ticket, measures, responsible, completed_on, local_today(),
                                                           required=False)
     texts = {"measures": measures, "responsible": responsible}
     needed = _unclassified(texts, confirm_unclassified)
@@ -607,7 +612,7 @@ def respond(session: Session, actor: User, ticket: Ticket, *, measures: str | No
     _check_officer(actor, ticket)
     _check_state(ticket, "respond")
     _check_revision(ticket, revision)
-    measures, responsible, completed_on = _parse_response(measures, responsible, completed_on, local_today(),
+    measures, responsible, completed_on = _parse_response(ticket, measures, responsible, completed_on, local_today(),
                                                           required=True)
     texts = {"measures": measures, "responsible": responsible}
     needed = _unclassified(texts, confirm_unclassified)
@@ -771,6 +776,8 @@ def return_ticket(session: Session, actor: User, ticket: Ticket, *, reason: str 
     reason = _text(reason, field_name="reason", required=_("退回时请写明理由，让单位知道还要做什么。"))
     if new_due_date is not None and new_due_date < local_today():
         raise DomainError(_("新的整改期限不能早于今天。"), field="new_due_date")
+    if new_due_date is not None and new_due_date > local_today() + MAX_EXTENSION:
+        raise DomainError(_("新的整改期限不能超过一年。"), field="new_due_date")
     needed = _unclassified({"reason": reason}, confirm_unclassified)
     with transaction(session):
         _lock(session, ticket)
