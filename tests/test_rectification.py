@@ -347,6 +347,15 @@ def test_a_draft_keeps_text_and_evidence_until_sent(demo):
         rectification.remove_evidence(db.session, officer, ticket, sent[0])
 
 
+def test_evidence_has_a_size_limit(demo, app):
+    app.config["ATTACHMENT_MAX_BYTES"] = 20 * 1024
+    _inspection, _notice, (ticket,) = issued_inspection()
+    big = rectification.Upload(jpeg(1600, 1200, "#123456") + b"\0" * 30 * 1024, "big.jpg")
+    with pytest.raises(DomainError, match=r"big\.jpg：文件过大"):
+        respond(ticket, uploads=[big])
+    assert reload(ticket).status == "open"
+
+
 def test_the_same_photo_twice_is_stored_once(demo, app):
     from pathlib import Path
 

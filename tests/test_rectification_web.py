@@ -565,3 +565,13 @@ def test_the_ticket_shows_the_photos_taken_at_the_inspection(demo, browser_for):
     # Only through the ticket of the item it was taken on, and never outside the unit.
     assert fetch(officer, f"/tickets/{tickets['F7'].id}/files/{taken.id}").status_code == 404
     assert fetch(browser_for("officer2"), f"/tickets/{tickets['F3'].id}/files/{taken.id}").status_code == 404
+
+
+def test_a_unit_reads_its_findings_only_once_issued(demo, browser_for):
+    inspection, findings = submitted_inspection(failing={"F3": "noncompliant"})
+    description, inspection_id = findings[0].description, inspection.id
+    officer = browser_for("officer")
+    assert description not in text(officer.get("/tickets/findings"))
+    assert description in text(browser_for("inspector").get("/tickets/findings"))
+    rectification.issue_notice(db.session, user("inspector"), db.session.get(Inspection, inspection_id))
+    assert description in text(officer.get("/tickets/findings"))
