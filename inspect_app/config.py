@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from types import MappingProxyType
 
 
 def database_url(instance_path: str) -> str:
@@ -87,5 +88,17 @@ class Defaults:
     SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600  # static URLs carry a content version
 
     PER_PAGE = 25
+
+    # Rectification: days to fix a finding by severity, and 文号 prefixes by bureau code (default: the first
+    # character of the bureau's name + 保检, e.g. 宝保检〔2026〕12号).
+    RECTIFICATION_DAYS = MappingProxyType({"critical": 7, "serious": 30, "general": 60})
+    NOTICE_PREFIXES = MappingProxyType({})  # e.g. {"BC-BMJ": "宝保检"} in instance/config.py
+    # E-mail for notifications, off unless MAIL_SERVER ("host" or "host:port") is set.
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_FROM = "noreply@localhost"
+    MAIL_TIMEOUT = 5
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"

@@ -52,6 +52,31 @@ AUDIT_ACTION_LABELS = {
     "checklist.version_create": _l("新增检查表版本"),
     "checklist.version_retire": _l("停用检查表版本"),
     "checklist.version_restore": _l("恢复检查表版本"),
+    # Rectification
+    "finding.edit": _l("修改问题"),
+    "finding.merge": _l("合并问题"),
+    "finding.drop": _l("撤销问题"),
+    "finding.restore": _l("恢复问题"),
+    "notice.issue": _l("下发整改通知书"),
+    "inspection.self_tickets": _l("自查问题转为整改事项"),
+    "inspection.close": _l("检查办结"),
+    "ticket.issued": _l("下发整改事项"),
+    "ticket.responded": _l("报送整改情况"),
+    "ticket.evidence": _l("提交佐证材料"),
+    "ticket.draft_save": _l("保存整改草稿"),
+    "ticket.evidence_remove": _l("删除草稿佐证材料"),
+    "ticket.returned": _l("退回整改"),
+    "ticket.accepted": _l("复查销号"),
+    "ticket.rechecked": _l("现场复查"),
+    "ticket.extension_requested": _l("申请延期"),
+    "ticket.extension_granted": _l("同意延期"),
+    "ticket.extension_refused": _l("不同意延期"),
+    "ticket.comment": _l("整改留言"),
+    "ticket.reminded": _l("到期提醒"),
+    "ticket.cancelled": _l("撤销整改事项"),
+    "ticket.unclassified_confirmed": _l("确认不含国家秘密"),
+    "tickets.export": _l("导出整改事项"),
+    "findings.export": _l("导出问题清单"),
 }
 
 
@@ -177,6 +202,13 @@ STATE_CHIPS = {
     "responded": "neutral",
     "accepted": "ok",
     "returned": "danger",
+    # extension requests and findings under review
+    "pending": "warn",
+    "granted": "ok",
+    "refused": "off",
+    "active": "neutral",
+    "dropped": "off",
+    "merged": "off",
 }
 
 # The checklist library -------------------------------------------------------------------------

@@ -105,3 +105,50 @@ def submitted_inspection(unit: str = "DH-ZFB", lead: str = "inspector", template
     findings = submit(inspection)
     db.session.refresh(inspection)
     return inspection, findings
+
+
+# Rectification ---------------------------------------------------------------------------------------
+
+
+def issued_inspection(unit: str = "DH-ZFB", lead: str = "inspector", templates=("network",), *,
+                      failing: dict[str, str] | None = None, today: date | None = None):
+    """A submitted inspection whose notice the lead issued; returns (inspection, notice, tickets)."""
+    from inspect_app.models import Ticket
+    from inspect_app.services import rectification
+
+    inspection, _findings = submitted_inspection(unit, lead, templates,
+                                                 failing=failing if failing is not None else {"F3": "noncompliant"})
+    notice = rectification.issue_notice(db.session, user(lead), inspection, today=today)
+    db.session.refresh(inspection)
+    tickets = db.session.query(Ticket).filter_by(inspection_id=inspection.id).order_by(Ticket.id).all()
+    return inspection, notice, tickets
+
+
+def self_inspection(unit: str = "DH-ZFB", officer: str = "officer", *, failing: dict[str, str] | None = None):
+    """A self-inspection (自查) submitted by the unit's officer; returns (inspection, tickets)."""
+    from inspect_app.models import Ticket
+
+    inspection = inspections.plan_inspection(db.session, user(officer), unit=node(unit), kind="self",
+                                             versions=versions("self-assessment"), scheduled_on=date.today())
+    answer_all(inspection, failing=failing if failing is not None else {"Z1": "noncompliant"}, by=officer)
+    submit(inspection, by=officer)
+    db.session.refresh(inspection)
+    tickets = db.session.query(Ticket).filter_by(inspection_id=inspection.id).order_by(Ticket.id).all()
+    return inspection, tickets
+
+
+def evidence_upload(name: str = "after.jpg", colour: str = "#3a7a4a"):
+    """An evidence photo as the services take it."""
+    from inspect_app.services.rectification import Upload
+
+    return Upload(jpeg(640, 480, colour), name)
+
+
+def respond(ticket, *, by: str = "officer", measures: str = "已拆除违规连接，更换专用U盘并登记。",
+            responsible: str = "张三", completed_on: date | None = None, uploads=None, **kwargs):
+    from inspect_app.clock import local_today
+    from inspect_app.services import rectification
+
+    return rectification.respond(db.session, user(by), ticket, measures=measures, responsible=responsible,
+                                 completed_on=completed_on or local_today(),
+                                 uploads=[evidence_upload()] if uploads is None else uploads, **kwargs)

@@ -97,8 +97,14 @@ class Ticket(db.Model):
     def is_finished(self) -> bool:
         return self.status in (TicketStatus.ACCEPTED, TicketStatus.CANCELLED)
 
+    @property
+    def awaits_unit(self) -> bool:
+        return self.status in (TicketStatus.OPEN, TicketStatus.RETURNED)
+
     def is_overdue(self, today: date) -> bool:
-        return not self.is_finished and self.due_date < today
+        """Past its due date while the unit still owes the fix. A response sent and waiting for
+        verification is the bureau's to act on, not the unit's overdue."""
+        return self.awaits_unit and self.due_date < today
 
 
 class TicketEventKind(StrEnum):

@@ -593,6 +593,10 @@ def submit_inspection(session: Session, actor: User, inspection: Inspection,
         audit.record(session, actor, "inspection.submit", inspection,
                      details={"score": result.score, "band": result.band, "veto": result.veto,
                               "findings": len(findings), "signers": {r: s.signer_name for r, s in roles.items()}})
+        if inspection.is_self:  # 自查: the findings become the unit's own tickets at once
+            from . import rectification
+
+            rectification.open_self_tickets(session, actor, inspection, findings)
     return findings
 
 

@@ -1,12 +1,16 @@
-"""Browser tests: the real app served on loopback, driven by Playwright in Debian's Chromium."""
+"""Browser fixtures: a real server on 127.0.0.1 over a fresh SQLite database, and Debian's Chromium.
+
+    def test_something(live_server, tablet):
+        live_server.run(lambda: ...)          # build data through the services, in the server's app
+        page = tablet.new_page()
+        login(page, live_server.url, "officer")
+"""
 
 from __future__ import annotations
 
-import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -19,8 +23,10 @@ from ..conftest import FAST_SETTINGS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
-TABLET = {"viewport": {"width": 820, "height": 1180}, "has_touch": True, "device_scale_factor": 1}
+                 "--disable-sync", "--no-first-run"]
+TABLET = {"width": 820, "height": 1180}
+LANDSCAPE = {"width": 1366, "height": 1024}
+PASSWORD = "Demo@2026"
 
 
 @dataclass
@@ -28,27 +34,47 @@ class LiveServer:
     app: Flask
     url: str
 
+    def run(self, work: Callable):
+        """Run `work()` in the server's app context (build data with the services and the factories)."""
+        with self.app.app_context():
+            try:
+                return work()
+            finally:
+                db.session.remove()
+
 
 @pytest.fixture
-def live_server(app, _database, monkeypatch) -> Iterator[LiveServer]:
-    """The test's app, served for real on 127.0.0.1 (a secure context, so the service worker runs)."""
-    if _database["kind"] != "sqlite":
-        pytest.skip("browser tests run on SQLite")
+def live_server(tmp_path, monkeypatch):
+    """The app served over real HTTP on a free port, on a migrated SQLite database holding the demo."""
+    from flask_migrate import upgrade
+
+    from inspect_app.services import checklists
+    from inspect_app.services import demo as demo_service
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    monkeypatch.setenv("INSPECT_INSTANCE", str(instance))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({**FAST_SETTINGS, "TESTING": False, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.db'}",
+                      "ATTACHMENTS_DIR": str(instance / "attachments")})
+    with app.app_context():
+        upgrade()
+        checklists.sync_library(db.session)
+        demo_service.seed(db.session)
+        db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    try:
-        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def chromium():
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.fail("Debian's chromium is not installed (make test installs it)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -57,26 +83,46 @@ def chromium():
         browser.close()
 
 
+def _context(chromium, viewport):
+    context = chromium.new_context(viewport=viewport, has_touch=True, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    return context
+
+
 @pytest.fixture
 def tablet(chromium):
-    """A fresh tablet-sized browser profile with touch."""
-    context = chromium.new_context(**TABLET, locale="zh-CN")
-    context.set_default_timeout(15000)
+    """A fresh browser context the size of a portrait tablet (820×1180, touch)."""
+    context = _context(chromium, TABLET)
     yield context
     context.close()
 
 
-def log_in(page, server: LiveServer, username: str, password: str = "Demo@2026") -> None:
-    page.goto(f"{server.url}/login")
+@pytest.fixture
+def new_tablet(chromium):
+    """More tablets, one per person: new_tablet() — each its own cookies."""
+    made = []
+
+    def make(viewport=TABLET):
+        made.append(_context(chromium, viewport))
+        return made[-1]
+
+    yield make
+    for context in made:
+        context.close()
+
+
+def login(page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/login")
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button.primary")
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def fresh_session() -> None:
-    """Start the test's own database view afresh, to read what the browser's requests committed."""
-    db.session.remove()
-
-
-__all__ = ["FAST_SETTINGS", "LiveServer", "create_app", "fresh_session", "log_in"]
+def watch(page) -> list[str]:
+    """Accept every confirmation (data-confirm) and collect console errors, such as CSP violations."""
+    errors: list[str] = []
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
