@@ -50,10 +50,12 @@ def test_create_user_refuses_a_weak_password(app, demo):
 
 
 def test_the_demo_has_inspections_in_every_state(full_demo):
-    from inspect_app.models import Attachment, Finding, Inspection
+    from inspect_app.models import Attachment, ExtensionRequest, Finding, Inspection, Ticket
 
     statuses = {i.status for i in db.session.scalars(select(Inspection))}
-    assert {"planned", "in_progress", "submitted", "cancelled"} <= statuses
+    assert statuses == {"planned", "in_progress", "submitted", "issued", "closed", "cancelled"}
+    assert {t.status for t in db.session.scalars(select(Ticket))} == {"open", "responded", "returned", "accepted"}
+    assert db.session.scalars(select(ExtensionRequest)).one().status == "pending"
     kinds = {i.kind for i in db.session.scalars(select(Inspection))}
     assert {"routine", "special", "spot", "self"} <= kinds
     assert db.session.scalar(select(func.count()).select_from(Finding)) >= 5

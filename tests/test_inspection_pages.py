@@ -257,3 +257,15 @@ def test_a_bad_plan_row_imports_nothing(demo, browser_for):
     assert db.session.scalar(select(func.count()).select_from(Inspection)) == 0
     assert "第 3 行：单位代码 NOPE 不存在或不在您的管辖范围内；检查类型应为例行检查、专项检查或抽查" in html
     assert "检查表“unknown”不存在" in html and "组长 leader 不是检查员账户" in html
+
+
+def test_the_inspection_page_leads_to_review_then_to_the_notice_and_tickets(demo, browser_for):
+    from .factories import issued_inspection
+
+    waiting, _ = submitted_inspection(failing={"F3": "noncompliant"})
+    inspector = browser_for("inspector")
+    page = inspector.get(f"/inspections/{waiting.id}").get_data(as_text=True)
+    assert f"/inspections/{waiting.id}/findings" in page and "审核问题并下发整改通知" in page
+    issued = issued_inspection(failing={"F7": "partial"})[0]
+    page = inspector.get(f"/inspections/{issued.id}").get_data(as_text=True)
+    assert "/notices/" in page and "整改情况" in page and "/tickets/" in page

@@ -9,12 +9,24 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .. import authz
 from ..extensions import db
 from ..i18n import localized
 from ..labels import INSPECTION_KIND_LABELS, INSPECTION_STATUS_LABELS
-from ..models import Attachment, AttachmentKind, Finding, Inspection, NodeKind, OrgNode, Role, Signature
+from ..models import (
+    Attachment,
+    AttachmentKind,
+    Finding,
+    Inspection,
+    NodeKind,
+    Notice,
+    OrgNode,
+    Role,
+    Signature,
+    Ticket,
+)
 from ..pagination import paginate, sort_order
 from ..security import current_user
 from ..services import DomainError, attachments, checklists, inspections, org
@@ -167,10 +179,13 @@ def detail(inspection_id: int):
     findings = db.session.scalars(select(Finding).where(Finding.inspection_id == inspection.id)
                                   .order_by(Finding.position)).all()
     signatures = db.session.scalars(select(Signature).where(Signature.inspection_id == inspection.id)).all()
+    notice = db.session.scalar(select(Notice).where(Notice.inspection_id == inspection.id))
+    tickets = db.session.scalars(select(Ticket).where(Ticket.inspection_id == inspection.id)
+                                 .options(selectinload(Ticket.finding)).order_by(Ticket.id)).all()
     return render_template(
         "inspections/detail.html", inspection=inspection, items=items, answers=answers, progress=state,
         show_answers=show_answers, photos=inspections.photos_by_item(db.session, inspection), findings=findings,
-        signatures={s.role: s for s in signatures}, reason_form=ReasonForm(),
+        signatures={s.role: s for s in signatures}, reason_form=ReasonForm(), notice=notice, tickets=tickets,
         section_titles={f"{i.version_id}:{i.section.key}": localized(i.section, "title") for i in items},
         can_fill=inspections.is_team_member(current_user, inspection) and not inspection.is_locked,
         is_lead=inspections.is_lead(current_user, inspection),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..database import transaction
-from ..models import Inspection, NodeKind, OrgNode, Role, UnitType, User
-from . import audit, checklists, inspections, org, passwords
+from ..models import Inspection, NodeKind, OrgNode, Role, Ticket, UnitType, User
+from . import audit, checklists, inspections, org, passwords, rectification
 
 DEMO_PASSWORD = "Demo@2026"
 CITY_CODE = "BC-BMJ"
@@ -150,6 +150,11 @@ def _submit(session: Session, inspection: Inspection, actor: User, unit_signer: 
         # Demo history: the visit took place on its planned date.
         inspection.started_at = when - timedelta(hours=3)
         inspection.submitted_at = when
+        session.flush()
+
+
+def _tickets(session: Session, notice) -> list:
+    return list(session.scalars(select(Ticket).where(Ticket.notice_id == notice.id).order_by(Ticket.id)))
 
 
 def seed_inspections(session: Session) -> None:
@@ -169,23 +174,56 @@ def seed_inspections(session: Session) -> None:
     # Last year's visit to 东湖区人民政府办公室: its failures make this year's repeat findings.
     earlier = plan("DH-ZFB", ["network", "key-departments"], today - timedelta(days=300), inspector, [inspector2])
     _answer_all(session, earlier, inspector, {"F3": "noncompliant", "F7": "partial", "G5": "noncompliant"})
-    _submit(session, earlier, inspector, "赵丽华", datetime.combine(earlier.scheduled_on, datetime.min.time()))
+    _submit(session, earlier, inspector, "赵丽华", datetime.combine(earlier.scheduled_on, time(7)))
 
     # This year's visit, under way: half the items answered.
     ongoing = plan("DH-ZFB", ["network", "key-departments", "carriers"], today, inspector, [inspector2],
                    scope="重点检查网络终端管理和要害部门出入控制")
     _answer_all(session, ongoing, inspector, {"F7": "noncompliant", "G4": "partial"}, leave_open=20)
 
-    # Submitted, waiting for the notice: 西山县自然资源局 (officer2's unit).
-    submitted = plan("XS-ZRZY", ["network", "carriers"], today - timedelta(days=10), inspector,
-                     kind="special", title="西山县自然资源局2026年网络与载体专项检查")
-    _answer_all(session, submitted, inspector, {"F13": "noncompliant", "E2": "partial", "E6": "noncompliant"})
-    _submit(session, submitted, inspector, "孙志强", datetime.combine(submitted.scheduled_on, datetime.min.time()))
+    # Last year's findings were put right and verified: that inspection is closed.
+    earlier_notice = rectification.issue_notice(session, inspector, earlier,
+                                                today=earlier.scheduled_on + timedelta(days=2))
+    for ticket in _tickets(session, earlier_notice):
+        rectification.respond(session, officer, ticket, measures="已按要求整改，建立台账并组织全员学习。",
+                              responsible="赵丽华", completed_on=earlier.scheduled_on + timedelta(days=20),
+                              uploads=[rectification.Upload(_photo("#6f8a5b"), "整改后.jpg")])
+        rectification.accept(session, inspector, ticket, note="复查确认已整改到位。")
+
+    # Issued a week ago to 西山县自然资源局 (officer2's unit): tickets in every state of the loop.
+    issued = plan("XS-ZRZY", ["network", "carriers"], today - timedelta(days=10), inspector,
+                  kind="special", title="西山县自然资源局2026年网络与载体专项检查")
+    _answer_all(session, issued, inspector, {"F13": "noncompliant", "E2": "partial", "E6": "noncompliant",
+                                             "F7": "partial"})
+    _submit(session, issued, inspector, "孙志强", datetime.combine(issued.scheduled_on, time(7)))
+    notice = rectification.issue_notice(session, inspector, issued, today=today - timedelta(days=7))
+    responded, returned, extended, untouched = _tickets(session, notice)
+    officer2 = users["officer2"]
+    evidence = [rectification.Upload(_photo("#5b7a8a"), "整改照片.jpg")]
+    rectification.respond(session, officer2, responded, measures="门户网站已建立发布前保密审查制度，补审4篇信息。",
+                          responsible="孙志强", completed_on=today - timedelta(days=2), uploads=evidence)
+    rectification.respond(session, officer2, returned, measures="已补登收文记录。", responsible="孙志强",
+                          completed_on=today - timedelta(days=3), uploads=evidence)
+    rectification.return_ticket(session, inspector, returned, reason="补登记录未经收文人签字确认，请补充签字页照片。")
+    rectification.request_extension(session, officer2, extended, until=extended.due_date + timedelta(days=30),
+                                    reason="保密柜需采购，预计下月到货。")
+    del untouched  # left open: the unit has not answered yet
+
+    # Inspected seven weeks ago and never answered: overdue.
+    overdue = plan("BC-GAJ", ["key-departments"], today - timedelta(days=50), inspector)
+    _answer_all(session, overdue, inspector, {"G4": "noncompliant"})
+    _submit(session, overdue, inspector, "公安局保密办", datetime.combine(overdue.scheduled_on, time(7)))
+    rectification.issue_notice(session, inspector, overdue, today=today - timedelta(days=45))
+
+    # Submitted, waiting for the notice.
+    waiting = plan("DH-FY", ["network"], today - timedelta(days=3), inspector2)
+    _answer_all(session, waiting, inspector2, {"F3": "noncompliant"})
+    _submit(session, waiting, inspector2, "法院保密办", datetime.combine(waiting.scheduled_on, time(7)))
 
     # The unit's own self-inspection.
     own = plan("DH-ZFB", ["self-assessment"], today - timedelta(days=40), officer, kind="self")
     _answer_all(session, own, officer, {"Z12": "partial"})
-    _submit(session, own, officer, "单位保密委员会主任", datetime.combine(own.scheduled_on, datetime.min.time()))
+    _submit(session, own, officer, "单位保密委员会主任", datetime.combine(own.scheduled_on, time(7)))
 
     # Planned, and one cancelled.
     plan("DH-JYJ", ["education", "personnel"], today + timedelta(days=14), inspector2)
