@@ -63,6 +63,16 @@
   const mine = (record) => record.userId === userId && record.inspectionId === inspectionId;
   const allMine = async (store) => (await tx(store, "readonly", (s) => req(s.getAll()))).filter(mine);
 
+  // Read, change and write back one outbox entry in a single IndexedDB transaction, so that an edit, a
+  // reply from the server and a tap on "keep mine" never overwrite each other. `change` returns the
+  // entry to keep, or null to remove it.
+  const updateEntry = (key, change) => tx("writes", "readwrite", async (store) => {
+    const next = change(await req(store.get(key)));
+    if (next === null) await req(store.delete(key));
+    else await req(store.put(next));
+    return next;
+  });
+
   // Reading and showing a form ------------------------------------------------------------------
 
   function payloadOf(form) {
@@ -149,19 +159,21 @@
 
   async function queueWrite(form) {
     const itemId = Number(form.dataset.item);
-    const key = keyOf(itemId);
-    const entry = (await getOne("writes", key)) || {
-      key, userId, inspectionId, itemId, order: nextOrder(), base: Number(form.dataset.revision),
-      sent: null, pending: null, conflict: null, confirm: null, error: null,
-    };
-    entry.pending = payloadOf(form);
-    if (entry.confirm || entry.error) {
-      // What was refused was never stored: the new content replaces it.
-      entry.sent = null;
-      entry.confirm = entry.error = null;
-      form.querySelector(".confirm-classified")?.remove();
-    }
-    await putOne("writes", entry);
+    const payload = payloadOf(form);
+    let dropped = false;
+    await updateEntry(keyOf(itemId), (entry) => {
+      entry = entry || { key: keyOf(itemId), userId, inspectionId, itemId, order: nextOrder(),
+        base: Number(form.dataset.revision), sent: null, pending: null, conflict: null, confirm: null, error: null };
+      entry.pending = payload;
+      if (entry.confirm || entry.error) {
+        // What was refused was never stored: the new content replaces it.
+        entry.sent = null;
+        entry.confirm = entry.error = null;
+        dropped = true;
+      }
+      return entry;
+    });
+    if (dropped) form.querySelector(".confirm-classified")?.remove();
     setItemState(form, "queued");
     updateProgress();
     await refreshBar();
@@ -284,14 +296,20 @@
   }
 
   async function sendWrites(entries) {
+    const batch = [];
     for (const entry of entries) {
-      if (!entry.sent) {
-        entry.sent = { uuid: crypto.randomUUID(), payload: entry.pending, confirm: false };
-        entry.pending = null;
-        await putOne("writes", entry);
-      }
+      const current = await updateEntry(entry.key, (e) => {
+        if (e && !e.sent && e.pending) {
+          // Given its UUID before it leaves: if the reply is lost, the same write goes again.
+          e.sent = { uuid: crypto.randomUUID(), payload: e.pending, confirm: false };
+          e.pending = null;
+        }
+        return e;
+      });
+      if (current && current.sent && ready(current)) batch.push(current);
     }
-    const body = { answers: entries.map((e) => ({
+    if (!batch.length) return true;
+    const body = { answers: batch.map((e) => ({
       client_uuid: e.sent.uuid, item_id: e.itemId, base_revision: e.base,
       confirm_unclassified: e.sent.confirm, ...e.sent.payload,
     })) };
@@ -305,33 +323,33 @@
       return false; // 5xx or something unexpected: retry later
     }
     for (const outcome of result.results) {
-      const entry = entries.find((e) => e.sent.uuid === outcome.client_uuid);
-      const form = forms.get(entry.itemId);
-      const fresh = (await getOne("writes", entry.key)) || entry;
+      const sent = batch.find((e) => e.sent.uuid === outcome.client_uuid);
+      const form = forms.get(sent.itemId);
+      const entry = await updateEntry(sent.key, (e) => {
+        if (!e || !e.sent || e.sent.uuid !== outcome.client_uuid) return e ?? null;
+        if (outcome.status === "saved" || outcome.status === "duplicate") {
+          e.base = outcome.answer.revision;
+          e.sent = null;
+          return e.pending ? e : null;
+        }
+        if (outcome.status === "conflict") e.conflict = outcome.answer || { revision: 0, value: null };
+        else if (outcome.status === "needs_confirmation") e.confirm = outcome.message;
+        else {
+          e.error = outcome.message;
+          e.sent = null; // refused, so never stored
+        }
+        return e;
+      });
       if (outcome.status === "saved" || outcome.status === "duplicate") {
-        fresh.base = outcome.answer.revision;
-        fresh.sent = null;
         form.dataset.revision = String(outcome.answer.revision);
         form.elements.namedItem("base_revision").value = String(outcome.answer.revision);
-        await putOne("answers", { key: entry.key, answer: outcome.answer });
-        if (fresh.pending) {
-          await putOne("writes", fresh);
-        } else {
-          await deleteOne("writes", entry.key);
-          setItemState(form, "saved");
-        }
+        await putOne("answers", { key: sent.key, answer: outcome.answer });
+        if (!entry) setItemState(form, "saved");
       } else if (outcome.status === "conflict") {
-        fresh.conflict = outcome.answer || { revision: 0, value: null };
-        await putOne("writes", fresh);
-        showConflict(form, fresh);
+        showConflict(form, entry);
       } else if (outcome.status === "needs_confirmation") {
-        fresh.confirm = outcome.message;
-        await putOne("writes", fresh);
-        showConfirm(form, fresh);
+        showConfirm(form, entry);
       } else {
-        fresh.error = outcome.message;
-        fresh.sent = null;
-        await putOne("writes", fresh);
         setItemState(form, "error", outcome.message);
       }
     }
@@ -347,16 +365,17 @@
     box.addEventListener("click", async (event) => {
       const choice = event.target.closest("[data-keep]")?.dataset.keep;
       if (!choice) return;
-      const current = await getOne("writes", entry.key);
       if (choice === "mine") {
-        current.pending = current.pending || current.sent?.payload;
-        current.sent = null;
-        current.base = theirs.revision;
-        current.conflict = null;
-        await putOne("writes", current);
+        await updateEntry(entry.key, (e) => {
+          e.pending = e.pending || e.sent?.payload;
+          e.sent = null;
+          e.base = theirs.revision;
+          e.conflict = null;
+          return e;
+        });
         setItemState(form, "queued");
       } else {
-        await deleteOne("writes", entry.key);
+        await updateEntry(entry.key, () => null);
         if (theirs.revision) {
           await putOne("answers", { key: entry.key, answer: theirs });
           form.dataset.revision = String(theirs.revision);
@@ -378,10 +397,11 @@
     box.querySelector("[data-confirm-message]").textContent = entry.confirm;
     box.querySelector("[data-confirm-send]").addEventListener("click", async () => {
       if (!box.querySelector("[data-confirm-box]").checked) return;
-      const current = await getOne("writes", entry.key);
-      current.sent.confirm = true;
-      current.confirm = null;
-      await putOne("writes", current);
+      await updateEntry(entry.key, (e) => {
+        if (e.sent) e.sent.confirm = true;
+        e.confirm = null;
+        return e;
+      });
       box.remove();
       setItemState(form, "queued");
       flush();
