@@ -29,6 +29,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    from . import security
+
+    security.init_request_guards(app)
     csrf.init_app(app)
     limiter.init_app(app)
 
@@ -45,11 +48,15 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     passwords.configure(app.config)
 
-    from . import errors, security, templating
+    from . import errors, templating
 
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+
+    from .ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
 
     from . import (
         admin,

@@ -15,6 +15,7 @@ from sqlalchemy import Select, false, select
 from werkzeug.exceptions import Forbidden, NotFound
 
 from .extensions import db
+from .ids import parse_id
 from .models import NodeKind, OrgNode, Role, User
 
 T = TypeVar("T")
@@ -56,10 +57,9 @@ def scoped(stmt: Select, model: Any, user: User) -> Select:
 
 def get_or_404(user: User, model: type[T], object_id: Any) -> T:
     """Load a unit-owned object by id through the user's scope; 404 when absent or out of scope."""
-    try:
-        object_id = int(object_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    object_id = parse_id(object_id)
+    if object_id is None:
+        raise NotFound()
     obj = db.session.scalar(scoped(select(model).where(model.id == object_id), model, user))
     if obj is None:
         raise NotFound()
@@ -67,10 +67,9 @@ def get_or_404(user: User, model: type[T], object_id: Any) -> T:
 
 
 def get_node_or_404(user: User, node_id: Any) -> OrgNode:
-    try:
-        node_id = int(node_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    node_id = parse_id(node_id)
+    if node_id is None:
+        raise NotFound()
     node = db.session.scalar(visible_nodes(user).where(OrgNode.id == node_id))
     if node is None:
         raise NotFound()

@@ -98,12 +98,18 @@ def _load_user() -> None:
     g.user_session, g.user = us, us.user
 
 
-def _refuse_nul_bytes():
-    """A NUL byte is never meaningful in what users send, and some databases refuse it: stop it here."""
+def _refuse_malformed_input():
+    """Refuse what no page sends before anything reads it: a NUL byte (some databases refuse it) or a
+    form field without a usable name (which trips the CSRF check's own parsing)."""
     for values in (request.args, request.form):
-        for value in values.values():
-            if "\x00" in value:
+        for key, value in values.items(multi=True):
+            if key is None or "\x00" in key or "\x00" in value:
                 abort(400)
+
+
+def init_request_guards(app: Flask) -> None:
+    """Registered before CSRF protection, so malformed requests never reach it."""
+    app.before_request(_refuse_malformed_input)
 
 
 def _gate():
@@ -153,7 +159,6 @@ def _headers(response):
 
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
-    app.before_request(_refuse_nul_bytes)
     app.before_request(_load_user)
     app.before_request(_gate)
     app.after_request(_headers)

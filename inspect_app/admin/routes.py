@@ -4,6 +4,7 @@ from sqlalchemy import func, or_, select
 
 from .. import authz
 from ..extensions import db
+from ..ids import parse_id
 from ..labels import KIND_LABELS, ROLE_LABELS, UNIT_TYPE_LABELS
 from ..models import NodeKind, OrgNode, Role, User
 from ..models.org import CHILD_KINDS, ROLE_NODE_KINDS
@@ -60,7 +61,7 @@ def new_node():
     form.parent_id.choices = _node_choices(nodes, (NodeKind.BUREAU, NodeKind.DISTRICT))
     form.unit_type.choices = _unit_type_choices()
     if request.method == "GET" and request.args.get("parent"):
-        form.parent_id.data = request.args.get("parent", type=int)
+        form.parent_id.data = parse_id(request.args.get("parent"))
     if form.validate_on_submit():
         parent = authz.get_node_or_404(current_user, form.parent_id.data)
         try:

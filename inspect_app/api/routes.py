@@ -8,6 +8,7 @@ from pydantic import BaseModel, ValidationError
 
 from .. import authz
 from ..extensions import db
+from ..ids import parse_id
 from ..models import Inspection as InspectionModel
 from ..security import current_user, public
 from ..services import Conflict, DomainError, inspections
@@ -151,7 +152,7 @@ def put_answers(inspection_id: int):
 def post_photo(inspection_id: int):
     inspection = _inspection(inspection_id)
     upload = request.files.get("file")
-    item_id = request.form.get("item_id", type=int)
+    item_id = parse_id(request.form.get("item_id"))
     client_uuid = request.form.get("client_uuid", "")
     if upload is None or item_id is None:
         raise DomainError(_("缺少照片或检查项。"))

@@ -7,17 +7,19 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Text = Field(default=None, max_length=2000)
+from ..ids import MAX_ID
+from .spec import Error
+
+__all__ = ["Error"]  # one error shape for the whole API, defined with the registry
+
+# Text from a person: no NUL characters, which no database keeps.
+NO_NUL = r"^[^\x00]*$"
+Text = Field(default=None, max_length=2000, pattern=NO_NUL)
 Uuid = Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Error(BaseModel):
-    error: str
-    message: str
 
 
 class Csrf(BaseModel):
@@ -102,8 +104,8 @@ class Inspection(BaseModel):
 
 class AnswerIn(_In):
     client_uuid: str = Uuid
-    item_id: int = Field(ge=1)
-    base_revision: int = Field(ge=0)
+    item_id: int = Field(ge=1, le=MAX_ID)
+    base_revision: int = Field(ge=0, le=MAX_ID)
     value: str | None = Text
     note: str | None = Text
     finding_text: str | None = Text
@@ -130,7 +132,7 @@ class AnswersOut(BaseModel):
 
 class SignatureIn(_In):
     role: Literal["lead", "unit"]
-    signer_name: str = Field(min_length=1, max_length=64)
+    signer_name: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
     png_base64: str = Field(min_length=16, max_length=2_000_000)
 
 

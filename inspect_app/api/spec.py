@@ -16,6 +16,13 @@ from pydantic import BaseModel
 OPENAPI_VERSION = "3.1.0"
 
 
+class Error(BaseModel):
+    """Every error the API answers: a code for programs, a message in the user's language for people."""
+
+    error: str
+    message: str
+
+
 @dataclass
 class Operation:
     method: str
@@ -86,7 +93,12 @@ class Registry:
             elif op.multipart is not None:
                 entry["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
                     "type": "object", "properties": op.multipart, "required": list(op.multipart)}}}}
-            for status, (description, model) in sorted(op.responses.items()):
+            # What any operation may answer besides its own: no session, or no permission; a change
+            # without a valid CSRF token.
+            common = {401: ("Not logged in, or the session ended", Error), 403: ("Not allowed", Error)}
+            if op.method != "GET":
+                common[400] = ("Invalid request, or a missing or expired CSRF token", Error)
+            for status, (description, model) in sorted({**common, **op.responses}.items()):
                 response: dict = {"description": description}
                 if model is not None:
                     response["content"] = {"application/json": {"schema": ref(model)}}

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from .. import authz
 from ..extensions import db
 from ..i18n import localized
+from ..ids import parse_id
 from ..labels import INSPECTION_KIND_LABELS, INSPECTION_STATUS_LABELS
 from ..models import (
     Attachment,
@@ -50,8 +51,8 @@ def _date_arg(name: str) -> date | None:
 def _filter() -> InspectionFilter:
     return InspectionFilter(
         q=request.args.get("q", "").strip(), status=request.args.get("status", ""),
-        kind=request.args.get("kind", ""), unit_id=request.args.get("unit", type=int),
-        district_id=request.args.get("district", type=int),
+        kind=request.args.get("kind", ""), unit_id=parse_id(request.args.get("unit")),
+        district_id=parse_id(request.args.get("district")),
         date_from=_date_arg("from"), date_to=_date_arg("to"),
     )
 
@@ -112,7 +113,7 @@ def new():
                          [(k, str(INSPECTION_KIND_LABELS[k])) for k in ("routine", "special", "spot")])
     current = checklists.current_versions(db.session)
     form.versions.choices = [(v.id, v.title) for v in current]
-    unit = next((u for u in units if u.id == (form.unit_id.data or request.args.get("unit", type=int))),
+    unit = next((u for u in units if u.id == (form.unit_id.data or parse_id(request.args.get("unit")))),
                 units[0] if units else None)
     candidates = inspections.team_candidates(db.session, unit) if unit and not is_officer else []
     if is_officer:
@@ -272,7 +273,8 @@ def save_item(inspection_id: int, item_id: int):
     inspection = _inspection_or_404(inspection_id)
     form = request.form
     data = AnswerInput(
-        item_id=item_id, client_uuid=form.get("client_uuid", ""), base_revision=form.get("base_revision", 0, type=int),
+        item_id=item_id, client_uuid=form.get("client_uuid", ""),
+        base_revision=parse_id(form.get("base_revision")) or 0,
         value=form.get("value"), note=form.get("note"), finding_text=form.get("finding_text"),
         severity=form.get("severity"), na_reason=form.get("na_reason"),
         confirm_unclassified=form.get("confirm_unclassified") == "1",
