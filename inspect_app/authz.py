@@ -112,6 +112,8 @@ RULES: dict[str, _Rule] = {
     "audit.read": _roles(Role.AUDITOR),
     "dashboard.view": _roles(Role.LEADER, Role.INSPECTOR),
     "units.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
+    # Official documents (PDF) of the records in scope: reports, notices; verification of their codes.
+    "documents.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
 }
 
 

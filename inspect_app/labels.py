@@ -52,6 +52,7 @@ AUDIT_ACTION_LABELS = {
     "checklist.version_create": _l("新增检查表版本"),
     "checklist.version_retire": _l("停用检查表版本"),
     "checklist.version_restore": _l("恢复检查表版本"),
+    "document.create": _l("生成正式文件"),
 }
 
 
