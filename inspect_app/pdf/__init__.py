@@ -92,7 +92,7 @@ def sentence(text: str | None) -> str:
 
 def qr_svg(payload: str) -> str:
     """The QR code as inline SVG: drawn as vectors, so it is sharp at any size and costs no image decoding."""
-    return segno.make(payload, error="m", micro=False).svg_inline(omitsize=True, border=0)
+    return segno.make(payload, error="m", micro=False).svg_inline(omitsize=True, border=2)
 
 
 @cache

@@ -11,6 +11,7 @@ embedded as small JPEG thumbnails.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import mimetypes
 import threading
@@ -106,6 +107,16 @@ class Rendered:
     pages: int
 
 
+def _malloc_trim():
+    """glibc's malloc_trim, or None elsewhere."""
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_trim = _malloc_trim()
+
 # One render at a time per process: Pango's font map behind the shared FontConfiguration is not
 # thread-safe, and layout is CPU-bound Python, so threads would gain nothing by overlapping anyway.
 _render_lock = threading.Lock()
@@ -123,4 +134,9 @@ def render(html: str, *, roots=(), stylesheets=None) -> Rendered:
             stylesheets=stylesheets or [stylesheet()], font_config=font_config(), presentational_hints=False)
         pdf = document.write_pdf(custom_metadata=True)
         pages = len(document.pages)
+        del document
+        if _trim is not None:
+            # A layout frees tens of MB that glibc would keep for the process: hand them back, so a web
+            # worker that renders all day stays the size it had after its first document (2 ms).
+            _trim(0)
     return Rendered(pdf=pdf, pages=pages)

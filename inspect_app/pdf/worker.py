@@ -190,7 +190,8 @@ def run(status_file: str) -> None:
         signal.alarm(0)
         digest = store(Path(status["out_dir"]), rendered.pdf)
         update(state="done", progress=100, pages=rendered.pages, pages_done=rendered.pages, sha256=digest,
-               size=len(rendered.pdf), finished_at=time.time())
+               size=len(rendered.pdf), finished_at=time.time(),
+               max_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, vm_peak_mb=_vm_peak_mb())
     except RenderTimeout:
         update(state="failed", error="timeout")
     except MemoryError:
@@ -199,6 +200,17 @@ def run(status_file: str) -> None:
         update(state="failed", error="error", detail=f"{type(exc).__name__}: {exc}"[:500])
     finally:
         path.with_suffix(".html").unlink(missing_ok=True)
+
+
+def _vm_peak_mb() -> int | None:
+    """The most address space the process used (what RLIMIT_AS caps), for tuning the limit."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmPeak:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return None
 
 
 def store(out_dir: Path, pdf: bytes) -> str:
