@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/pdf.py                 # everything (about five minutes on 2 cores)
     .venv/bin/python benchmarks/pdf.py --quick         # fewer runs, 50 renders for memory
     .venv/bin/python benchmarks/pdf.py --samples DIR   # also write the sample documents (PDF + PNG pages)
+    .venv/bin/python benchmarks/pdf.py --samples DIR --samples-only
 
 The reference report: 60 checklist items, 10 findings, 6 photos (2048 × 1536 camera-sized JPEGs), built
 through the services in a throw-away SQLite instance.
@@ -252,6 +253,7 @@ def main() -> None:
     parser.add_argument("--renders", type=int, default=200, help="renders for the memory measurement")
     parser.add_argument("--quick", action="store_true", help="5 / 2 runs and 50 renders")
     parser.add_argument("--samples", type=Path, help="write the sample documents (PDF and PNG pages) here")
+    parser.add_argument("--samples-only", action="store_true", help="with --samples: skip the measurements")
     args = parser.parse_args()
     if args.quick:
         args.runs, args.naive_runs, args.renders = 5, 2, 50
@@ -264,6 +266,9 @@ def main() -> None:
         app, inspection_id, notice_id, items = build_reference(instance)
         print(f"reference report: {items} items, {len(FAILING)} findings, {len(PHOTOS)} photos "
               f"(2048 x 1536 JPEG); {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+        if args.samples and args.samples_only:
+            write_samples(app, inspection_id, notice_id, args.samples)
+            return
         results = benchmark(app, inspection_id, args.runs, args.naive_runs)
         ours, naive, cached = results["ours"], results["naive"], results["cached"]
         print("warm render, inspection report (wall time, CPU time):")

@@ -395,10 +395,29 @@ def test_a_worker_past_its_memory_limit_fails_cleanly(issued, app, browser_for):
     browser = browser_for("inspector")
     job_url = browser.get(f"/inspections/{inspection.id}/report.pdf").headers["Location"]
     job = documents.wait_for(db.session, job_url.rsplit("/", 1)[1], timeout=120)
-    assert job.state == "failed"
+    assert job.state == "failed" and job.error == "memory"
+    # The child failed without touching fontconfig's caches: the machine still has its CJK fonts.
+    assert "Noto Serif CJK SC" in poppler("fc-list", ":", "family")
     page = browser.get(job_url).get_data(as_text=True)
-    assert "重新生成" in page and f"/inspections/{inspection.id}/report.pdf" in page
+    assert "超出了内存上限" in page and "重新生成" in page and f"/inspections/{inspection.id}/report.pdf" in page
     assert db.session.scalar(select(func.count()).select_from(Document)) == 0
+
+
+def test_a_job_past_its_deadline_or_whose_process_died_reads_as_failed(tmp_path):
+    import json
+    import time
+
+    worker = documents.worker
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    for job_id, status in (("AAAA-AAAA-AAAA-AAAA", {"state": "running", "pid": gone.pid, "deadline": time.time() + 60}),
+                           ("BBBB-BBBB-BBBB-BBBB", {"state": "queued", "pid": None, "deadline": time.time() - 1})):
+        worker.status_path(tmp_path, job_id).write_text(json.dumps({**status, "meta": {}}))
+    assert worker.read_status(tmp_path, "AAAA-AAAA-AAAA-AAAA")["error"] == "crashed"
+    assert worker.read_status(tmp_path, "BBBB-BBBB-BBBB-BBBB")["error"] == "timeout"
+    assert worker.read_status(tmp_path, "CCCC-CCCC-CCCC-CCCC") is None
+    with pytest.raises(ValueError):
+        worker.status_path(tmp_path, "../../etc/passwd")
 
 
 # The pipeline ------------------------------------------------------------------------------------

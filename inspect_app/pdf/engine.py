@@ -101,6 +101,20 @@ class LocalFetcher(URLFetcher):
         raise ValueError(f"refused to fetch {url[:200]}")
 
 
+WARM_UP_HTML = ('<html lang="zh-CN"><body><h1 class="title">保密检查</h1><p>验证码 0123456789</p>'
+                '<div class="masthead"><div class="issuer">国家保密局文件</div></div></body></html>')
+
+
+def warm_up() -> None:
+    """Load fontconfig's configuration and the faces the documents use, once.
+
+    The worker's children are forked after this, so they never scan the font folders themselves, which
+    matters: fontconfig scanning under the child's memory limit fails, and as root it would then write
+    an empty cache for the font folder that every other program on the machine would trust.
+    """
+    render(WARM_UP_HTML)
+
+
 @dataclass(frozen=True)
 class Rendered:
     pdf: bytes

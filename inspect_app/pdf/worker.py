@@ -31,7 +31,7 @@ from pathlib import Path
 
 JOB_ID = re.compile(r"^[0-9A-Z-]{8,40}$")
 STARTUP_GRACE = 30  # seconds the forkserver may take to start before the deadline counts
-PRELOAD = ["inspect_app.pdf.engine"]
+PRELOAD = ["inspect_app.pdf.preload"]  # WeasyPrint imported and the fonts loaded once, in the fork server
 
 
 class RenderTimeout(BaseException):
@@ -165,6 +165,7 @@ def _limit(timeout: int, memory_mb: int) -> None:
         raise RenderTimeout()
 
     signal.signal(signal.SIGALRM, on_alarm)
+    signal.signal(signal.SIGXCPU, on_alarm)  # the CPU limit: same outcome as the wall-clock one
     signal.alarm(timeout)
 
 
@@ -179,8 +180,11 @@ def run(status_file: str) -> None:
 
     update(state="running", pid=os.getpid(), progress=2)
     try:
-        _limit(status["timeout"], status["memory_mb"])
+        from . import engine
         from .engine import render
+
+        engine.font_config()  # before the limits: fontconfig must never scan fonts short of memory (see warm_up)
+        _limit(status["timeout"], status["memory_mb"])
 
         html = path.with_suffix(".html").read_text(encoding="utf-8")
         progress = logging.getLogger("weasyprint.progress")
@@ -197,7 +201,10 @@ def run(status_file: str) -> None:
     except MemoryError:
         update(state="failed", error="memory")
     except BaseException as exc:  # the child's last word: whatever happened is reported, never raised
-        update(state="failed", error="error", detail=f"{type(exc).__name__}: {exc}"[:500])
+        # Out of address space, C code fails in many ways (SystemError, OSError from cffi…): call it what it is.
+        peak = _vm_peak_mb()
+        error = "memory" if peak is not None and peak >= 0.9 * status["memory_mb"] else "error"
+        update(state="failed", error=error, detail=f"{type(exc).__name__}: {exc}"[:500])
     finally:
         path.with_suffix(".html").unlink(missing_ok=True)
 
