@@ -142,5 +142,6 @@ def verify():
                        record=result.record_label, current=result.current,
                        created_at=result.document.created_at.isoformat(),
                        latest_code=result.latest.verification_code if result.latest else None)
-    return render_template("documents/verify.html", text=text, result=result, malformed=malformed,
+    shown = documents.normalise_code(text) or text  # what was scanned or typed, written as printed
+    return render_template("documents/verify.html", text=shown, result=result, malformed=malformed,
                            render_url=render_url), (404 if text and result is None else 200)

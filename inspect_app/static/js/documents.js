@@ -60,7 +60,10 @@
     stream = null;
     scanner.hidden = true;
   };
-  start.hidden = false;
+  // Show the button only where the detector reads QR codes (some browsers have the API and no formats).
+  Promise.resolve(window.BarcodeDetector.getSupportedFormats ? window.BarcodeDetector.getSupportedFormats() : [])
+    .then((formats) => { start.hidden = !formats.includes("qr_code"); })
+    .catch(() => { start.hidden = true; });
   start.addEventListener("click", async () => {
     let detector;
     try {
