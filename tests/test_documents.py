@@ -286,9 +286,13 @@ def test_documents_that_cannot_exist_yet_get_a_clear_message(demo, browser_for):
     assert response.status_code == 400 and "整改通知尚未下发" in response.get_data(as_text=True)
     submitted, _ = f.submitted_inspection("DH-ZFB", failing={"F3": "noncompliant"})
     # The unit gets the report with the notice, not while the inspectors still review the findings.
-    response = browser_for("officer").get(f"/inspections/{submitted.id}/report.pdf")
+    officer = browser_for("officer")
+    response = officer.get(f"/inspections/{submitted.id}/report.pdf")
     assert response.status_code == 400 and "整改通知一并下发" in response.get_data(as_text=True)
-    assert inspector.get(f"/inspections/{submitted.id}/report.pdf").status_code == 303
+    rendered = inspector.get(f"/inspections/{submitted.id}/report.pdf")
+    assert rendered.status_code == 303
+    response = officer.get(rendered.headers["Location"])  # nor by the stored file's address
+    assert response.status_code == 400 and "整改通知一并下发" in response.get_data(as_text=True)
     clean, _ = f.submitted_inspection("DH-ZFB")
     f.make_notice(clean)
     response = inspector.get(f"/inspections/{clean.id}/rectification-report.pdf")
@@ -481,5 +485,7 @@ def test_document_data_does_not_depend_on_the_readers_language(issued, app):
 
         with force_locale("en"):
             english = documents.prepare(db.session, "inspection_report", db.session.get(Inspection, inspection.id))
+            html = documents.document_html(english)
         chinese = documents.prepare(db.session, "inspection_report", inspection)
     assert english.code == chinese.code and english.data["findings"][0]["severity_label"] == "重大泄密隐患"
+    assert f'content="检查报告 · 验证码 {english.code}"' in html

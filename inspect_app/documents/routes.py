@@ -67,11 +67,13 @@ def rectification_report(inspection_id: int):
 def download(document_id: int):
     document = authz.get_or_404(current_user, Document, document_id)
     authz.require(current_user, "documents.view", document)
+    record = documents.record_of(db.session, document)
+    if record is not None and document.kind in documents.KINDS:
+        documents.KINDS[document.kind].check(current_user, record)  # the same rules as the download buttons
     path = documents.file_path(document.sha256) if document.sha256 else None
     if path is None or not path.is_file():
         # The file was lost (a restored backup without the instance folder): render the version again,
         # which is possible only while it is still the record's current version.
-        record = documents.record_of(db.session, document)
         if record is None:
             raise NotFound()
         prepared = documents.prepare(db.session, document.kind, record, current_user)

@@ -418,7 +418,7 @@ KINDS: dict[str, Kind] = {
         data=rectification_report_data, check=_check_rectification_report,
         title=lambda d: f"{d['unit']['name']}关于保密检查发现问题整改情况的报告", author=lambda d: d["unit"]["name"],
         filename=lambda d: f"整改情况报告-{d['unit']['name']}-{d['date']}.pdf",
-        estimate_pages=lambda d: 1.5 + 0.5 * len(d["tickets"])
+        estimate_pages=lambda d: 1.5 + 0.35 * len(d["tickets"])
         + sum(len(t["response"]["evidence"]) for t in d["tickets"] if t["response"]) / 6,
         thumbnails=lambda d: [sha for t in d["tickets"] if t["response"] for sha in t["response"]["evidence"]],
     ),
@@ -507,6 +507,11 @@ def _images(prepared: Prepared) -> dict[str, str]:
 
 
 def document_html(prepared: Prepared) -> str:
+    with force_locale("zh"):  # the document's own words are Chinese whoever asks
+        return _document_html(prepared)
+
+
+def _document_html(prepared: Prepared) -> str:
     doc = {
         "kind": prepared.kind.name, "kind_label": prepared.kind.label, "title": prepared.kind.title(prepared.data),
         "author": prepared.kind.author(prepared.data), "code": prepared.code, "record_version": prepared.version,
