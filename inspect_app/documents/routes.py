@@ -21,7 +21,7 @@ from werkzeug.exceptions import NotFound
 
 from .. import authz
 from ..extensions import db
-from ..models import Document, DocumentKind, Inspection, Notice, OrgNode
+from ..models import Document, DocumentKind, Inspection, Notice
 from ..security import current_user, wants_json
 from ..services import Conflict, documents
 from . import bp
@@ -63,10 +63,17 @@ def rectification_report(inspection_id: int):
     return _deliver(DocumentKind.RECTIFICATION_REPORT, authz.get_or_404(current_user, Inspection, inspection_id))
 
 
+def _document_or_404(document_id: int) -> Document:
+    """A document through the scoping rules: a unit's through its unit; a summary's (no unit) through its area."""
+    document = db.session.get(Document, document_id)
+    if document is None or not documents.visible(current_user, document):
+        raise NotFound()
+    return document
+
+
 @bp.get("/documents/<int:document_id>.pdf")
 def download(document_id: int):
-    document = authz.get_or_404(current_user, Document, document_id)
-    authz.require(current_user, "documents.view", document)
+    document = _document_or_404(document_id)
     record = documents.record_of(db.session, document)
     if record is not None and document.kind in documents.KINDS:
         documents.KINDS[document.kind].check(current_user, record)  # the same rules as the download buttons
@@ -90,10 +97,7 @@ def download(document_id: int):
 
 def _job_or_404(code: str) -> documents.Job:
     job = documents.job_status(db.session, code)
-    if job is None or job.unit_id is None:
-        raise NotFound()
-    unit = db.session.get(OrgNode, job.unit_id)
-    if unit is None or not authz.can(current_user, "documents.view", unit):
+    if job is None or not documents.visible(current_user, job):
         raise NotFound()
     return job
 

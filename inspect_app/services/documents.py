@@ -384,10 +384,28 @@ class Kind:
     estimate_pages: Callable[[dict], float]
     thumbnails: Callable[[dict], Iterable[str]] = lambda _data: ()  # images shown small (photos, evidence)
     originals: Callable[[dict], Iterable[str]] = lambda _data: ()  # images shown as they are (signatures)
+    # What the document is of. The defaults fit a unit-owned row (an inspection, a notice); the period
+    # summary's "record" will be its parameters (dates, district): object_id None, params its JSON, scope
+    # node the district, and `load` rebuilding it from Document.params so /verify can recompute it.
+    object_id: Callable[[Any], int | None] = lambda record: record.id
+    unit_id: Callable[[Any], int | None] = lambda record: record.unit_id
+    scope_node_id: Callable[[Any], int | None] = lambda _record: None
+    params: Callable[[Any], dict] = lambda _record: {}
+    load: Callable[[Session, Document], Any] | None = None
 
     @property
     def label(self) -> str:
         return _zh(DOCUMENT_KIND_LABELS, self.name)
+
+    def subject(self, record: Any) -> str:
+        """What the code is derived from besides the content: the record's id, or the parameters."""
+        object_id = self.object_id(record)
+        return str(object_id) if object_id is not None else canonical_json(self.params(record))
+
+    def reload(self, session: Session, document: Document) -> Any | None:
+        if self.load is not None:
+            return self.load(session, document)
+        return session.get(self.model, document.object_id) if document.object_id is not None else None
 
 
 def _no_check(_actor, _record) -> None:
@@ -444,12 +462,10 @@ class Prepared:
     data: dict
     version: str
     code: str
+    object_id: int | None
     unit_id: int | None
+    scope_node_id: int | None = None
     params: dict = field(default_factory=dict)
-
-    @property
-    def object_id(self) -> int:
-        return self.record.id
 
     @property
     def estimated_pages(self) -> int:
@@ -471,8 +487,10 @@ def prepare(session: Session, kind_name: str, record: Any, actor: User | None = 
         data = spec.data(session, record)
     version = record_version(spec.name, data)
     return Prepared(kind=spec, record=record, data=data, version=version,
-                    code=verification_code(spec.name, str(record.id), version), unit_id=record.unit_id,
-                    params={"filename": spec.filename(data)})
+                    code=verification_code(spec.name, spec.subject(record), version),
+                    object_id=spec.object_id(record), unit_id=spec.unit_id(record),
+                    scope_node_id=spec.scope_node_id(record),
+                    params={**spec.params(record), "filename": spec.filename(data)})
 
 
 def documents_dir() -> Path:
@@ -538,14 +556,15 @@ def cached(session: Session, prepared: Prepared) -> Document | None:
 
 def _register(session: Session, actor_id: int | None, *, kind_name: str, object_id: int | None,
               unit_id: int | None, version: str, code: str, sha256: str, size: int, pages: int,
-              params: dict | None = None) -> Document:
+              params: dict | None = None, scope_node_id: int | None = None) -> Document:
     """Record a rendered version; the same version rendered twice (a race, or a lost file) keeps one row."""
     actor = session.get(User, actor_id) if actor_id else None
     existing = find(session, code)
     if existing is None:
         try:
             with transaction(session):
-                document = Document(kind=kind_name, object_id=object_id, unit_id=unit_id, record_version=version,
+                document = Document(kind=kind_name, object_id=object_id, unit_id=unit_id, scope_node_id=scope_node_id,
+                                    record_version=version,
                                     verification_code=code, sha256=sha256, size=size, pages=pages,
                                     params_json=canonical_json(params or {}), created_by_id=actor_id)
                 session.add(document)
@@ -573,7 +592,7 @@ def render_inline(session: Session, actor: User | None, prepared: Prepared) -> D
     return _register(session, actor.id if actor else None, kind_name=prepared.kind.name,
                      object_id=prepared.object_id, unit_id=prepared.unit_id, version=prepared.version,
                      code=prepared.code, sha256=sha, size=len(rendered.pdf), pages=rendered.pages,
-                     params=prepared.params)
+                     params=prepared.params, scope_node_id=prepared.scope_node_id)
 
 
 def ensure(session: Session, actor: User | None, prepared: Prepared) -> Document:
@@ -601,6 +620,7 @@ class Job:
     error: str | None = None
     document: Document | None = None
     unit_id: int | None = None
+    scope_node_id: int | None = None
 
 
 def request_document(session: Session, actor: User, prepared: Prepared) -> Document | Job:
@@ -612,7 +632,8 @@ def request_document(session: Session, actor: User, prepared: Prepared) -> Docum
     if prepared.estimated_pages < _config("DOCUMENTS_WORKER_PAGES", WORKER_PAGES):
         return render_inline(session, actor, prepared)
     meta = {"kind": prepared.kind.name, "object_id": prepared.object_id, "unit_id": prepared.unit_id,
-            "version": prepared.version, "actor_id": actor.id, "params": prepared.params}
+            "scope_node_id": prepared.scope_node_id, "version": prepared.version, "actor_id": actor.id,
+            "params": prepared.params}
     status = worker.start(jobs_dir(), prepared.code, html=document_html(prepared), roots=_roots(),
                           out_dir=str(documents_dir()), estimated_pages=prepared.estimated_pages, meta=meta,
                           timeout=_config("DOCUMENTS_WORKER_TIMEOUT", WORKER_TIMEOUT),
@@ -623,7 +644,8 @@ def request_document(session: Session, actor: User, prepared: Prepared) -> Docum
 def _job(session: Session, code: str, status: dict) -> Job:
     job = Job(code=code, state=status["state"], progress=status.get("progress", 0),
               pages_done=status.get("pages_done", 0), estimated_pages=status.get("estimated_pages", 0),
-              error=status.get("error"), unit_id=status["meta"].get("unit_id"))
+              error=status.get("error"), unit_id=status["meta"].get("unit_id"),
+              scope_node_id=status["meta"].get("scope_node_id"))
     if job.state == "done":
         if not file_path(status["sha256"]).is_file():
             job.state, job.error = "failed", "missing"
@@ -632,7 +654,7 @@ def _job(session: Session, code: str, status: dict) -> Job:
         job.document = _register(session, meta.get("actor_id"), kind_name=meta["kind"],
                                  object_id=meta["object_id"], unit_id=meta["unit_id"], version=meta["version"],
                                  code=code, sha256=status["sha256"], size=status["size"], pages=status["pages"],
-                                 params=meta.get("params"))
+                                 params=meta.get("params"), scope_node_id=meta.get("scope_node_id"))
     return job
 
 
@@ -658,13 +680,15 @@ def wait_for(session: Session, code: str, timeout: float = 60) -> Job | None:
 # Scope and verification -----------------------------------------------------------------------------
 
 
-def visible(actor: User, document: Document) -> bool:
-    """Whether `actor` may see a document: a bureau-side user or officer whose scope holds its unit."""
+def visible(actor: User, document: Document | Job) -> bool:
+    """Whether `actor` may see a document (or a job rendering one): a bureau-side user or officer whose scope
+    holds its unit; for a summary of a bureau's area, a bureau-side user whose subtree holds that area."""
     from .. import authz
+    from ..extensions import db
 
     if actor.role not in DOCUMENT_ROLES or not actor.active:
         return False
-    session = Session.object_session(document)
+    session = db.session
     if document.unit_id is not None:
         unit = session.get(OrgNode, document.unit_id)
         return unit is not None and authz.in_scope(actor, unit)
@@ -686,9 +710,7 @@ class Verification:
 
 def record_of(session: Session, document: Document) -> Any | None:
     spec = KINDS.get(document.kind)
-    if spec is None or document.object_id is None:
-        return None
-    return session.get(spec.model, document.object_id)
+    return spec.reload(session, document) if spec is not None else None
 
 
 def record_label(document: Document, record: Any | None) -> str:
@@ -721,7 +743,7 @@ def verify(session: Session, actor: User | None, text: str | None) -> Verificati
         version = current_version(session, document, record)
         current = version == document.record_version
         if not current:
-            latest = find(session, verification_code(spec.name, str(record.id), version))
+            latest = find(session, verification_code(spec.name, spec.subject(record), version))
     return Verification(document=document, kind_label=_zh(DOCUMENT_KIND_LABELS, document.kind), record=record,
                         record_label=record_label(document, record), current=current, latest=latest)
 
