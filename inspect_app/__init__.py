@@ -21,6 +21,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
+    from . import pdf
+
+    # HarfBuzz subsetting is a hard dependency of the official documents: refuse to start without it
+    # rather than serve PDFs that take 15 s each. A dlopen, not a WeasyPrint import.
+    pdf.check_library()
+
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)

@@ -122,6 +122,8 @@ RULES: dict[str, _Rule] = {
     "findings.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
     "findings.review": _roles(Role.INSPECTOR, Role.LEADER),
     "notice.issue": _roles(Role.INSPECTOR),
+    # Official documents (PDF) of the records in scope: reports, notices; verification of their codes.
+    "documents.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
 }
 
 

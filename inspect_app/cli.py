@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -21,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(checklists_group)
     app.cli.add_command(backup_group)
+    app.cli.add_command(report_group)
 
 
 @click.command("seed-demo")
@@ -148,3 +151,107 @@ def backup_restore(backup_file: Path) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"restored the backup of {manifest.created_at}: audit chain intact "
                f"({manifest.audit_records} records), {manifest.attachments} attachment files")
+
+
+# Official documents ------------------------------------------------------------------------------
+
+
+@click.group("report", cls=AppGroup)
+def report_group() -> None:
+    """Official documents as PDF (GB/T 9704 layout), and verification of their codes."""
+
+
+_OUT = click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+                    help="Where to write the PDF.")
+
+
+def _write_document(kind: str, model, record_id: int, what: str, out: Path) -> None:
+    from .services import documents
+
+    record = db.session.get(model, record_id)
+    if record is None:
+        raise click.ClickException(f"there is no {what} with the id {record_id}")
+    if not out.parent.is_dir():
+        raise click.ClickException(f"cannot write {out}: the folder {out.parent} does not exist")
+    try:
+        prepared = documents.prepare(db.session, kind, record)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    started = time.perf_counter()
+    document = documents.cached(db.session, prepared)
+    how = "already rendered: the same version is kept"
+    if document is None:
+        document = documents.render_inline(db.session, None, prepared)
+        how = f"rendered in {time.perf_counter() - started:.2f} s"
+    try:
+        shutil.copyfile(documents.file_path(document.sha256), out)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror}") from exc
+    click.echo(f"{out}: {prepared.kind.label}, {document.pages} pages, verification code "
+               f"{document.verification_code} ({how})")
+
+
+@report_group.command("inspection")
+@click.argument("inspection_id", type=int)
+@_OUT
+def report_inspection(inspection_id: int, out: Path) -> None:
+    """The inspection report (检查报告) of inspection INSPECTION_ID."""
+    from .models import DocumentKind, Inspection
+
+    _write_document(DocumentKind.INSPECTION_REPORT, Inspection, inspection_id, "inspection", out)
+
+
+@report_group.command("notice")
+@click.argument("notice_id", type=int)
+@_OUT
+def report_notice(notice_id: int, out: Path) -> None:
+    """The rectification notice (整改通知书) NOTICE_ID."""
+    from .models import DocumentKind, Notice
+
+    _write_document(DocumentKind.NOTICE, Notice, notice_id, "rectification notice", out)
+
+
+@report_group.command("rectification")
+@click.argument("inspection_id", type=int)
+@_OUT
+def report_rectification(inspection_id: int, out: Path) -> None:
+    """The unit's rectification report (整改情况报告) for inspection INSPECTION_ID."""
+    from .models import DocumentKind, Inspection
+
+    _write_document(DocumentKind.RECTIFICATION_REPORT, Inspection, inspection_id, "inspection", out)
+
+
+@report_group.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def report_verify(path: Path) -> None:
+    """Read the verification code from a PDF and say which record and version it is and whether it is current.
+
+    Exit status: 0 current, 1 superseded (or its record is gone), 2 no code or a code this system never issued.
+    """
+    from .pdf import reader
+    from .services import documents
+
+    code = reader.read_code(str(path))
+    if code is None:
+        click.echo(f"{path}: no verification code found (not a document of this system, or not a PDF)", err=True)
+        sys.exit(2)
+    result = documents.verify(db.session, None, code)
+    if result is None:
+        click.echo(f"verification code {code}: NOT FOUND: this system never issued a document with this code", err=True)
+        sys.exit(2)
+    doc = result.document
+    identical = bool(doc.sha256) and documents.sha256_of(path) == doc.sha256
+    click.echo(f"verification code: {code}")
+    click.echo(f"document:          {result.kind_label} ({doc.kind} of record {doc.object_id}): {result.record_label}")
+    click.echo(f"version:           {doc.record_version[:16]}, rendered {doc.created_at:%Y-%m-%d %H:%M} UTC, "
+               f"{doc.pages} pages")
+    if result.current:
+        click.echo("status:            CURRENT: the record has not changed since this version")
+    elif result.record is None:
+        click.echo("status:            SUPERSEDED: the record no longer exists")
+    else:
+        newer = f" (current version: {result.latest.verification_code})" if result.latest else ""
+        click.echo(f"status:            SUPERSEDED: the record has changed since{newer}")
+    click.echo("file:              " + ("identical to the copy the system issued" if identical else
+                                        "the code is ours, but the file is not byte-identical to the issued copy"))
+    sys.exit(0 if result.current else 1)

@@ -51,6 +51,8 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        # The address users reach the app at (https://inspect.bureau.internal): the QR code on documents links there.
+        "DOCUMENTS_BASE_URL": os.environ.get("INSPECT_BASE_URL", "").strip(),
     }
 
 

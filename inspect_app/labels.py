@@ -77,6 +77,7 @@ AUDIT_ACTION_LABELS = {
     "ticket.unclassified_confirmed": _l("确认不含国家秘密"),
     "tickets.export": _l("导出整改事项"),
     "findings.export": _l("导出问题清单"),
+    "document.create": _l("生成正式文件"),
 }
 
 

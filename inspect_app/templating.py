@@ -69,6 +69,7 @@ def _nav() -> list[tuple[str, object, tuple[str, ...]]]:
         ("tickets.index", _l("整改"), (*bureau, Role.OFFICER)),
         ("units.index", _l("单位"), bureau),
         ("checklists.index", _l("检查表"), (*bureau, Role.OFFICER, Role.ADMIN)),
+        ("documents.verify", _l("文件核验"), (*bureau, Role.OFFICER)),
         ("admin.org", _l("机构"), (Role.ADMIN,)),
         ("admin.users", _l("账户"), (Role.ADMIN,)),
         ("audit.index", _l("审计"), (Role.AUDITOR,)),

@@ -145,10 +145,42 @@ def evidence_upload(name: str = "after.jpg", colour: str = "#3a7a4a"):
 
 
 def respond(ticket, *, by: str = "officer", measures: str = "已拆除违规连接，更换专用U盘并登记。",
-            responsible: str = "张三", completed_on: date | None = None, uploads=None, **kwargs):
+            responsible: str = "张明", completed_on: date | None = None, uploads=None, photos: int = 1,
+            files: int = 0, **kwargs):
+    """The unit reports its measures, with evidence photos (and scanned PDFs)."""
     from inspect_app.clock import local_today
     from inspect_app.services import rectification
+    from inspect_app.services.rectification import Upload
 
+    if uploads is None:
+        uploads = [evidence_upload(f"佐证材料{i + 1}.jpg", colour=f"#{(40 * i) % 255:02x}7a5a") for i in range(photos)]
+        uploads += [Upload(b"%PDF-1.4\n% evidence " + str(i).encode() + b"\n", f"佐证材料{photos + i + 1}.pdf")
+                    for i in range(files)]
     return rectification.respond(db.session, user(by), ticket, measures=measures, responsible=responsible,
-                                 completed_on=completed_on or local_today(),
-                                 uploads=[evidence_upload()] if uploads is None else uploads, **kwargs)
+                                 completed_on=completed_on or local_today(), uploads=uploads, **kwargs)
+
+
+def make_notice(inspection: Inspection, *, by: str = "inspector"):
+    """Issue the notice of a submitted inspection: its 文号, and one open ticket per active finding."""
+    from inspect_app.services import rectification
+
+    notice = rectification.issue_notice(db.session, user(by), inspection)
+    db.session.refresh(inspection)
+    return notice
+
+
+def tickets_of(inspection: Inspection):
+    from sqlalchemy import select
+
+    from inspect_app.models import Ticket
+
+    return db.session.scalars(select(Ticket).where(Ticket.inspection_id == inspection.id).order_by(Ticket.id)).all()
+
+
+def review(ticket, *, accept: bool = True, by: str = "inspector", note: str = "现场复查，整改到位。"):
+    """The inspector's verification (复查): accept the fix (销号) or return it with the reason."""
+    from inspect_app.services import rectification
+
+    if accept:
+        return rectification.accept(db.session, user(by), ticket, note=note)
+    return rectification.return_ticket(db.session, user(by), ticket, reason=note)

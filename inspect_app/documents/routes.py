@@ -1,2 +1,153 @@
-"""Routes of this area: thin; the work is in services/."""
-from . import bp  # noqa: F401
+"""Official documents: download buttons, the stored PDFs, progress of big renders, and /verify.
+
+Route names for the buttons on other areas' pages (all GET, scoped like everything else):
+
+    url_for("documents.inspection_report", inspection_id=…)      检查报告
+    url_for("documents.notice", notice_id=…)                     整改通知书
+    url_for("documents.rectification_report", inspection_id=…)   整改情况报告
+    url_for("documents.verify", code=…)                          文件核验
+
+Each renders the current version of the record (or finds it already rendered) and redirects to
+/documents/<id>.pdf; a big document redirects to a progress page instead. Rendering the same version
+again changes nothing, so these are safe as plain links.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import NotFound
+
+from .. import authz
+from ..extensions import db
+from ..models import Document, DocumentKind, Inspection, Notice
+from ..security import current_user, wants_json
+from ..services import Conflict, documents
+from . import bp
+
+_DOWNLOAD_ROUTES = {
+    DocumentKind.INSPECTION_REPORT: ("documents.inspection_report", "inspection_id"),
+    DocumentKind.NOTICE: ("documents.notice", "notice_id"),
+    DocumentKind.RECTIFICATION_REPORT: ("documents.rectification_report", "inspection_id"),
+}
+
+
+def render_url(kind: str, object_id: int | None) -> str | None:
+    """The URL that renders the current version of a record's document."""
+    route = _DOWNLOAD_ROUTES.get(kind)
+    return url_for(route[0], **{route[1]: object_id}) if route and object_id else None
+
+
+def _deliver(kind: str, record):
+    authz.require(current_user, "documents.view", record)
+    prepared = documents.prepare(db.session, kind, record, current_user)
+    result = documents.request_document(db.session, current_user, prepared)
+    if isinstance(result, Document):
+        return redirect(url_for(".download", document_id=result.id), 303)
+    return redirect(url_for(".job", code=result.code), 303)
+
+
+@bp.get("/inspections/<int:inspection_id>/report.pdf")
+def inspection_report(inspection_id: int):
+    return _deliver(DocumentKind.INSPECTION_REPORT, authz.get_or_404(current_user, Inspection, inspection_id))
+
+
+@bp.get("/notices/<int:notice_id>.pdf")
+def notice(notice_id: int):
+    return _deliver(DocumentKind.NOTICE, authz.get_or_404(current_user, Notice, notice_id))
+
+
+@bp.get("/inspections/<int:inspection_id>/rectification-report.pdf")
+def rectification_report(inspection_id: int):
+    return _deliver(DocumentKind.RECTIFICATION_REPORT, authz.get_or_404(current_user, Inspection, inspection_id))
+
+
+def _document_or_404(document_id: int) -> Document:
+    """A document through the scoping rules: a unit's through its unit; a summary's (no unit) through its area."""
+    document = db.session.get(Document, document_id)
+    if document is None or not documents.visible(current_user, document):
+        raise NotFound()
+    return document
+
+
+@bp.get("/documents/<int:document_id>.pdf")
+def download(document_id: int):
+    document = _document_or_404(document_id)
+    record = documents.record_of(db.session, document)
+    if record is not None and document.kind in documents.KINDS:
+        documents.KINDS[document.kind].check(current_user, record)  # the same rules as the download buttons
+    path = documents.file_path(document.sha256) if document.sha256 else None
+    if path is None or not path.is_file():
+        # The file was lost (a restored backup without the instance folder): render the version again,
+        # which is possible only while it is still the record's current version.
+        if record is None:
+            raise NotFound()
+        prepared = documents.prepare(db.session, document.kind, record, current_user)
+        if prepared.code != document.verification_code:
+            raise Conflict(_("记录已经更新，这一旧版本的文件已不再保存。请下载最新版本。"))
+        document = documents.render_inline(db.session, current_user, prepared)
+        path = documents.file_path(document.sha256)
+    name = document.params.get("filename") or f"{document.verification_code}.pdf"
+    response = send_file(path, mimetype="application/pdf", download_name=name,
+                         as_attachment=request.args.get("download") == "1")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _job_or_404(code: str) -> documents.Job:
+    job = documents.job_status(db.session, code)
+    if job is None or not documents.visible(current_user, job):
+        raise NotFound()
+    return job
+
+
+_FAILURES = {
+    "timeout": _l("文件过大，未能在规定时间内生成。请稍后重试；如仍失败，请联系系统管理员。"),
+    "memory": _l("文件过大，生成时超出了内存上限。请联系系统管理员。"),
+}
+
+
+def _job_payload(job: documents.Job) -> dict:
+    payload = {"state": job.state, "progress": job.progress, "pages_done": job.pages_done,
+               "estimated_pages": job.estimated_pages}
+    if job.state == "done" and job.document is not None:
+        payload["url"] = url_for(".download", document_id=job.document.id)
+    if job.state == "failed":
+        payload["message"] = str(_FAILURES.get(job.error or "") or _("生成文件时出错，请重试。"))
+    return payload
+
+
+@bp.get("/documents/jobs/<code>")
+def job(code: str):
+    job = _job_or_404(code)
+    if job.state == "done" and job.document is not None:
+        return redirect(url_for(".download", document_id=job.document.id), 303)
+    status = documents.worker.read_status(documents.jobs_dir(), code) or {}
+    meta = status.get("meta", {})
+    return render_template("documents/job.html", job=job, payload=_job_payload(job),
+                           retry_url=render_url(meta.get("kind", ""), meta.get("object_id")),
+                           kind_label=documents.KINDS[meta["kind"]].label if meta.get("kind") in documents.KINDS
+                           else "")
+
+
+@bp.get("/documents/jobs/<code>.json")
+def job_status(code: str):
+    return jsonify(_job_payload(_job_or_404(code)))
+
+
+@bp.get("/verify")
+def verify():
+    text = request.args.get("code", "").strip()
+    result = documents.verify(db.session, current_user, text) if text else None
+    malformed = bool(text) and documents.normalise_code(text) is None
+    if wants_json():
+        if result is None:
+            return jsonify(found=False, message=_("未找到与该验证码对应的文件。")), 404
+        return jsonify(found=True, code=result.document.verification_code, kind=result.document.kind,
+                       record=result.record_label, current=result.current,
+                       created_at=result.document.created_at.isoformat(),
+                       latest_code=result.latest.verification_code if result.latest else None)
+    shown = documents.normalise_code(text) or text  # what was scanned or typed, written as printed
+    return render_template("documents/verify.html", text=shown, result=result, malformed=malformed,
+                           render_url=render_url), (404 if text and result is None else 200)

@@ -28,7 +28,7 @@ class Document(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    object_id: Mapped[int | None] = mapped_column(Integer)  # the inspection; none for a summary
+    object_id: Mapped[int | None] = mapped_column(Integer)  # the inspection or notice; none for a summary
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_node.id"), index=True)
     scope_node_id: Mapped[int | None] = mapped_column(ForeignKey("org_node.id"))  # a summary's district
     record_version: Mapped[str] = mapped_column(String(64))  # SHA-256 of the record's content

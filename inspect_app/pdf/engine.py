@@ -1,0 +1,156 @@
+"""WeasyPrint, set up once per process: the fonts, the official stylesheet and a URL fetcher that serves
+only our own files.
+
+Kept free of Flask and of the database, so the worker process can import it and nothing else.
+
+Speed comes from four things (see benchmarks/pdf.py): HarfBuzz subsetting of the CJK fonts instead of
+fontTools (a hard dependency, checked by `check_subsetting`), one FontConfiguration and one parsed
+stylesheet per process, block layout in the templates instead of long multi-page tables, and images
+embedded as small JPEG thumbnails.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import mimetypes
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from . import HERE, SubsettingUnavailable
+
+STYLESHEET = HERE / "official.css"
+
+# The faces the official stylesheet names: Debian's fonts-noto-cjk, free to embed (SIL OFL).
+BODY_FONT = "Noto Serif CJK SC"  # stands in for 仿宋 (FangSong), the body face of GB/T 9704
+HEADING_FONT = "Noto Sans CJK SC"  # bold, stands in for 小标宋 / 黑体 in titles and headings
+REQUIRED_FONTS = (BODY_FONT, HEADING_FONT)
+
+log = logging.getLogger(__name__)
+
+
+def check_subsetting() -> None:
+    """Fail loudly unless WeasyPrint found libharfbuzz-subset (Debian: libharfbuzz-subset0).
+
+    Without it WeasyPrint falls back to fontTools, which subsets a 20 MB CJK font in seconds per
+    document. Cheap: the library was loaded (or not) when WeasyPrint was imported.
+    """
+    from weasyprint.pdf import fonts
+    from weasyprint.text import ffi
+
+    if ffi.harfbuzz_subset is None or fonts.harfbuzz_subset is None:
+        raise SubsettingUnavailable(
+            "WeasyPrint cannot find HarfBuzz-Subset (libharfbuzz-subset.so.0). Install it with "
+            "`apt-get install libharfbuzz-subset0`: without it every PDF takes seconds instead of a fraction of one.")
+    if not ffi.harfbuzz.hb_version_atleast(4, 1, 0):
+        raise SubsettingUnavailable("HarfBuzz 4.1.0 or newer is needed for font subsetting.")
+
+
+_lock = threading.RLock()
+_font_config: FontConfiguration | None = None
+_stylesheet: weasyprint.CSS | None = None
+
+
+def font_config() -> FontConfiguration:
+    """One font configuration per process: fontconfig's lookups and loaded faces are reused."""
+    global _font_config
+    if _font_config is None:
+        with _lock:
+            if _font_config is None:
+                _font_config = FontConfiguration()
+    return _font_config
+
+
+def stylesheet() -> weasyprint.CSS:
+    """The official-document stylesheet, parsed once per process."""
+    global _stylesheet
+    if _stylesheet is None:
+        with _lock:
+            if _stylesheet is None:
+                _stylesheet = weasyprint.CSS(filename=str(STYLESHEET), font_config=font_config(),
+                                             url_fetcher=LocalFetcher(()))
+    return _stylesheet
+
+
+class LocalFetcher(URLFetcher):
+    """Serves `file:` URLs under the given folders and `data:` URLs; refuses everything else.
+
+    Documents are rendered from our own data, but a photo's or a unit's text must never make the
+    server reach out to the network (the system is air-gapped) or read a file elsewhere on disk.
+    """
+
+    def __init__(self, roots):
+        super().__init__(timeout=1, allowed_protocols=("file", "data"), allow_redirects=False)
+        self.roots = tuple(Path(r).resolve() for r in roots)
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if url.startswith("file:"):
+            path = Path(url2pathname(urlsplit(url).path)).resolve()
+            if path.is_file() and any(path.is_relative_to(root) for root in self.roots):
+                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+        raise ValueError(f"refused to fetch {url[:200]}")
+
+
+WARM_UP_HTML = ('<html lang="zh-CN"><body><h1 class="title">保密检查</h1><p>验证码 0123456789</p>'
+                '<div class="masthead"><div class="issuer">国家保密局文件</div></div></body></html>')
+
+
+def warm_up() -> None:
+    """Load fontconfig's configuration and the faces the documents use, once.
+
+    The worker's children are forked after this, so they never scan the font folders themselves, which
+    matters: fontconfig scanning under the child's memory limit fails, and as root it would then write
+    an empty cache for the font folder that every other program on the machine would trust.
+    """
+    render(WARM_UP_HTML)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: bytes
+    pages: int
+
+
+def _malloc_trim():
+    """glibc's malloc_trim, or None elsewhere."""
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_trim = _malloc_trim()
+
+# One render at a time per process: Pango's font map behind the shared FontConfiguration is not
+# thread-safe, and layout is CPU-bound Python, so threads would gain nothing by overlapping anyway.
+_render_lock = threading.Lock()
+
+
+def render(html: str, *, roots=(), stylesheets=None) -> Rendered:
+    """Lay out `html` with the official stylesheet and write the PDF (fonts embedded and subset).
+
+    `roots`: the folders whose files the document may show (photos, signatures); nothing else is read.
+    """
+    check_subsetting()
+    fetcher = LocalFetcher(roots)
+    with _render_lock:
+        document = weasyprint.HTML(string=html, base_url=HERE.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=stylesheets or [stylesheet()], font_config=font_config(), presentational_hints=False)
+        pdf = document.write_pdf(custom_metadata=True)
+        pages = len(document.pages)
+        del document
+        if _trim is not None:
+            # A layout frees tens of MB that glibc would keep for the process: hand them back, so a web
+            # worker that renders all day stays the size it had after its first document (2 ms).
+            _trim(0)
+    return Rendered(pdf=pdf, pages=pages)
