@@ -111,6 +111,7 @@ RULES: dict[str, _Rule] = {
     "user.manage": _roles(Role.ADMIN),
     "audit.read": _roles(Role.AUDITOR),
     "dashboard.view": _roles(Role.LEADER, Role.INSPECTOR),
+    "dashboard.unit": _roles(Role.OFFICER),  # an officer's dashboard: their own unit's figures
     "units.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
 }
 

@@ -210,22 +210,29 @@ def _grow_org(session: Session, ids: _Ids, writer: _Writer, rng: random.Random, 
         report.districts_added += 1
 
     existing = session.scalar(select(func.count()).select_from(OrgNode).where(OrgNode.kind == NodeKind.UNIT)) or 0
-    parents = [city, *districts]
+    names = set(session.scalars(select(OrgNode.name)))
     serial = 0
     for _ in range(max(0, units_wanted - existing)):
         parent = city if rng.random() < 0.25 else rng.choice(districts)
-        department, unit_type = rng.choice(DEPARTMENTS)
         place = "宝川市" if parent is city else parent.name.removesuffix("国家保密局")
+        for _attempt in range(8):  # another department of the place, while there is one
+            department, unit_type = rng.choice(DEPARTMENTS)
+            if f"{place}{department}" not in names:
+                break
+        name, n = f"{place}{department}", 1
+        while name in names:  # then a second school or hospital of the place is numbered, as in life
+            n += 1
+            name = f"{place}{department}（{_ordinal(n)}）"
+        names.add(name)
         while True:
             serial += 1
             code = f"SC-{serial:05d}"
             if code not in taken:
                 break
         taken.add(code)
-        suffix = "" if serial <= len(DEPARTMENTS) * len(parents) else f"（{NUMERALS[serial % 10]}）"
         node_id = ids.take(OrgNode)
         writer.add(OrgNode, dict(
-            id=node_id, parent_id=parent.id, kind=NodeKind.UNIT, name=f"{place}{department}{suffix}", code=code,
+            id=node_id, parent_id=parent.id, kind=NodeKind.UNIT, name=name, code=code,
             unit_type=unit_type, is_key_unit=rng.random() < 0.3, active=rng.random() > 0.01,
             path=f"{parent.path}{node_id}/", created_at=now))
         report.units_added += 1
@@ -251,6 +258,10 @@ def _grow_org(session: Session, ids: _Ids, writer: _Writer, rng: random.Random, 
     writer.flush()
     units = [n for n in nodes if n.kind == NodeKind.UNIT]
     return city, units
+
+
+def _ordinal(n: int) -> str:
+    return NUMERALS[n - 1] if n <= 10 else str(n)
 
 
 def _pick_date(rng: random.Random, first: date, last: date) -> date:
