@@ -225,6 +225,24 @@ def test_a_ticket_closed_after_midnight_on_the_day_after_its_due_date_is_late(ci
     assert figures.median_days == 5.0
 
 
+def test_days_to_close_count_local_days_exactly_at_midnight(city):
+    t2 = city.tickets["T2"]
+    created = t2.due_date - timedelta(days=4)
+    cases = [((created, 0, 0), (t2.due_date, 0, 0), 4.0),  # both at local midnight
+             ((created, 23, 59), (t2.due_date, 0, 0), 4.0),  # a minute before midnight is still that day
+             ((created, 0, 0), (t2.due_date, 23, 59), 4.0)]
+    for (c_day, c_h, c_m), (a_day, a_h, a_m), days in cases:
+        with transaction(db.session):
+            ticket = db.session.get(Ticket, t2.id)
+            ticket.created_at = local(c_day, c_h, c_m)
+            ticket.accepted_at = local(a_day, a_h, a_m)
+        assert analytics.median_days_to_close(ctx_for("leader", city.filters())) == days
+    with transaction(db.session):
+        # A millisecond before midnight (SQLite's date functions count whole milliseconds) is the day before.
+        db.session.get(Ticket, t2.id).created_at = local(created, 0, 0) - timedelta(milliseconds=1)
+    assert analytics.median_days_to_close(ctx_for("leader", city.filters())) == 5.0
+
+
 def test_no_data_at_all(demo):
     data = analytics.dashboard(ctx_for("leader", Filters.for_preset("12m")))
     assert data.figures.counts == {**dict.fromkeys(MEASURES, 0), "units_active": 12, "units_uncovered": 12}

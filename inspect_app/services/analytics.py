@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Date, Integer, Select, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from .. import authz, clock
@@ -184,7 +184,14 @@ class Context:
 
     @property
     def narrow(self) -> bool:
-        return self.filters.unit_id is not None or self.actor.role == Role.OFFICER
+        return self.one_unit is not None
+
+    @property
+    def one_unit(self) -> int | None:
+        """The one unit the figures are about (a drill-down to a unit, or an officer's own), else None."""
+        if self.filters.unit_id is not None:
+            return self.filters.unit_id
+        return self.actor.org_node_id if self.actor.role == Role.OFFICER else None
 
     def off_index(self, column) -> ColumnElement:
         return column + 0 if self.dialect == "sqlite" and not self.narrow else column
@@ -192,24 +199,44 @@ class Context:
     # Local dates in SQL
 
     def local_day(self, column) -> ColumnElement:
-        """The local calendar date of a stored UTC timestamp, as the database computes it."""
+        """The local calendar date of a stored UTC timestamp, as the database computes it: shifted by the zone's
+        offset (China keeps no summer time), which both databases do in plain arithmetic, far cheaper per row
+        than a time-zone lookup."""
         if self.dialect == "postgresql":
-            return func.date(func.timezone(str(clock.timezone()), func.timezone("UTC", column)))
-        # SQLite has no time-zone database: shift by the zone's offset (China keeps no summer time).
-        offset = clock.timezone().utcoffset(datetime.combine(self.filters.end, time.min))
-        minutes = int(offset.total_seconds() // 60) if offset else 0
-        return func.date(column, f"{minutes:+d} minutes")
+            return cast(column + self._offset(), Date)
+        return func.date(column, self._sqlite_shift())
+
+    def _offset(self) -> timedelta:
+        return clock.timezone().utcoffset(datetime.combine(self.filters.end, time.min)) or timedelta(0)
 
     def days_between(self, later, earlier) -> ColumnElement:
         """Whole local days from timestamp `earlier` to timestamp `later`."""
         if self.dialect == "postgresql":
             return self.local_day(later) - self.local_day(earlier)
-        return cast(func.julianday(self.local_day(later)) - func.julianday(self.local_day(earlier)), Integer)
+        # The local day number is floor(julianday(local time) + 0.5): julianday counts from noon. SQLite keeps
+        # julian days as whole milliseconds, so a local midnight lands exactly on the boundary, never beside it;
+        # two calls a ticket instead of four through date().
+        shift = self._sqlite_shift()
+
+        def day_number(column):
+            return cast(func.julianday(column, shift) + 0.5, Integer)
+
+        return day_number(later) - day_number(earlier)
+
+    def _sqlite_shift(self) -> str:
+        return f"{int(self._offset().total_seconds() // 60):+d} minutes"
 
     def bucket(self, column, bounds: list[datetime]) -> ColumnElement:
-        """The index of the bucket [bounds[i], bounds[i+1]) a timestamp falls in (portable: a CASE)."""
-        whens = [(column < upper, literal(i)) for i, upper in enumerate(bounds[1:-1])]
-        return case(*whens, else_=literal(len(bounds) - 2)) if whens else literal(0)
+        """The index of the bucket [bounds[i], bounds[i+1]) a timestamp falls in: a CASE that halves the range
+        at each step, so 36 months cost six comparisons a row, not thirty-six (portable: no date functions)."""
+
+        def split(first: int, last: int) -> ColumnElement:  # buckets first..last, inclusive
+            if first == last:
+                return literal(first)
+            middle = (first + last + 1) // 2
+            return case((column < bounds[middle], split(first, middle - 1)), else_=split(middle, last))
+
+        return split(0, len(bounds) - 2)
 
     # The five bases
 
@@ -230,26 +257,26 @@ class Context:
             return select(OrgNode).select_from(OrgNode).where(
                 OrgNode.kind == NodeKind.UNIT, OrgNode.active.is_(True), OrgNode.id.in_(self.unit_ids()))
         if name == "findings":
-            return (select(Finding).select_from(Finding)
+            stmt = (select(Finding).select_from(Finding)
                     .join(Inspection, Finding.inspection_id == Inspection.id)
                     .where(Finding.status == FindingStatus.ACTIVE, *self.inspection_conditions()))
-        # Tickets are scoped through their inspection (same unit, and it has the kind), and read by creation
-        # date or by status, never unit by unit. The period's tickets are many: their inspections in scope are
-        # collected once. The backlog is small: each looks up its inspection.
+            # For one unit, its own unit_id (the inspection's, on every unit-owned row) is the short road.
+            return stmt.where(Finding.unit_id == self.one_unit) if self.narrow else stmt
+        # Tickets are scoped through their inspection (same unit, and it has the kind), read by creation date
+        # or by status, never unit by unit over a city; each looks its inspection up by primary key.
         if name == "tickets":
-            return (select(Ticket).select_from(Ticket)
+            stmt = (select(Ticket).select_from(Ticket)
+                    .join(Inspection, Ticket.inspection_id == Inspection.id)
                     .where(Ticket.created_at >= self.lo, Ticket.created_at < self.hi,
-                           self.off_index(Ticket.inspection_id).in_(self.scoped_inspection_ids())))
+                           Inspection.kind.in_(self.filters.kinds), self.in_scope(Inspection.unit_id)))
+            return stmt.where(Ticket.unit_id == self.one_unit) if self.narrow else stmt
         if name == "backlog":
-            return (select(Ticket).select_from(Ticket)
+            stmt = (select(Ticket).select_from(Ticket)
                     .join(Inspection, Ticket.inspection_id == Inspection.id)
                     .where(Ticket.status.in_(UNFINISHED), Inspection.kind.in_(self.filters.kinds),
                            self.in_scope(Inspection.unit_id)))
+            return stmt.where(Ticket.unit_id == self.one_unit) if self.narrow else stmt
         raise KeyError(name)
-
-    def scoped_inspection_ids(self) -> Select:
-        """Every inspection of the chosen kinds of the units in scope, whatever its date or state."""
-        return select(Inspection.id).where(Inspection.kind.in_(self.filters.kinds), self.in_scope(Inspection.unit_id))
 
     def covered_unit_ids(self) -> Select:
         return select(Inspection.unit_id).where(*self.inspection_conditions())
@@ -516,6 +543,7 @@ class Breakdown:
 
     areas: list[AreaRow]
     trend: list[TrendPoint]
+    previous: TrendPoint | None = None  # the period of the same length before, when asked for
 
     @property
     def average_score(self) -> float | None:
@@ -523,23 +551,33 @@ class Breakdown:
         return round(sum(p.score_sum for p in self.trend) / scored, 1) if scored else None
 
 
-def overview(ctx: Context) -> tuple[Figures, Breakdown]:
+def overview(ctx: Context, with_previous: bool = False) -> tuple[Figures, Breakdown]:
     """The headline figures with the area chart and the trend, one aggregate query per base: inspections per
     month (or quarter, year) with their scores; findings per month, area, severity and repeat flag; tickets
     per number of days to close (the median's histogram). Each figure is its measure's CASE count summed
-    over the groups, so it is exactly `count_measures`.
+    over the period's groups, so it is exactly `count_measures`.
+
+    With `with_previous`, the inspections query also reads the period of the same length before, as one more
+    bucket in front, and one count gives that period's findings, for the comparison; they count in no figure.
 
     Areas: the eight always (zero included), then any other category with findings (the self-assessment
     form's). Trend: leading empty buckets are left out for "all time", so it starts at the first inspection."""
     f = ctx.filters
     points = [TrendPoint(label, s, e) for label, s, e in trend_buckets(f.start, f.end)]
     bounds = [utc_bounds(p.start, p.start)[0] for p in points] + [ctx.hi]
+    scan = ctx
+    if with_previous:
+        before = f.previous()
+        points.insert(0, TrendPoint("previous", before.start, before.end))
+        scan = ctx.with_filters(start=before.start, preset=None)
+        bounds.insert(0, scan.lo)
+    first = 1 if with_previous else 0  # the index of the period's own first bucket
     bucket = ctx.bucket(Inspection.submitted_at, bounds).label("bucket")
     counts: dict[str, int] = {}
 
-    measures, groups = measure_groups(ctx, "inspections", dims=(bucket,),
+    measures, groups = measure_groups(scan, "inspections", dims=(bucket,),
                                       extra=(func.sum(Inspection.score), func.count(Inspection.score)))
-    counts.update(_sum_groups(measures, groups))
+    counts.update(_sum_groups(measures, [g for g in groups if g[0][0] >= first]))
     done = [m.key for m in measures].index("inspections")
     for (i,), values in groups:
         point = points[i]
@@ -556,6 +594,11 @@ def overview(ctx: Context) -> tuple[Figures, Breakdown]:
         points[i].repeat += n if repeat else 0
         row = areas.setdefault(category, AreaRow(category))
         row.by_severity[severity] = row.by_severity.get(severity, 0) + n
+    if with_previous:
+        # A plain count reads the earlier period's findings for a fraction of what grouping them would cost.
+        points[0].findings = scan.session.scalar(
+            ctx.with_filters(start=points[0].start, end=points[0].end, preset=None).base("findings")
+            .with_only_columns(func.count())) or 0
 
     days = days_to_close(ctx).label("days")
     measures, groups = measure_groups(ctx, "tickets", dims=(days,), extra=(func.count(),))
@@ -564,9 +607,10 @@ def overview(ctx: Context) -> tuple[Figures, Breakdown]:
 
     counts.update(count_measures(ctx, "units"))
     counts.update(count_measures(ctx, "backlog"))
+    previous = points.pop(0) if with_previous else None
     while points and not points[0].inspections and f.preset == "all":
         points.pop(0)
-    return Figures(counts=counts, median_days=median), Breakdown(list(areas.values()), points)
+    return Figures(counts=counts, median_days=median), Breakdown(list(areas.values()), points, previous)
 
 
 @dataclass
@@ -586,13 +630,24 @@ def most_failed_items(ctx: Context, limit: int = 10) -> list[ItemRow]:
     """The checklist items with the most findings in the period (不符合 and 基本符合 alike), with the number
     of distinct units; ties by template and item key. The item's wording is the newest synced version's."""
     n = func.count().label("n")
-    rows = ctx.session.execute(
-        ctx.base("findings").with_only_columns(
-            Finding.template_key, Finding.item_key, n, func.count(Finding.unit_id.distinct()))
-        .group_by(Finding.template_key, Finding.item_key)
-        .order_by(n.desc(), Finding.template_key, Finding.item_key).limit(limit)).all()
+    if ctx.dialect == "postgresql":
+        # Per item and unit first, then per item: both levels hash-aggregate, where COUNT(DISTINCT) would sort.
+        per_unit = (ctx.base("findings")
+                    .with_only_columns(Finding.template_key, Finding.item_key, func.count().label("n"))
+                    .group_by(Finding.template_key, Finding.item_key, Finding.unit_id).subquery())
+        n = func.sum(per_unit.c.n).label("n")
+        stmt = (select(per_unit.c.template_key, per_unit.c.item_key, n, func.count())
+                .group_by(per_unit.c.template_key, per_unit.c.item_key)
+                .order_by(n.desc(), per_unit.c.template_key, per_unit.c.item_key))
+    else:
+        # SQLite sorts for any GROUP BY, so one level with COUNT(DISTINCT) is the cheaper.
+        stmt = (ctx.base("findings")
+                .with_only_columns(Finding.template_key, Finding.item_key, n, func.count(Finding.unit_id.distinct()))
+                .group_by(Finding.template_key, Finding.item_key)
+                .order_by(n.desc(), Finding.template_key, Finding.item_key))
+    rows = ctx.session.execute(stmt.limit(limit)).all()
     items = _newest_items(ctx.session, {(t, k) for t, k, *_ in rows})
-    return [ItemRow(t, k, n, u, items.get((t, k))) for t, k, n, u in rows]
+    return [ItemRow(t, k, int(n), u, items.get((t, k))) for t, k, n, u in rows]
 
 
 def _newest_items(session: Session, refs: set[tuple[str, str]]) -> dict[tuple[str, str], ChecklistItem]:
@@ -634,46 +689,42 @@ def rankings(ctx: Context, limit: int = 10) -> Rankings:
     """Districts and units by average inspection score (lowest first) and by overdue tickets (most first).
 
     A unit's district is its parent: a district bureau, or the city bureau for units directly under it
-    (市直单位). Averages are over the inspections done in the period, each inspection weighing the same."""
-    scores = ctx.session.execute(
-        ctx.base("inspections").join(OrgNode, OrgNode.id == Inspection.unit_id)
-        .where(Inspection.score.is_not(None))
-        .with_only_columns(Inspection.unit_id, OrgNode.parent_id, func.sum(Inspection.score), func.count())
-        .group_by(Inspection.unit_id, OrgNode.parent_id)).all()
-    overdue = ctx.session.execute(
-        listing(ctx, "backlog_overdue").join(OrgNode, OrgNode.id == Ticket.unit_id)
-        .with_only_columns(Ticket.unit_id, OrgNode.parent_id, func.count())
-        .group_by(Ticket.unit_id, OrgNode.parent_id)).all()
+    (市直单位). Averages are over the inspections done in the period, each inspection weighing the same.
+    The database ranks and cuts the units' lists, so only ten rows of each come back."""
+    scored = ctx.base("inspections").where(Inspection.score.is_not(None))
+    average = func.avg(Inspection.score).label("average")
+    n = func.count().label("n")
+    units_by_score = ctx.session.execute(
+        scored.with_only_columns(Inspection.unit_id, average, n).group_by(Inspection.unit_id)
+        .order_by(average, n.desc(), Inspection.unit_id).limit(limit)).all()
+    districts_by_score = ctx.session.execute(
+        scored.join(OrgNode, OrgNode.id == Inspection.unit_id)
+        .with_only_columns(OrgNode.parent_id, average, n).group_by(OrgNode.parent_id)
+        .order_by(average, OrgNode.parent_id)).all()
+    overdue = listing(ctx, "backlog_overdue")
+    units_by_overdue = ctx.session.execute(
+        overdue.with_only_columns(Ticket.unit_id, n).group_by(Ticket.unit_id)
+        .order_by(n.desc(), Ticket.unit_id).limit(limit)).all()
+    districts_by_overdue = ctx.session.execute(
+        overdue.join(OrgNode, OrgNode.id == Ticket.unit_id)
+        .with_only_columns(OrgNode.parent_id, n, func.count(Ticket.unit_id.distinct()))
+        .group_by(OrgNode.parent_id).order_by(n.desc(), OrgNode.parent_id)).all()
 
-    district_score: dict[int, list[float]] = {}
-    for _unit, parent, total, n in scores:
-        acc = district_score.setdefault(parent, [0.0, 0])
-        acc[0] += total
-        acc[1] += n
-    district_overdue: dict[int, int] = {}
-    for _unit, parent, n in overdue:
-        district_overdue[parent] = district_overdue.get(parent, 0) + n
-
-    units_by_score = sorted(((u, t / n, n) for u, _p, t, n in scores), key=lambda r: (r[1], -r[2], r[0]))[:limit]
-    units_by_overdue = sorted(((u, n) for u, _p, n in overdue), key=lambda r: (-r[1], r[0]))[:limit]
-    districts_by_score = sorted(((d, t / n, n) for d, (t, n) in district_score.items()), key=lambda r: (r[1], r[0]))
-    districts_by_overdue = sorted(district_overdue.items(), key=lambda r: (-r[1], r[0]))
-
-    ids = ({u for u, *_ in units_by_score} | {u for u, _ in units_by_overdue} | set(district_score)
-           | set(district_overdue))
+    ids = ({r[0] for r in units_by_score} | {r[0] for r in units_by_overdue} | {r[0] for r in districts_by_score}
+           | {r[0] for r in districts_by_overdue})
     names = node_names(ctx.session, ids)
     bureaus = set(ctx.session.scalars(select(OrgNode.id).where(OrgNode.id.in_(ids),
                                                                OrgNode.kind == NodeKind.BUREAU))) if ids else set()
     district_ids = ctx.session.scalars(
         select(OrgNode.parent_id).where(OrgNode.id.in_(ctx.unit_ids())).distinct()).all()
     return Rankings(
-        districts_by_score=[RankRow(d, names.get(d, ""), round(v, 1), n, d in bureaus)
-                            for d, v, n in districts_by_score],
-        districts_by_overdue=[RankRow(d, names.get(d, ""), n, n, d in bureaus) for d, n in districts_by_overdue],
-        units_by_score=[RankRow(u, names.get(u, ""), round(v, 1), n) for u, v, n in units_by_score],
-        units_by_overdue=[RankRow(u, names.get(u, ""), n, n) for u, n in units_by_overdue],
+        districts_by_score=[RankRow(d, names.get(d, ""), round(float(v), 1), c, d in bureaus)
+                            for d, v, c in districts_by_score],
+        districts_by_overdue=[RankRow(d, names.get(d, ""), c, c, d in bureaus) for d, c, _u in districts_by_overdue],
+        units_by_score=[RankRow(u, names.get(u, ""), round(float(v), 1), c) for u, v, c in units_by_score],
+        units_by_overdue=[RankRow(u, names.get(u, ""), c, c) for u, c in units_by_overdue],
         district_count=len(district_ids),
-        units_with_overdue=len(overdue),
+        units_with_overdue=sum(u for _d, _c, u in districts_by_overdue),  # a unit has one district
     )
 
 
@@ -765,24 +816,19 @@ class Comparison:
         return round(self.findings_per_inspection - self.previous_findings_per_inspection, 1)
 
 
-def comparison(ctx: Context, figures_now: Figures, now: Breakdown) -> Comparison:
-    """Average score and findings per inspection, now and in the period of the same length before."""
-    before = ctx.with_filters(**_previous_changes(ctx.filters))
-    inspections, average = before.session.execute(
-        before.base("inspections").with_only_columns(func.count(), func.avg(Inspection.score))).one()
-    findings = before.session.scalar(before.base("findings").with_only_columns(func.count()))
+def comparison(figures_now: Figures, now: Breakdown) -> Comparison | None:
+    """Average score and findings per inspection, now and in the period of the same length before (read by
+    `overview(…, with_previous=True)`)."""
+    before = now.previous
+    if before is None:
+        return None
     return Comparison(
         average_score=now.average_score,
-        previous_average_score=round(float(average), 1) if average is not None else None,
+        previous_average_score=before.average_score,
         findings_per_inspection=(round(figures_now["findings"] / figures_now["inspections"], 1)
                                  if figures_now["inspections"] else None),
-        previous_findings_per_inspection=round(findings / inspections, 1) if inspections else None,
+        previous_findings_per_inspection=before.findings_per_inspection,
     )
-
-
-def _previous_changes(f: Filters) -> dict:
-    previous = f.previous()
-    return {"start": previous.start, "end": previous.end, "preset": None}
 
 
 @dataclass
@@ -798,7 +844,7 @@ class Dashboard:
 
 def dashboard(ctx: Context) -> Dashboard:
     """Everything the leadership dashboard shows, in a fixed number of aggregate queries (no N+1)."""
-    numbers, parts = overview(ctx)
+    numbers, parts = overview(ctx, with_previous=ctx.filters.preset != "all")
     gaps, gap_total = gap_rows(ctx, limit=10)
     return Dashboard(
         figures=numbers,
@@ -807,7 +853,7 @@ def dashboard(ctx: Context) -> Dashboard:
         rankings=rankings(ctx),
         gaps=gaps,
         gap_total=gap_total,
-        comparison=comparison(ctx, numbers, parts) if ctx.filters.preset != "all" else None,
+        comparison=comparison(numbers, parts),
     )
 
 

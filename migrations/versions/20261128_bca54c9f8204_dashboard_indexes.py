@@ -26,7 +26,7 @@ def upgrade():
         batch_op.create_index('ix_finding_figures', ['inspection_id', 'status', 'category', 'severity', 'is_repeat', 'template_key', 'item_key', 'unit_id'], unique=False)
 
     with op.batch_alter_table('inspection', schema=None) as batch_op:
-        batch_op.create_index('ix_inspection_done', ['status', 'submitted_at', 'kind', 'unit_id', 'score', 'band'], unique=False)
+        batch_op.create_index('ix_inspection_done', ['status', 'submitted_at', 'kind', 'unit_id', 'score', 'band', 'id'], unique=False)
 
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.create_index('ix_ticket_created', ['created_at', 'inspection_id', 'status', 'due_date', 'accepted_at'], unique=False)
