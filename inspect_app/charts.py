@@ -185,16 +185,24 @@ TITLE_H = 34
 def _frame(width: float, height: float, title: str, desc: str | None, body: str, chart_id: str,
            heading: bool = True) -> Markup:
     """The <svg> around a chart: its accessible name and description, and the title printed above it, so the
-    chart reads the same on a page, in a PDF or cut out on its own."""
-    described = f" {chart_id}-desc" if desc else ""
+    chart reads the same on a page, in a PDF or cut out on its own.
+
+    A chart without links is one image to assistive technology. One whose bars or points link to lists is a
+    labelled group instead, since an image's content is hidden from it and the links must stay reachable."""
+    interactive = "<a " in body
+    if interactive:
+        labelling = f'role="group" aria-labelledby="{chart_id}-title"' + (
+            f' aria-describedby="{chart_id}-desc"' if desc else "")
+    else:
+        labelling = f'role="img" aria-labelledby="{chart_id}-title' + (f' {chart_id}-desc"' if desc else '"')
     offset = TITLE_H if heading else 0
     shown = (_text(0, FONT_SIZE + 4, fit(title, width), size=FONT_SIZE + 1, weight="700") if heading else "")
     return Markup(
         # Drawn at its natural size (one user unit a pixel, so text is FONT_SIZE px) and shrunk to fit a narrower
         # column, never blown up: the page's stylesheet gives svg.chart max-width 100% and height auto.
-        f'<svg class="chart" role="img" '
+        f'<svg class="chart" {labelling} '
         f'viewBox="0 0 {width:.0f} {height + offset:.0f}" width="{width:.0f}" height="{height + offset:.0f}" '
-        f'font-family="{escape(FONT)}" font-size="{FONT_SIZE}" aria-labelledby="{chart_id}-title{described}">'
+        f'font-family="{escape(FONT)}" font-size="{FONT_SIZE}">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         + (f'<desc id="{chart_id}-desc">{escape(desc)}</desc>' if desc else "")
         + shown + f'<g transform="translate(0 {offset})">' + body + "</g></svg>"
