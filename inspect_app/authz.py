@@ -110,6 +110,7 @@ RULES: dict[str, _Rule] = {
     "user.manage": _roles(Role.ADMIN),
     "audit.read": _roles(Role.AUDITOR),
     "dashboard.view": _roles(Role.LEADER, Role.INSPECTOR),
+    "dashboard.unit": _roles(Role.OFFICER),  # an officer's dashboard: their own unit's figures
     "units.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
     "inspection.view": _roles(Role.INSPECTOR, Role.LEADER, Role.OFFICER),
     "inspection.plan": _roles(Role.INSPECTOR, Role.OFFICER),

@@ -28,13 +28,23 @@ def init_app(app: Flask) -> None:
 
 @click.command("seed-demo")
 @with_appcontext
-def seed_demo() -> None:
+@click.option("--scale", type=click.IntRange(min=0, max=500_000), default=0,
+              help="Also add N synthetic inspections with answers, findings and tickets (benchmarks).")
+@click.option("--seed", "rng_seed", type=int, default=2026, show_default=True, help="Random seed for --scale.")
+def seed_demo(scale: int, rng_seed: int) -> None:
     """Bring an empty database to a ready demo (needs INSPECT_DEMO=1)."""
     if not current_app.config["INSPECT_DEMO"]:
         raise click.ClickException("seed-demo runs only in demo mode: set INSPECT_DEMO=1.")
     _sync_library()
     created = demo.seed(db.session)
     click.echo("demo data created" if created else "demo data already present; nothing changed")
+    if scale:
+        from .services import demo_scale
+
+        report = demo_scale.add_scale(db.session, scale, seed=rng_seed, progress=click.echo)
+        states = ", ".join(f"{k} {v}" for k, v in sorted(report.ticket_states.items()))
+        click.echo(f"added {report.inspections} inspections, {report.answers} answers, {report.findings} findings, "
+                   f"{report.tickets} tickets ({states}), {report.units_added} units")
 
 
 @click.command("create-user")

@@ -1,11 +1,191 @@
-from flask import render_template
+"""The leadership dashboard and the lists behind its figures. Thin: the figures are in services/analytics."""
 
-from ..models import Role
-from ..security import roles_required
-from . import bp
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from werkzeug.exceptions import Forbidden
+
+from .. import authz, clock
+from ..extensions import db
+from ..models import Finding, Inspection, OrgNode, Ticket
+from ..pagination import paginate, sort_order
+from ..security import current_user
+from ..services import analytics
+from ..services.analytics import MEASURES
+from . import bp, filters, views
+from .links import detail_url, district_label
+
+# The drill-down pages and the figures each may show.
+PAGES = {
+    "inspections": ("inspections",),
+    "units": ("units",),
+    "findings": ("findings",),
+    "tickets": ("tickets", "backlog"),
+}
+DEFAULT_MEASURE = {"inspections": "inspections", "units": "units_active", "findings": "findings",
+                   "tickets": "backlog"}
+
+
+def _viewer():
+    """Leaders and inspectors see their subtree's figures; an officer sees their own unit's."""
+    user = current_user._get_current_object()
+    if not (authz.can(user, "dashboard.view") or authz.can(user, "dashboard.unit")):
+        raise Forbidden()
+    return user
+
+
+@bp.context_processor
+def _helpers():
+    return {"detail_url": detail_url, "district_label": district_label, "measures": MEASURES,
+            "labels_period": analytics.PERIOD_PRESETS, "local_date": clock.local_date}
 
 
 @bp.route("/dashboard")
-@roles_required(Role.INSPECTOR, Role.LEADER, Role.OFFICER)
 def index():
-    return render_template("dashboard/index.html")
+    user = _viewer()
+    state = filters.read(request.args, user)
+    if not authz.can(user, "dashboard.view"):
+        return _unit_dashboard(user, state)
+    ctx = analytics.Context(db.session, user, state.filters)
+    data = analytics.dashboard(ctx)
+    score_chart, findings_chart = views.trend_charts(data.breakdown.trend, state)
+    return render_template(
+        "dashboard/index.html", state=state, data=data, figures=data.figures,
+        messages=views.key_messages(data, state), area_chart=views.area_chart(data.breakdown.areas, state),
+        score_chart=score_chart, findings_chart=findings_chart, items_chart=views.items_chart(data.items, state),
+        rankings=views.ranking_charts(data.rankings, state))
+
+
+def _unit_dashboard(user, state):
+    """An officer's own unit: what is open, what is due, what is late, and the latest scores."""
+    unit = user.org_node
+    ctx = analytics.unit_context(db.session, user, unit)
+    summary = analytics.unit_summary(ctx)
+    return render_template("dashboard/unit.html", unit=unit, summary=summary, state=state, today=ctx.today)
+
+
+def _measure(page: str) -> analytics.Measure:
+    key = request.args.get("show") or DEFAULT_MEASURE[page]
+    measure = MEASURES.get(key)
+    if measure is None or measure.base not in PAGES[page]:
+        abort(404)
+    return measure
+
+
+def _page_context(page: str):
+    user = _viewer()
+    state = filters.read(request.args, user)
+    measure = _measure(page)
+    ctx = analytics.Context(db.session, user, state.filters)
+    return state, measure, ctx
+
+
+@bp.route("/dashboard/inspections")
+def inspections():
+    state, measure, ctx = _page_context("inspections")
+    sort, order = sort_order(request.args, {
+        "submitted": Inspection.submitted_at, "unit": OrgNode.name, "score": Inspection.score,
+        "kind": Inspection.kind}, "-submitted")
+    stmt = (analytics.listing(ctx, measure.key).join(OrgNode, OrgNode.id == Inspection.unit_id)
+            .options(contains_eager(Inspection.unit)).order_by(order, Inspection.id.desc()))
+    page = paginate(stmt)
+    ids = [i.id for i in page.items]
+    finding_counts = dict(db.session.execute(
+        select(Finding.inspection_id, func.count()).where(Finding.inspection_id.in_(ids),
+                                                          Finding.status == "active")
+        .group_by(Finding.inspection_id)).all()) if ids else {}
+    return render_template("dashboard/list_inspections.html", state=state, measure=measure, page=page, sort=sort,
+                           finding_counts=finding_counts)
+
+
+@bp.route("/dashboard/units")
+def units():
+    state, measure, ctx = _page_context("units")
+    sort, order = sort_order(request.args, {"name": OrgNode.name, "code": OrgNode.code,
+                                            "type": OrgNode.unit_type}, "name")
+    stmt = analytics.listing(ctx, measure.key).options(joinedload(OrgNode.parent)).order_by(order, OrgNode.id)
+    page = paginate(stmt)
+    ids = [u.id for u in page.items]
+    done = dict(db.session.execute(
+        select(Inspection.unit_id, func.count()).where(*ctx.inspection_conditions(), Inspection.unit_id.in_(ids))
+        .group_by(Inspection.unit_id)).all()) if ids else {}
+    return render_template("dashboard/list_units.html", state=state, measure=measure, page=page, sort=sort,
+                           done=done)
+
+
+@bp.route("/dashboard/findings")
+def findings():
+    state, measure, ctx = _page_context("findings")
+    narrow, narrow_params = _finding_narrowing()
+    sort, order = sort_order(request.args, {
+        "date": Inspection.submitted_at, "unit": OrgNode.name, "severity": Finding.severity,
+        "area": Finding.category}, "-date")
+    stmt = (analytics.listing(ctx, measure.key, **narrow).join(OrgNode, OrgNode.id == Finding.unit_id)
+            .options(contains_eager(Finding.unit), contains_eager(Finding.inspection), joinedload(Finding.item))
+            .order_by(order, Finding.id.desc()))
+    page = paginate(stmt)
+    return render_template("dashboard/list_findings.html", state=state, measure=measure, page=page, sort=sort,
+                           narrow=narrow, narrow_params=narrow_params)
+
+
+def _finding_narrowing() -> tuple[dict, dict]:
+    """A chart bar's extra filter on findings: an area, a severity or one checklist item."""
+    narrow, params = {}, {}
+    category = request.args.get("category")
+    if category:
+        if category not in analytics.AREAS and category != "self_assessment":
+            abort(404)
+        narrow["category"], params["category"] = category, category
+    severity = request.args.get("severity")
+    if severity:
+        if severity not in analytics.SEVERITIES:
+            abort(404)
+        narrow["severity"], params["severity"] = severity, severity
+    item = request.args.get("item")
+    if item:
+        template_key, _sep, item_key = item.partition(":")
+        if not template_key or not item_key or len(item) > 100:
+            abort(404)
+        narrow["item"], params["item"] = (template_key, item_key), item
+    return narrow, params
+
+
+@bp.route("/dashboard/tickets")
+def tickets():
+    state, measure, ctx = _page_context("tickets")
+    sort, order = sort_order(request.args, {
+        "due": Ticket.due_date, "created": Ticket.created_at, "unit": OrgNode.name, "status": Ticket.status,
+        "accepted": Ticket.accepted_at}, "due" if measure.base == "backlog" else "-created")
+    stmt = (analytics.listing(ctx, measure.key).join(OrgNode, OrgNode.id == Ticket.unit_id)
+            .options(contains_eager(Ticket.unit), selectinload(Ticket.finding).joinedload(Finding.item))
+            .order_by(order, Ticket.id))
+    page = paginate(stmt)
+    return render_template("dashboard/list_tickets.html", state=state, measure=measure, page=page, sort=sort,
+                           today=ctx.today)
+
+
+@bp.route("/dashboard/gap")
+def gap():
+    user = _viewer()
+    state = filters.read(request.args, user)
+    ctx = analytics.Context(db.session, user, state.filters)
+    try:
+        number = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        number = 1
+    per_page = 25
+    rows, total = analytics.gap_rows(ctx, limit=per_page, offset=(number - 1) * per_page)
+    page = _SimplePage(number, per_page, total, rows)
+    return render_template("dashboard/gap.html", state=state, page=page)
+
+
+class _SimplePage:
+    """What the pager macro needs, for a list that is not one ORM entity."""
+
+    def __init__(self, page: int, per_page: int, total: int, items: list):
+        self.page, self.per_page, self.total, self.items = page, per_page, total, items
+        self.pages = max(1, -(-total // per_page)) if total else 0
+        self.has_prev, self.prev_num = page > 1, page - 1
+        self.has_next, self.next_num = page < self.pages, page + 1

@@ -26,6 +26,9 @@ class Finding(db.Model):
     __table_args__ = (
         # Repeat detection: the same unit failing the same item (by template and item key) before.
         Index("ix_finding_unit_item", "unit_id", "template_key", "item_key"),
+        # The dashboard: an inspection's findings counted by area, severity, repeat and item from the index alone.
+        Index("ix_finding_figures", "inspection_id", "status", "category", "severity", "is_repeat", "template_key",
+              "item_key", "unit_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

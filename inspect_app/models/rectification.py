@@ -64,6 +64,8 @@ class Ticket(db.Model):
         CheckConstraint("status IN ('open', 'responded', 'accepted', 'returned', 'cancelled')", name="status"),
         Index("ix_ticket_unit_status", "unit_id", "status"),
         Index("ix_ticket_status_due", "status", "due_date"),
+        # The dashboard: a period's tickets, their state, due date and acceptance, from the index alone.
+        Index("ix_ticket_created", "created_at", "inspection_id", "status", "due_date", "accepted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,2 +1,68 @@
-"""Routes of this area: thin; the work is in services/."""
-from . import bp  # noqa: F401
+"""The units in scope and one unit's profile. Thin: the queries are in services/analytics."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from werkzeug.exceptions import Forbidden, NotFound
+
+from .. import authz, clock
+from ..dashboard.links import detail_url, district_label
+from ..extensions import db
+from ..labels import UNIT_TYPE_LABELS
+from ..models import NodeKind
+from ..pagination import paginate, sort_order
+from ..security import current_user
+from ..services import analytics
+from . import bp, views
+
+
+@bp.context_processor
+def _helpers():
+    return {"detail_url": detail_url, "district_label": district_label, "measures": analytics.MEASURES}
+
+
+def _user():
+    user = current_user._get_current_object()
+    if not authz.can(user, "units.view"):
+        raise Forbidden()
+    return user
+
+
+@bp.route("")
+def index():
+    user = _user()
+    districts = analytics.district_choices(db.session, user)
+    district = None
+    if request.args.get("district"):
+        district = next((d for d in districts if str(d.id) == request.args["district"]), None)
+        if district is None:
+            raise NotFound()
+    unit_type = request.args.get("type") or None
+    if unit_type not in UNIT_TYPE_LABELS:
+        unit_type = None
+    search = request.args.get("q", "").strip()[:100]
+    today = clock.local_today()
+    stmt, columns = analytics.units_query(
+        db.session, user, search=search or None, district_id=district.id if district else None,
+        unit_type=unit_type, key_only=request.args.get("key") == "1",
+        include_inactive=request.args.get("inactive") == "1", today=today)
+    sort, order = sort_order(request.args, columns, "name")
+    page = paginate(stmt.order_by(order.nulls_last(), columns["name"]))
+    rows = analytics.unit_rows(db.session, page.items, today)
+    return render_template("units/index.html", page=page, rows=rows, sort=sort, search=search,
+                           districts=districts, district=district, unit_type=unit_type)
+
+
+@bp.route("/<int:unit_id>")
+def profile(unit_id: int):
+    user = _user()
+    unit = authz.get_node_or_404(user, unit_id)
+    if unit.kind != NodeKind.UNIT or not authz.can(user, "units.view", unit):
+        raise NotFound()
+    today = clock.local_today()
+    data = analytics.unit_profile(db.session, user, unit, today)
+    history = paginate(analytics.unit_history(unit), per_page=10)
+    counts = analytics.finding_counts(db.session, [i.id for i in history.items])
+    return render_template("units/profile.html", unit=unit, data=data, history=history, counts=counts,
+                           today=today, score_chart=views.score_chart(data.scores, unit))
+
