@@ -48,6 +48,14 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def display_name(filename: str | None, default: str = "file") -> str:
+    """The name a file is shown and downloaded under: its last path part, without control characters.
+    (Files are stored under their hash; the name is only a label.)"""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable()).strip()
+    return (name or default)[-200:]
+
+
 def storage_dir() -> Path:
     return Path(current_app.config["ATTACHMENTS_DIR"])
 

@@ -490,8 +490,8 @@ def add_photo(session: Session, actor: User, inspection: Inspection, item_id: in
     with transaction(session):
         photo = Attachment(unit_id=inspection.unit_id, kind=AttachmentKind.PHOTO, inspection_id=inspection.id,
                            item_id=item.id, sha256=stored.sha256, mime=stored.mime, size=stored.size,
-                           filename=(filename or "photo.jpg")[-200:], width=stored.width, height=stored.height,
-                           client_uuid=client_uuid, uploaded_by_id=actor.id)
+                           filename=attachments.display_name(filename, "photo.jpg"), width=stored.width,
+                           height=stored.height, client_uuid=client_uuid, uploaded_by_id=actor.id)
         try:
             with session.begin_nested():  # the same upload may be arriving twice at once
                 session.add(photo)

@@ -521,13 +521,8 @@ def _store_uploads(uploads: Sequence[Upload], allowed: set[str]) -> list[tuple[a
         try:
             stored.append((attachments.store(upload.data, allowed=allowed), upload.filename))
         except DomainError as exc:
-            raise DomainError(f"{_clean_name(upload.filename)}：{exc.message}", field="files") from None
+            raise DomainError(f"{attachments.display_name(upload.filename)}：{exc.message}", field="files") from None
     return stored
-
-
-def _clean_name(filename: str | None) -> str:
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return (name or "file")[-200:]
 
 
 def _add_files(session: Session, actor: User, ticket: Ticket, stored, *, event: TicketEvent | None) -> list[Attachment]:
@@ -536,7 +531,7 @@ def _add_files(session: Session, actor: User, ticket: Ticket, stored, *, event: 
         attachment = Attachment(
             unit_id=ticket.unit_id, kind=AttachmentKind.EVIDENCE, inspection_id=ticket.inspection_id,
             ticket_id=ticket.id, ticket_event_id=event.id if event else None, sha256=file.sha256, mime=file.mime,
-            size=file.size, filename=_clean_name(filename), width=file.width, height=file.height,
+            size=file.size, filename=attachments.display_name(filename), width=file.width, height=file.height,
             uploaded_by_id=actor.id, uploaded_at=utcnow())
         session.add(attachment)
         made.append(attachment)
