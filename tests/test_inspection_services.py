@@ -294,3 +294,39 @@ def answer_all_remaining(inspection):
     for item in inspections.load_items(db.session, inspection):
         if item.id not in answered:
             save(inspection, item.key, default_value(item))
+
+
+def test_two_first_answers_to_one_item_at_once_make_one_answer_and_one_conflict(app, demo):
+    """Two team members, each with the page as it was before anyone answered: one is stored, the other is
+    told — on PostgreSQL, where the two really run at once, as on SQLite."""
+    import threading
+
+    inspection = make_inspection(members=["inspector2"])
+    inspection_id = inspection.id
+    item_id = item_of(inspection, "F1").id
+    db.session.remove()
+    barrier, outcomes = threading.Barrier(2), []
+
+    def write(username, value):
+        with app.app_context():
+            actor = db.session.scalar(select(type(user("leader"))).where(type(user("leader")).username == username))
+            target = db.session.get(Inspection, inspection_id)
+            barrier.wait()
+            try:
+                inspections.save_answer(db.session, actor, target, AnswerInput(
+                    item_id=item_id, client_uuid=str(uuid.uuid4()), base_revision=0, value=value,
+                    finding_text="x" if value != "compliant" else None))
+                outcomes.append("saved")
+            except AnswerConflict:
+                outcomes.append("conflict")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=write, args=("inspector", "compliant")),
+               threading.Thread(target=write, args=("inspector2", "noncompliant"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["conflict", "saved"]
+    assert count(Answer) == 1 and count(AnswerRevision) == 1

@@ -429,20 +429,22 @@ def save_answer(session: Session, actor: User, inspection: Inspection, data: Ans
             return answer, False  # nothing changed: no new revision, no audit noise
         if content["value"] in (Compliance.NONCOMPLIANT, Compliance.PARTIAL) and not content["severity"]:
             content["severity"] = suggested_severity(session, inspection, item)
-        if answer is None:
-            answer = Answer(inspection_id=inspection.id, unit_id=inspection.unit_id, item_id=item.id, revision=0,
-                            answered_by_id=actor.id)
-            session.add(answer)
-        for name in ANSWER_FIELDS:
-            setattr(answer, name, content[name])
-        answer.revision += 1
-        answer.answered_by_id = actor.id
-        answer.answered_at = utcnow()
-        answer.classified_confirmed = answer.classified_confirmed or bool(suspicions)
         try:
-            # A savepoint: when another request stored this write (or this answer) a moment ago, the
-            # unique constraints say so, and the transaction goes on to tell the client.
+            # A savepoint around every write of the answer: when another request stored this write (or a
+            # first answer to this item) a moment ago, the unique constraints say so, and the transaction
+            # goes on to tell the client. (begin_nested() flushes what is pending first, so nothing may
+            # be added or changed before it.)
             with session.begin_nested():
+                if answer is None:
+                    answer = Answer(inspection_id=inspection.id, unit_id=inspection.unit_id, item_id=item.id,
+                                    revision=0, answered_by_id=actor.id)
+                    session.add(answer)
+                for name in ANSWER_FIELDS:
+                    setattr(answer, name, content[name])
+                answer.revision += 1
+                answer.answered_by_id = actor.id
+                answer.answered_at = utcnow()
+                answer.classified_confirmed = answer.classified_confirmed or bool(suspicions)
                 session.flush()
                 session.add(AnswerRevision(answer_id=answer.id, inspection_id=inspection.id,
                                            unit_id=inspection.unit_id, revision=answer.revision,
