@@ -73,7 +73,7 @@ translations: $(STAMPS)/venv
 
 # After changing user-facing strings: extract them and merge into the English catalogue.
 messages: $(STAMPS)/venv
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o inspect_app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k pgettext:1c,2 -o inspect_app/translations/messages.pot .
 	$(BIN)/pybabel update -i inspect_app/translations/messages.pot -d inspect_app/translations --no-fuzzy-matching
 
 clean:

@@ -57,22 +57,23 @@ def init_app(app: Flask) -> None:
 
 
 # The navigation: (endpoint, label, roles). Entries whose blueprint is not installed are left out.
+# The labels have a context of their own: 单位 and 检查 also stand for other things on the pages.
 def _nav() -> list[tuple[str, object, tuple[str, ...]]]:
-    from flask_babel import lazy_gettext as _l
+    from flask_babel import lazy_pgettext
 
     from .models import Role
 
     bureau = (Role.INSPECTOR, Role.LEADER)
     return [
-        ("dashboard.index", _l("工作台"), (Role.INSPECTOR, Role.LEADER, Role.OFFICER)),
-        ("inspections.index", _l("检查"), (*bureau, Role.OFFICER)),
-        ("tickets.index", _l("整改"), (*bureau, Role.OFFICER)),
-        ("units.index", _l("单位"), bureau),
-        ("checklists.index", _l("检查表"), (*bureau, Role.OFFICER, Role.ADMIN)),
-        ("documents.verify", _l("文件核验"), (*bureau, Role.OFFICER)),
-        ("admin.org", _l("机构"), (Role.ADMIN,)),
-        ("admin.users", _l("账户"), (Role.ADMIN,)),
-        ("audit.index", _l("审计"), (Role.AUDITOR,)),
+        ("dashboard.index", lazy_pgettext("navigation", "工作台"), (Role.INSPECTOR, Role.LEADER, Role.OFFICER)),
+        ("inspections.index", lazy_pgettext("navigation", "检查"), (*bureau, Role.OFFICER)),
+        ("tickets.index", lazy_pgettext("navigation", "整改"), (*bureau, Role.OFFICER)),
+        ("units.index", lazy_pgettext("navigation", "单位"), bureau),
+        ("checklists.index", lazy_pgettext("navigation", "检查表"), (*bureau, Role.OFFICER, Role.ADMIN)),
+        ("documents.verify", lazy_pgettext("navigation", "文件核验"), (*bureau, Role.OFFICER)),
+        ("admin.org", lazy_pgettext("navigation", "机构"), (Role.ADMIN,)),
+        ("admin.users", lazy_pgettext("navigation", "账户"), (Role.ADMIN,)),
+        ("audit.index", lazy_pgettext("navigation", "审计"), (Role.AUDITOR,)),
     ]
 
 

@@ -87,9 +87,13 @@ def _check_versions(versions: list[TemplateVersion]) -> None:
 
 
 def default_title(unit: OrgNode, kind: str, scheduled_on: date) -> str:
+    """A record's title is Chinese, as its unit's name is, whatever language its planner reads."""
+    from flask_babel import force_locale
+
     from ..labels import INSPECTION_KIND_LABELS
 
-    return f"{unit.name}{scheduled_on.year}年{INSPECTION_KIND_LABELS[kind]}"
+    with force_locale("zh"):
+        return f"{unit.name}{scheduled_on.year}年{INSPECTION_KIND_LABELS[kind]}"
 
 
 def plan_inspection(
@@ -780,15 +784,16 @@ def import_plan(session: Session, actor: User, rows: list[list[str]]) -> PlanImp
         scheduled_on = _parse_date(cell(row, "date"))
         if scheduled_on is None:
             problems.append(_("计划日期“%(d)s”无法识别，应为 2026-03-15 这样的日期", d=cell(row, "date")))
-        chosen = []
+        chosen, unknown = [], False
         for name in filter(None, (t.strip() for t in cell(row, "templates").replace("，", "、").replace(",", "、")
                                   .split("、"))):
             version = current.get(name) or by_title.get(name)
             if version is None:
                 problems.append(_("检查表“%(t)s”不存在", t=name))
+                unknown = True
             else:
                 chosen.append(version)
-        if not chosen and not any("检查表" in str(p) for p in problems):
+        if not chosen and not unknown:
             problems.append(_("请填写至少一份检查表"))
         lead = people.get(cell(row, "lead").lower()) if cell(row, "lead") else actor
         if lead is None:
