@@ -6,76 +6,12 @@ the figures. The plan (users and their inspections) comes from the file in $BENC
 
 from __future__ import annotations
 
-import itertools
-import json
-import os
-import random
-import re
-import uuid
+import sys
+from pathlib import Path
 
-from locust import HttpUser, between, events, task
-
-PLAN = json.load(open(os.environ["BENCH_PLAN"]))  # noqa: SIM115
-_accounts = itertools.cycle(PLAN)
-SERVER_TIMES: dict[str, list[float]] = {}
-TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from locust_common import TabletInspector
 
 
-@events.spawning_complete.add_listener
-def _forget_ramp_up(user_count, **kwargs):
-    # Logins and first page loads all happen at once at the start; measure the steady state after them.
-    SERVER_TIMES.clear()
-
-
-@events.request.add_listener
-def _server_time(request_type, name, response, exception, **kwargs):
-    timing = response.headers.get("Server-Timing", "") if response is not None else ""
-    match = re.search(r"dur=([\d.]+)", timing)
-    if match and not exception:
-        SERVER_TIMES.setdefault(name, []).append(float(match.group(1)))
-
-
-class Inspector(HttpUser):
-    wait_time = between(0.5, 1.5)
-
-    def on_start(self):
-        self.account = next(_accounts)
-        page = self.client.get("/login", name="login page").text
-        self.client.post("/login", name="login", data={
-            "username": self.account["username"], "password": self.account["password"],
-            "csrf_token": TOKEN.search(page).group(1)})
-        self.revisions: dict[int, int] = {}
-        self.open_fill_page()
-
-    def open_fill_page(self):
-        html = self.client.get(f"/inspections/{self.account['inspection']}/fill", name="fill page").text
-        self.token = TOKEN.search(html).group(1)
-
-    @task(10)
-    def autosave(self):
-        item = random.choice(self.account["items"])
-        failing = random.random() < 0.1
-        write = {"client_uuid": str(uuid.uuid4()), "item_id": item, "base_revision": self.revisions.get(item, 0),
-                 "value": "noncompliant" if failing else "compliant",
-                 "finding_text": "抽查发现记录不全，需补登。" if failing else None,
-                 "note": f"第{random.randint(1, 99)}号柜"}
-        with self.client.put(f"/api/v1/inspections/{self.account['inspection']}/answers", name="autosave",
-                             json={"answers": [write]}, headers={"X-CSRFToken": self.token},
-                             catch_response=True) as response:
-            result = response.json()["results"][0] if response.ok else None
-            if result is None or result["status"] not in ("saved", "duplicate"):
-                response.failure(f"{response.status_code} {result}")
-                return
-            self.revisions[item] = result["answer"]["revision"]
-
-    @task(1)
-    def reload_fill_page(self):
-        self.open_fill_page()
-
-
-@events.quitting.add_listener
-def _write_server_times(environment, **kwargs):
-    target = os.environ.get("BENCH_SERVER_TIMES")
-    if target:
-        with open(target, "w") as f:
-            json.dump(SERVER_TIMES, f)
+class Inspector(TabletInspector):
+    pass
