@@ -12,7 +12,7 @@ RUN_PACKAGES := python3 python3-venv fonts-noto-cjk libharfbuzz-subset0 libpango
 TEST_PACKAGES := poppler-utils chromium nginx-light redis-server openssl
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test test-sqlite test-postgresql lint messages system-run system-test db demo proof clean
+.PHONY: run test test-sqlite test-postgresql lint messages system-run system-test db demo proof benchmarks clean
 
 run: system-run $(STAMPS)/venv translations db demo
 	@echo "保密检查 is at http://127.0.0.1:$(PORT)  (demo accounts: see README.md)"
@@ -33,6 +33,17 @@ test-postgresql:
 	else \
 		echo "--- PostgreSQL run skipped: DATABASE_URL does not name a PostgreSQL database"; \
 	fi
+
+# The long proof under load (ten minutes a database): not part of make test. Figures: benchmarks/README.md.
+proof: system-test $(STAMPS)/venv-dev translations
+	@url="$${TEST_DATABASE_URL:-$${DATABASE_URL:-}}"; \
+	$(BIN)/python benchmarks/proof.py $$([[ "$$url" == postgres* ]] && echo "--postgres $$url")
+
+# The benchmarks the issues name, each printing its figures.
+benchmarks: system-test $(STAMPS)/venv-dev translations
+	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/pdf.py --quick
+	$(BIN)/python benchmarks/dashboard.py
 
 lint: $(STAMPS)/venv-dev
 	$(BIN)/ruff check .
