@@ -22,14 +22,14 @@ run: system-run $(STAMPS)/venv translations db demo
 test: system-test $(STAMPS)/venv-dev translations lint test-sqlite test-postgresql
 
 test-sqlite:
-	env -u DATABASE_URL -u TEST_DATABASE_URL $(BIN)/pytest -q
+	env -u DATABASE_URL -u TEST_DATABASE_URL $(BIN)/pytest -q -n 2
 
 # Runs again on PostgreSQL when DATABASE_URL (or TEST_DATABASE_URL) names one, as .ci/run sets up.
 test-postgresql:
 	@url="$${TEST_DATABASE_URL:-$${DATABASE_URL:-}}"; \
 	if [[ "$$url" == postgres* ]]; then \
 		echo "--- the same suite on PostgreSQL"; \
-		TEST_DATABASE_URL="$$url" $(BIN)/pytest -q -m "not e2e"; \
+		TEST_DATABASE_URL="$$url" $(BIN)/pytest -q -n 2 -m "not e2e"; \
 	else \
 		echo "--- PostgreSQL run skipped: DATABASE_URL does not name a PostgreSQL database"; \
 	fi

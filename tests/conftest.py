@@ -13,7 +13,19 @@ from sqlalchemy import create_engine, text
 from inspect_app import create_app
 from inspect_app.extensions import db
 
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+def _per_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own, beside the one named."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database=f"{make_url(url).database}_{worker}").render_as_string(hide_password=False)
+
+
+SHARED_POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+POSTGRES_URL = _per_worker(SHARED_POSTGRES_URL)
 
 # Cheap hashing: the cost parameters are tested apart; here they would only slow every login.
 FAST_SETTINGS = {
@@ -48,11 +60,25 @@ def _migrate(app) -> dict:
         return baseline
 
 
+def _create_database(url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    target = make_url(database_url_for_engine(url))
+    server = create_engine(target.set(database=make_url(database_url_for_engine(SHARED_POSTGRES_URL)).database),
+                           isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    server.dispose()
+
+
 @pytest.fixture(scope="session")
 def _database(tmp_path_factory):
     """Migrate a database once per test session; each test then starts from a copy of it."""
     if POSTGRES_URL:
         url = POSTGRES_URL
+        if url != SHARED_POSTGRES_URL:
+            _create_database(url)
         engine = create_engine(database_url_for_engine(url))
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
