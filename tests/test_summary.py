@@ -1,5 +1,6 @@
 """保密检查情况通报, the period summary: rendered from the dashboard's fixed data set and read back with poppler,
-its figures against analytics', its charts, scoping, versions and the command line."""
+its figures against analytics', its charts, scoping, versions, the command line, the dashboard's button and the
+download buttons on the inspection, notice and ticket pages."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from inspect_app.extensions import db
-from inspect_app.models import Document, Ticket
+from inspect_app.models import Document, Inspection, Role, Ticket
 from inspect_app.pdf import cn_date, score
 from inspect_app.services import analytics, documents, summary
 from inspect_app.services.analytics import Context
 
 from . import factories as f
-from .helpers import node, user
+from .helpers import make_user, node, user
 from .test_dashboard import city, district_leader
 from .test_documents import assert_official_pdf, fetch_pdf, pdf_text, poppler
 
@@ -282,6 +283,72 @@ def test_a_big_summary_renders_in_the_worker_with_progress(city, district_leader
     # The city's job is not the district leader's to follow.
     dh = browser_for("dh-leader", PASSWORD)
     assert dh.get(job_url).status_code == 404 and dh.get(f"{job_url}.json").status_code == 404
+
+
+# Buttons -----------------------------------------------------------------------------------------
+
+
+def test_the_dashboard_button_carries_the_period_and_district(city, browser_for, tmp_path):
+    leader = browser_for("leader")
+    district = node("BC-DH").id
+    page = leader.get("/dashboard?period=custom&from={from}&to={to}&district=".format(**city.period)
+                      + str(district)).get_data(as_text=True)
+    href = f"/documents/summary.pdf?from={city.period['from']}&amp;to={city.period['to']}&amp;district={district}"
+    assert f'href="{href}">下载通报 PDF</a>' in page
+    assert "不含单位类型" not in page  # no filter the summary leaves aside
+    _path, document = fetch_pdf(leader, html.unescape(href), tmp_path)
+    assert document.params["from"] == city.period["from"] and document.params["to"] == city.period["to"]
+    assert document.scope_node_id == district
+    # The default period; a unit-type filter, which the summary does not apply, is said so.
+    page = leader.get("/dashboard?type=institution").get_data(as_text=True)
+    start, end = analytics.period_bounds("12m", city.today)
+    assert f"/documents/summary.pdf?from={start.isoformat()}&amp;to={end.isoformat()}\"" in page
+    assert "不含单位类型、检查类型和单位筛选" in page
+    assert "下载通报 PDF" in browser_for("inspector2").get("/dashboard").get_data(as_text=True)
+    assert "下载通报 PDF" not in browser_for("officer").get("/dashboard").get_data(as_text=True)
+
+
+def buttons(browser, url: str) -> dict[str, str]:
+    """The document buttons and links on a page: label → URL."""
+    page = browser.get(url)
+    assert page.status_code == 200, url
+    found = re.findall(r'<a (?:class="button" )?href="([^"]+)">(?:下载)?((?:检查报告|整改情况报告|整改通知书) PDF)</a>',
+                       page.get_data(as_text=True))
+    return {label: href for href, label in found}
+
+
+def test_document_buttons_appear_exactly_when_the_document_may_be_had(demo, browser_for):
+    inspector, officer = browser_for("inspector"), browser_for("officer")
+    planned = f.make_inspection("DH-ZFB")
+    assert buttons(inspector, f"/inspections/{planned.id}") == {}
+    submitted, _ = f.submitted_inspection("DH-ZFB", failing={"F3": "noncompliant"})
+    report = f"/inspections/{submitted.id}/report.pdf"
+    assert buttons(inspector, f"/inspections/{submitted.id}") == {"检查报告 PDF": report}
+    assert buttons(browser_for("leader"), f"/inspections/{submitted.id}") == {"检查报告 PDF": report}
+    assert buttons(officer, f"/inspections/{submitted.id}") == {}  # the unit gets it with the notice
+    submitted = db.session.get(Inspection, submitted.id)  # the requests ended the test's session
+    notice = f.make_notice(submitted)
+    rectification = f"/inspections/{submitted.id}/rectification-report.pdf"
+    both = {"检查报告 PDF": report, "整改情况报告 PDF": rectification}
+    assert buttons(inspector, f"/inspections/{submitted.id}") == both
+    assert buttons(officer, f"/inspections/{submitted.id}") == both
+    assert buttons(officer, f"/notices/{notice.id}") == {"整改通知书 PDF": f"/notices/{notice.id}.pdf"}
+    ticket = f.tickets_of(submitted)[0]
+    assert buttons(officer, f"/tickets/{ticket.id}") == {"整改通知书 PDF": f"/notices/{notice.id}.pdf",
+                                                         "整改情况报告 PDF": rectification}
+    for url in (report, rectification, f"/notices/{notice.id}.pdf"):
+        assert officer.get(url).status_code == 303, url  # each button leads to its PDF
+    # A notice without findings: no rectification to report.
+    clean, _ = f.submitted_inspection("DH-ZFB")
+    f.make_notice(clean)
+    assert buttons(inspector, f"/inspections/{clean.id}") == {"检查报告 PDF": f"/inspections/{clean.id}/report.pdf"}
+    # A self-inspection: the unit's own report as soon as it is submitted, and its rectification report.
+    own, _tickets = f.self_inspection("DH-ZFB")
+    assert set(buttons(officer, f"/inspections/{own.id}")) == {"检查报告 PDF", "整改情况报告 PDF"}
+    # Out of scope: the pages themselves answer 404, so no button shows anywhere.
+    make_user("xs-inspector", Role.INSPECTOR, node("BC-XS"))
+    assert browser_for("xs-inspector", PASSWORD).get(f"/inspections/{submitted.id}").status_code == 404
+    assert browser_for("officer2").get(f"/notices/{notice.id}").status_code == 404
 
 
 def test_render_url_rebuilds_a_summarys_address(city, app):
