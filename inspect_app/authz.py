@@ -125,6 +125,8 @@ RULES: dict[str, _Rule] = {
     "notice.issue": _roles(Role.INSPECTOR),
     # Official documents (PDF) of the records in scope: reports, notices; verification of their codes.
     "documents.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
+    # The period summary (保密检查情况通报) of an area: bureau-side readers, for their own subtree.
+    "documents.summary": _roles(Role.LEADER, Role.INSPECTOR),
 }
 
 

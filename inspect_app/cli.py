@@ -176,11 +176,15 @@ _OUT = click.option("--out", "out", required=True, type=click.Path(dir_okay=Fals
 
 
 def _write_document(kind: str, model, record_id: int, what: str, out: Path) -> None:
-    from .services import documents
-
     record = db.session.get(model, record_id)
     if record is None:
         raise click.ClickException(f"there is no {what} with the id {record_id}")
+    _write_record(kind, record, out)
+
+
+def _write_record(kind: str, record, out: Path) -> None:
+    from .services import documents
+
     if not out.parent.is_dir():
         raise click.ClickException(f"cannot write {out}: the folder {out.parent} does not exist")
     try:
@@ -231,6 +235,48 @@ def report_rectification(inspection_id: int, out: Path) -> None:
     _write_document(DocumentKind.RECTIFICATION_REPORT, Inspection, inspection_id, "inspection", out)
 
 
+def _day(option: str, value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD", param_hint=option) from None
+
+
+@report_group.command("summary")
+@click.option("--from", "start", required=True, metavar="YYYY-MM-DD", help="First day of the period.")
+@click.option("--to", "end", required=True, metavar="YYYY-MM-DD", help="Last day of the period.")
+@click.option("--district", "district_code", metavar="CODE",
+              help="A district bureau's code (its units), or the city bureau's (the units directly under it).")
+@_OUT
+def report_summary(start: str, end: str, district_code: str | None, out: Path) -> None:
+    """The period summary for leadership (保密检查情况通报) of the whole city, or of one district."""
+    from .models import DocumentKind
+    from .services import summary
+
+    first, last = _day("--from", start), _day("--to", end)
+    if first > last:
+        raise click.BadParameter(f"{start} is after --to {end}", param_hint="--from")
+    district = None
+    if district_code:
+        district = db.session.scalar(select(OrgNode).where(OrgNode.code == district_code.strip()))
+        if district is None:
+            raise click.BadParameter(f"there is no district with the code {district_code!r}", param_hint="--district")
+        if district not in summary.district_choices(db.session, None):
+            raise click.BadParameter(f"{district_code!r} is {district.name}, which has no units of its own: give a "
+                                     "district bureau's code, or the city bureau's for its directly supervised units",
+                                     param_hint="--district")
+    city = summary.root_bureau(db.session)
+    if city is None and district is None:
+        raise click.ClickException("there is no single city bureau in the org tree; give --district")
+    try:
+        record = summary.period_summary(first, last, city or district, district)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    _write_record(DocumentKind.SUMMARY, record, out)
+
+
 @report_group.command("verify")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def report_verify(path: Path) -> None:
@@ -252,7 +298,8 @@ def report_verify(path: Path) -> None:
     doc = result.document
     identical = bool(doc.sha256) and documents.sha256_of(path) == doc.sha256
     click.echo(f"verification code: {code}")
-    click.echo(f"document:          {result.kind_label} ({doc.kind} of record {doc.object_id}): {result.record_label}")
+    of = f" of record {doc.object_id}" if doc.object_id is not None else ""
+    click.echo(f"document:          {result.kind_label} ({doc.kind}{of}): {result.record_label}")
     click.echo(f"version:           {doc.record_version[:16]}, rendered {doc.created_at:%Y-%m-%d %H:%M} UTC, "
                f"{doc.pages} pages")
     if result.current:

@@ -7,23 +7,31 @@ Route names for the buttons on other areas' pages (all GET, scoped like everythi
     url_for("documents.rectification_report", inspection_id=…)   整改情况报告
     url_for("documents.verify", code=…)                          文件核验
 
+    url_for("documents.summary", **{"from": …, "to": …, "district": …})  保密检查情况通报
+
 Each renders the current version of the record (or finds it already rendered) and redirects to
 /documents/<id>.pdf; a big document redirects to a progress page instead. Rendering the same version
-again changes nothing, so these are safe as plain links.
+again changes nothing, so these are safe as plain links. In templates, `document_url(kind, record)` gives
+a button's URL only when the reader may have the document now, and `summary_url(filters)` the summary of
+the dashboard's period and district.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from flask import jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound
 
-from .. import authz
+from .. import authz, clock
 from ..extensions import db
-from ..models import Document, DocumentKind, Inspection, Notice
+from ..ids import parse_id
+from ..models import Document, DocumentKind, Inspection, NodeKind, Notice
 from ..security import current_user, wants_json
-from ..services import Conflict, documents
+from ..services import Conflict, DomainError, analytics, documents
+from ..services import summary as summaries
 from . import bp
 
 _DOWNLOAD_ROUTES = {
@@ -33,14 +41,53 @@ _DOWNLOAD_ROUTES = {
 }
 
 
-def render_url(kind: str, object_id: int | None) -> str | None:
-    """The URL that renders the current version of a record's document."""
+def render_url(kind: str, object_id: int | None, params: dict | None = None) -> str | None:
+    """The URL that renders the current version of a record's document (a summary's: of its parameters)."""
+    if kind == DocumentKind.SUMMARY:
+        record = summaries.load(db.session, params or {})
+        return _summary_url(record) if record is not None else None
     route = _DOWNLOAD_ROUTES.get(kind)
     return url_for(route[0], **{route[1]: object_id}) if route and object_id else None
 
 
+def _summary_url(record: summaries.PeriodSummary) -> str:
+    args = {"from": record.start.isoformat(), "to": record.end.isoformat()}
+    if record.direct or record.bureau.kind == NodeKind.DISTRICT:
+        args["district"] = str(record.bureau.id)
+    return url_for("documents.summary", **args)
+
+
+@bp.app_template_global()
+def document_url(kind: str, record) -> str | None:
+    """A download button's URL, or None when the reader may not have the document (yet): out of their role, or
+    refused by the document's own rule (a report before submission, an officer's before the notice…)."""
+    user = current_user._get_current_object() if current_user else None
+    if record is None or not authz.can(user, "documents.view", record):
+        return None
+    try:
+        documents.kind(kind).check(user, record)
+    except DomainError:
+        return None
+    return render_url(kind, record.id)
+
+
+@bp.app_template_global()
+def summary_url(filters: analytics.Filters) -> str | None:
+    """The summary of the dashboard's period and district, for leaders and inspectors."""
+    if not authz.can(current_user._get_current_object() if current_user else None, "documents.summary"):
+        return None
+    args = {"from": filters.start.isoformat(), "to": filters.end.isoformat()}
+    if filters.district_id is not None:
+        args["district"] = str(filters.district_id)
+    return url_for("documents.summary", **args)
+
+
 def _deliver(kind: str, record):
     authz.require(current_user, "documents.view", record)
+    return _send(kind, record)
+
+
+def _send(kind: str, record):
     prepared = documents.prepare(db.session, kind, record, current_user)
     result = documents.request_document(db.session, current_user, prepared)
     if isinstance(result, Document):
@@ -61,6 +108,37 @@ def notice(notice_id: int):
 @bp.get("/inspections/<int:inspection_id>/rectification-report.pdf")
 def rectification_report(inspection_id: int):
     return _deliver(DocumentKind.RECTIFICATION_REPORT, authz.get_or_404(current_user, Inspection, inspection_id))
+
+
+def _day(name: str) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise DomainError(_("日期格式有误，请按“年-月-日”填写。"), field=name) from None
+
+
+@bp.get("/documents/summary.pdf")
+def summary():
+    """保密检查情况通报 of a period (default: the dashboard's twelve months) for the reader's area, or one district
+    of it: a district outside the reader's area answers 404 like one that does not exist."""
+    user = current_user._get_current_object()
+    authz.require(user, "documents.summary")
+    start, end = _day("from"), _day("to")
+    if start is None or end is None:
+        default_start, default_end = analytics.period_bounds(analytics.DEFAULT_PERIOD, clock.local_today())
+        start, end = start or default_start, end or default_end
+    district = None
+    if request.args.get("district"):
+        district_id = parse_id(request.args["district"])
+        district = next((d for d in summaries.district_choices(db.session, user) if d.id == district_id), None)
+        if district is None:
+            raise NotFound()
+    record = summaries.period_summary(start, end, authz.scope_node(user), district)
+    authz.require(user, "documents.summary", record.bureau)  # what it covers lies in the reader's area
+    return _send(DocumentKind.SUMMARY, record)
 
 
 def _document_or_404(document_id: int) -> Document:
@@ -126,7 +204,7 @@ def job(code: str):
     status = documents.worker.read_status(documents.jobs_dir(), code) or {}
     meta = status.get("meta", {})
     return render_template("documents/job.html", job=job, payload=_job_payload(job),
-                           retry_url=render_url(meta.get("kind", ""), meta.get("object_id")),
+                           retry_url=render_url(meta.get("kind", ""), meta.get("object_id"), meta.get("params")),
                            kind_label=documents.KINDS[meta["kind"]].label if meta.get("kind") in documents.KINDS
                            else "")
 

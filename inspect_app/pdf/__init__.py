@@ -103,9 +103,10 @@ def environment() -> Environment:
     return env
 
 
-def render_html(template: str, *, data: dict, doc: dict, images: dict[str, str]) -> str:
-    """The document's HTML. `doc` holds what is printed about the document itself (kind, title, code, QR)."""
-    return environment().get_template(template).render(data=data, doc=doc, images=images)
+def render_html(template: str, *, data: dict, doc: dict, images: dict[str, str], charts: dict | None = None) -> str:
+    """The document's HTML. `doc` holds what is printed about the document itself (kind, title, code, QR);
+    `charts` the SVG charts drawn from the data, by name."""
+    return environment().get_template(template).render(data=data, doc=doc, images=images, charts=charts or {})
 
 
 def render_document(template: str, *, data: dict, doc: dict, images: dict[str, str], roots=()):

@@ -10,8 +10,8 @@ and read as superseded.
 
 Documents are in Chinese whatever the reader's language: labels are resolved under the zh locale.
 
-Adding a kind (the period summary, 保密检查情况通报, is next) is a template in inspect_app/pdf/templates and one
-`Kind` entry with its data function here.
+Adding a kind is a template in inspect_app/pdf/templates and one `Kind` entry with its data function here;
+the period summary (保密检查情况通报, services/summary.py) is one whose record is its parameters.
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ from ..models import (
     TicketStatus,
     User,
 )
-from ..pdf import worker
-from . import DomainError, attachments, audit, inspections
+from ..pdf import summary_charts, worker
+from . import DomainError, attachments, audit, inspections, summary
 
 try:  # the shared formatter lands with another branch; until then, the local one
     from ..formatting import format_basis  # type: ignore[import-not-found]
@@ -392,10 +392,17 @@ class Kind:
     scope_node_id: Callable[[Any], int | None] = lambda _record: None
     params: Callable[[Any], dict] = lambda _record: {}
     load: Callable[[Session, Document], Any] | None = None
+    # Keys of the data that are printed but are no part of the record version (the summary's date of issue).
+    unversioned: tuple[str, ...] = ()
+    # Charts drawn from the data when the HTML is made (SVG markup by name), for the template.
+    charts: Callable[[dict], dict] = lambda _data: {}
 
     @property
     def label(self) -> str:
         return _zh(DOCUMENT_KIND_LABELS, self.name)
+
+    def version(self, data: dict) -> str:
+        return record_version(self.name, {k: v for k, v in data.items() if k not in self.unversioned})
 
     def subject(self, record: Any) -> str:
         """What the code is derived from besides the content: the record's id, or the parameters."""
@@ -439,6 +446,17 @@ KINDS: dict[str, Kind] = {
         estimate_pages=lambda d: 1.5 + 0.35 * len(d["tickets"])
         + sum(len(t["response"]["evidence"]) for t in d["tickets"] if t["response"]) / 6,
         thumbnails=lambda d: [sha for t in d["tickets"] if t["response"] for sha in t["response"]["evidence"]],
+    ),
+    DocumentKind.SUMMARY: Kind(
+        name=DocumentKind.SUMMARY, template="summary.html", model=summary.PeriodSummary,
+        data=summary.summary_data, check=lambda _actor, record: summary.check_period(record.start, record.end),
+        title=lambda d: f"关于{d['area']}{d['period']['text']}保密检查情况的通报", author=lambda d: d["issuer"],
+        filename=lambda d: f"保密检查情况通报-{d['area']}-{d['period']['from']}至{d['period']['to']}.pdf",
+        estimate_pages=summary.estimate_pages,
+        object_id=lambda _record: None, unit_id=lambda _record: None,
+        scope_node_id=lambda record: record.scope_node_id, params=lambda record: record.params(),
+        load=lambda session, document: summary.load(session, document.params),
+        unversioned=("date",), charts=summary_charts.charts_for,
     ),
 }
 
@@ -485,7 +503,7 @@ def prepare(session: Session, kind_name: str, record: Any, actor: User | None = 
     spec.check(actor, record)
     with force_locale("zh"):
         data = spec.data(session, record)
-    version = record_version(spec.name, data)
+    version = spec.version(data)
     return Prepared(kind=spec, record=record, data=data, version=version,
                     code=verification_code(spec.name, spec.subject(record), version),
                     object_id=spec.object_id(record), unit_id=spec.unit_id(record),
@@ -535,7 +553,8 @@ def _document_html(prepared: Prepared) -> str:
         "author": prepared.kind.author(prepared.data), "code": prepared.code, "record_version": prepared.version,
         "date_iso": prepared.data.get("date") or "", "qr_svg": pdf.qr_svg(_verify_url(prepared.code)),
     }
-    return pdf.render_html(prepared.kind.template, data=prepared.data, doc=doc, images=_images(prepared))
+    return pdf.render_html(prepared.kind.template, data=prepared.data, doc=doc, images=_images(prepared),
+                           charts=prepared.kind.charts(prepared.data))
 
 
 def _roots() -> list[str]:
@@ -718,13 +737,15 @@ def record_label(document: Document, record: Any | None) -> str:
         return _("记录已不存在")
     if isinstance(record, Notice):
         return f"{record.number} · {record.unit.name}"
+    if isinstance(record, summary.PeriodSummary):
+        return f"{record.area_name} · {summary.period_text(record.start, record.end)}"
     return f"{record.unit.name} · {record.title}"
 
 
 def current_version(session: Session, document: Document, record: Any) -> str:
     spec = KINDS[document.kind]
     with force_locale("zh"):
-        return record_version(spec.name, spec.data(session, record))
+        return spec.version(spec.data(session, record))
 
 
 def verify(session: Session, actor: User | None, text: str | None) -> Verification | None:
