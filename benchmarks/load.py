@@ -25,7 +25,7 @@ from pathlib import Path
 
 from harness import ROOT, Gunicorn, run_locust, table
 
-BUDGETS = {"fill page": 50.0, "autosave": 20.0}
+BUDGETS = {"fill page": 50.0, "autosave": 20.0}  # the design's budgets; the autosave one is for SQLite
 TRANSFER_BUDGET_KB = 150
 
 
@@ -68,7 +68,8 @@ def main() -> None:
     print(f"\n{args.users} inspectors, {args.seconds} s, gunicorn {args.workers} workers × {args.threads} threads, "
           f"{'PostgreSQL' if os.environ.get('DATABASE_URL') else 'SQLite'}, 59-item inspections")
     stats = {name: row for name, row in stats.items() if name in BUDGETS}
-    print("\n".join(table(stats, server_times, BUDGETS)))
+    budgets = BUDGETS if not os.environ.get("DATABASE_URL") else {"fill page": BUDGETS["fill page"]}
+    print("\n".join(table(stats, server_times, budgets)))
     print(f"fill page transfer: {raw / 1024:.0f} KB raw, {compressed / 1024:.1f} KB gzip "
           f"(budget {TRANSFER_BUDGET_KB} KB)")
     shutil.rmtree(work, ignore_errors=True)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..database import transaction
 from ..models import User, UserSession, utcnow
@@ -46,7 +46,9 @@ def load_session(session: Session, token: str | None) -> UserSession | None:
     """The live session the token names, or None; a session found expired is ended on the spot."""
     if not token:
         return None
-    us = session.scalar(select(UserSession).where(UserSession.token_hash == _digest(token)))
+    # The user and their org node come along: every page shows them, so one query instead of three.
+    us = session.scalar(select(UserSession).where(UserSession.token_hash == _digest(token))
+                        .options(joinedload(UserSession.user).joinedload(User.org_node)))
     if us is None or us.revoked_at is not None:
         return None
     reason = _expiry_reason(us)
