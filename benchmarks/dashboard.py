@@ -79,13 +79,17 @@ def build(url: str, findings_wanted: int, instance: Path):
         demo.seed(db.session)
         started = time.perf_counter()
         batch, seed = math.ceil(findings_wanted / 3.7), 2026  # about 3.7 findings an inspection, to begin with
+        # The demo's own few inspections say nothing about the synthetic city's rate: count from after them.
+        base_findings = db.session.scalar(select(func.count()).select_from(Finding)) or 0
+        base_inspections = db.session.scalar(text("SELECT COUNT(*) FROM inspection")) or 0
         while True:
             have = db.session.scalar(select(func.count()).select_from(Finding)) or 0
             if have >= findings_wanted:
                 break
-            inspections = db.session.scalar(text("SELECT COUNT(*) FROM inspection")) or 0
-            if inspections:  # top up at the rate seen so far
-                batch = math.ceil((findings_wanted - have) / (have / inspections) * 1.02) + 10
+            added = (db.session.scalar(text("SELECT COUNT(*) FROM inspection")) or 0) - base_inspections
+            if added:  # top up at the rate seen so far
+                rate = (have - base_findings) / added
+                batch = math.ceil((findings_wanted - have) / rate * 1.02) + 10
             log(f"  adding {batch} inspections ({have} findings so far)")
             demo_scale.add_scale(db.session, batch, seed=seed, progress=lambda m: log("    " + m))
             seed += 1

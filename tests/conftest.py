@@ -152,6 +152,36 @@ def make_app(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def scratch_database(tmp_path):
+    """A new, empty database beside the test's: scratch_database("restore") gives its URL (SQLite, or
+    PostgreSQL when the suite runs there), dropped afterwards."""
+    from sqlalchemy.engine import make_url
+
+    made = []
+    server = None
+
+    def make(name: str) -> str:
+        nonlocal server
+        if not POSTGRES_URL:
+            return f"sqlite:///{tmp_path}/{name}.db"
+        url = make_url(database_url_for_engine(POSTGRES_URL))
+        database = f"{url.database}_{name}"
+        server = server or create_engine(url, isolation_level="AUTOCOMMIT")
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{database}"'))
+        made.append(database)
+        return url.set(database=database).render_as_string(hide_password=False)
+
+    yield make
+    if server is not None:
+        with server.connect() as conn:
+            for database in made:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        server.dispose()
+
+
+@pytest.fixture
 def session(app):
     return db.session
 

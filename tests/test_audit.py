@@ -122,3 +122,11 @@ def test_auditor_does_nothing_else_and_admin_cannot_touch_the_trail(demo, browse
     assert admin.get("/audit/").status_code == 403
     assert admin.get("/audit/export.csv").status_code == 403
     assert admin.post("/audit/verify").status_code == 403
+
+
+def test_the_export_never_hands_a_spreadsheet_a_formula(demo, browser_for):
+    browser_for("=HYPERLINK(\"http://x\")", "wrong-password-1")  # a "username" typed at the login page
+    body = browser_for("auditor").get("/audit/export.csv?action=auth.login_failed").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    names = [row[2] for row in rows[1:]]
+    assert "'=HYPERLINK(\"http://x\")" in names and not any(n.startswith("=") for n in names)

@@ -5,14 +5,11 @@ import io
 import tarfile
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
 from inspect_app.extensions import db
 from inspect_app.models import Answer, Attachment, AuditRecord, Inspection, Ticket
 from inspect_app.services import attachments
-
-from .conftest import POSTGRES_URL, database_url_for_engine
 
 
 def counts() -> dict[str, int]:
@@ -21,21 +18,9 @@ def counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def empty_target(tmp_path):
+def empty_target(scratch_database):
     """The database URL of a new, empty instance."""
-    if not POSTGRES_URL:
-        yield f"sqlite:///{tmp_path}/restored.db"
-        return
-    url = make_url(database_url_for_engine(POSTGRES_URL))
-    name = f"{url.database}_restore"
-    server = create_engine(url, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+    return scratch_database("restore")
 
 
 def test_backup_then_restore_into_an_empty_instance(app, full_demo, make_app, empty_target, tmp_path):

@@ -1,30 +1,17 @@
 """Migrations upgrade an empty database to the models, downgrade back to nothing, and have no drift."""
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from inspect_app import create_app
 from inspect_app.extensions import db
 
-from .conftest import FAST_SETTINGS, POSTGRES_URL, database_url_for_engine
+from .conftest import FAST_SETTINGS
 
 
 @pytest.fixture
-def empty_database(tmp_path):
-    if not POSTGRES_URL:
-        yield f"sqlite:///{tmp_path}/migrations.db"
-        return
-    url = make_url(database_url_for_engine(POSTGRES_URL))
-    name = f"{url.database}_migrations"
-    server = create_engine(url, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+def empty_database(scratch_database):
+    return scratch_database("migrations")
 
 
 def test_upgrade_downgrade_and_no_drift(empty_database, tmp_path, monkeypatch):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -17,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..models import AuditHead, AuditRecord, OrgNode, User, utcnow
 from ..models.audit import GENESIS_HASH
+from .spreadsheets import csv_lines
 
 # The client address of the request being served; set by the web layer, None for the CLI.
 client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
@@ -153,35 +152,21 @@ CSV_HEADER = ["序号", "时间(UTC)", "操作人", "IP", "操作", "对象类�
 
 
 def export_csv(session: Session, flt: AuditFilter, batch: int = 1000) -> Iterator[str]:
-    """CSV text in pieces, newest first, UTF-8 with a BOM so Excel reads the Chinese header.
+    """CSV text in pieces, newest first. Reads in batches by id, so an export of the whole trail holds one
+    batch in memory at a time."""
 
-    Reads in batches by id, so an export of the whole trail holds one batch in memory at a time.
-    """
-    buf = io.StringIO()
-    writer = csv.writer(buf)
+    def rows() -> Iterator[list]:
+        before: int | None = None
+        while True:
+            stmt = search(flt).limit(batch)
+            if before is not None:
+                stmt = stmt.where(AuditRecord.id < before)
+            records = session.scalars(stmt).all()
+            if not records:
+                return
+            for rec in records:
+                yield [rec.id, rec.at.isoformat(sep=" ", timespec="seconds"), rec.actor_name, rec.ip, rec.action,
+                       rec.object_type, rec.object_id, rec.unit_id, rec.details, rec.prev_hash, rec.hash]
+            before = records[-1].id
 
-    def flush() -> str:
-        text = buf.getvalue()
-        buf.seek(0)
-        buf.truncate()
-        return text
-
-    buf.write("\ufeff")
-    writer.writerow(CSV_HEADER)
-    yield flush()
-    before: int | None = None
-    while True:
-        stmt = search(flt).limit(batch)
-        if before is not None:
-            stmt = stmt.where(AuditRecord.id < before)
-        records = session.scalars(stmt).all()
-        if not records:
-            return
-        for rec in records:
-            writer.writerow(
-                [rec.id, rec.at.isoformat(sep=" ", timespec="seconds"), rec.actor_name, rec.ip or "", rec.action,
-                 rec.object_type or "", rec.object_id or "", rec.unit_id or "", rec.details, rec.prev_hash,
-                 rec.hash]
-            )
-        yield flush()
-        before = records[-1].id
+    return csv_lines(CSV_HEADER, rows())

@@ -3,7 +3,6 @@ their exports (.xlsx and CSV). Read-only; every query goes through the scoping l
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -44,6 +43,7 @@ from ..models import (
 )
 from ..models.checklist import SEVERITY_ORDER
 from .rectification import AWAITING_UNIT, UNFINISHED
+from .spreadsheets import csv_lines
 
 Unit = aliased(OrgNode, name="unit")
 Bureau = aliased(OrgNode, name="bureau")
@@ -585,32 +585,6 @@ def to_xlsx(title: str, columns: Sequence[Column], rows: Iterator[list], filters
     return buffer.getvalue()
 
 
-def _csv_value(value) -> str | int:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value  # a spreadsheet must not run user text as a formula
-    return value
-
-
 def to_csv(columns: Sequence[Column], rows: Iterator[list]) -> Iterator[str]:
     """CSV in pieces, UTF-8 with a BOM so that Excel reads the Chinese headers."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    buffer.write("\ufeff")
-    writer.writerow([c.title for c in columns])
-    yield flush()
-    for n, row in enumerate(rows, start=1):
-        writer.writerow([_csv_value(v) for v in row])
-        if n % 200 == 0:
-            yield flush()
-    yield flush()
+    return csv_lines([c.title for c in columns], rows)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -117,6 +118,21 @@ def login(page, base_url: str, username: str, password: str = PASSWORD) -> None:
     page.fill("#password", password)
     page.click("button.primary")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def wait_until(page, function: str, seconds: float = 20) -> None:
+    """Poll a function in the page. (Playwright's wait_for_function compiles strings, which the strict CSP
+    refuses, as it should.)"""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(function):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {function}")
+        page.wait_for_timeout(100)
+
+
+# The fill page's save indicator, as text and as state (saved / saving / pending / offline / error).
+SYNC_TEXT = "document.querySelector('[data-sync-state]').textContent"
+SYNC_STATE = "document.querySelector('[data-sync-state]').dataset.syncState"
 
 
 def watch(page) -> list[str]:

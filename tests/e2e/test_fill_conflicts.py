@@ -10,18 +10,11 @@ from inspect_app.models import Answer, User
 from inspect_app.services import sessions
 
 from ..factories import make_inspection
-from .conftest import login, watch
+from .conftest import SYNC_TEXT, login, wait_until, watch
 
 pytestmark = pytest.mark.e2e
-SYNC_STATE = "document.querySelector('[data-sync-state]').textContent"
 
 
-def wait_until(page, function: str, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while not page.evaluate(function):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {function}")
-        page.wait_for_timeout(100)
 
 
 def eventually(check, seconds: float = 15):
@@ -45,7 +38,7 @@ def test_a_session_that_ends_keeps_the_queue_until_the_user_logs_in_again(live_s
     errors = watch(page)
     login(page, live_server.url, "inspector")
     page.goto(f"{live_server.url}/inspections/{inspection_id}/fill")
-    wait_until(page, f"() => {SYNC_STATE} === '已保存'")
+    wait_until(page, f"() => {SYNC_TEXT} === '已保存'")
 
     # Offline for a while; meanwhile the session ends on the server (say, the idle timeout).
     tablet.set_offline(True)
@@ -76,7 +69,7 @@ def test_a_session_that_ends_keeps_the_queue_until_the_user_logs_in_again(live_s
     page.wait_for_url(f"**/inspections/{inspection_id}/fill")
     saved = eventually(lambda: live_server.run(lambda: answers(inspection_id)))
     assert list(saved.values()) == [("partial", "部分终端未检查", 1)]
-    wait_until(page, f"() => {SYNC_STATE} === '已保存'")
+    wait_until(page, f"() => {SYNC_TEXT} === '已保存'")
     # The refused requests show in the console as failed loads; nothing else may.
     assert [e for e in errors if "status of 401" not in e and "status of 400" not in e] == []
 
@@ -89,11 +82,11 @@ def test_two_members_answering_one_item_see_the_conflict_and_choose(live_server,
     for page, username in ((lead, "inspector"), (member, "inspector2")):
         login(page, live_server.url, username)
         page.goto(f"{live_server.url}/inspections/{inspection_id}/fill")
-        wait_until(page, f"() => {SYNC_STATE} === '已保存'")
+        wait_until(page, f"() => {SYNC_TEXT} === '已保存'")
     first = "form.item[data-response=compliance]"
 
     member.locator(first).first.locator("label.choice-compliant").tap()
-    wait_until(member, f"() => {SYNC_STATE} === '已保存'")
+    wait_until(member, f"() => {SYNC_TEXT} === '已保存'")
     # The lead's page was loaded before: the same item, answered differently.
     lead_item = lead.locator(first).first
     lead_item.locator("label.choice-noncompliant").tap()

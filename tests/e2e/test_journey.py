@@ -7,25 +7,17 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from datetime import date
 
 import pytest
 from PIL import Image
 
 from ..helpers import node
-from .conftest import login, watch
+from .conftest import SYNC_STATE, login, wait_until, watch
 
 pytestmark = pytest.mark.e2e
-SYNC = "document.querySelector('[data-sync-state]').dataset.syncState"
 
 
-def wait_until(page, function: str, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not page.evaluate(function):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {function}")
-        page.wait_for_timeout(100)
 
 
 def figures(page, base: str) -> dict[str, int]:
@@ -78,7 +70,7 @@ def test_the_whole_cycle(live_server, new_tablet, tmp_path, language):
 
     # Fills it, half with the network down.
     inspector.goto(f"{base}/inspections/{inspection_id}/fill")
-    wait_until(inspector, f"() => {SYNC} === 'saved'")
+    wait_until(inspector, f"() => {SYNC_STATE} === 'saved'")
     forms = inspector.locator("form.item")
     count = forms.count()
     for index in range(count):
@@ -103,10 +95,10 @@ def test_the_whole_cycle(live_server, new_tablet, tmp_path, language):
         else:
             form.locator("textarea[name=value]").fill("现场查看正常")
             form.locator("textarea[name=value]").blur()
-    wait_until(inspector, f"() => {SYNC} === 'offline'")
+    wait_until(inspector, f"() => {SYNC_STATE} === 'offline'")
     inspector.context.set_offline(False)
     inspector.evaluate("() => window.dispatchEvent(new Event('online'))")
-    wait_until(inspector, f"() => {SYNC} === 'saved'", seconds=30)
+    wait_until(inspector, f"() => {SYNC_STATE} === 'saved'", seconds=30)
 
     # Signs and submits.
     inspector.goto(f"{base}/inspections/{inspection_id}/submit")

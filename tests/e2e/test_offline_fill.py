@@ -1,7 +1,6 @@
 """An inspector fills a checklist with no network, reloads, comes back online, and submits."""
 
 import re
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -10,22 +9,13 @@ from inspect_app.extensions import db
 from inspect_app.models import Answer, AnswerRevision, Attachment, Finding, Inspection
 
 from ..factories import answer, default_value, jpeg, make_inspection
-from .conftest import login, watch
+from .conftest import SYNC_TEXT, login, wait_until, watch
 
 pytestmark = pytest.mark.e2e
 
 
-def wait_until(page, function: str, seconds: float = 15) -> None:
-    """Poll a function in the page. (Playwright's wait_for_function compiles strings, which the strict CSP
-    refuses, as it should.)"""
-    deadline = time.monotonic() + seconds
-    while not page.evaluate(function):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {function}")
-        page.wait_for_timeout(100)
 
 
-SYNC_STATE = "document.querySelector('[data-sync-state]').textContent"
 
 
 def test_offline_answers_and_photo_survive_a_reload_and_reach_the_server_once(live_server, tablet, tmp_path):
@@ -38,7 +28,7 @@ def test_offline_answers_and_photo_survive_a_reload_and_reach_the_server_once(li
     page.goto(f"{live_server.url}/inspections/{inspection_id}/fill")
     # The service worker keeps a copy of the page as soon as it is opened.
     wait_until(page, "async () => (await (await caches.open('pages-v1')).keys()).some(r => r.url.includes('/fill'))")
-    wait_until(page, f"() => {SYNC_STATE} === '已保存'")
+    wait_until(page, f"() => {SYNC_TEXT} === '已保存'")
 
     tablet.set_offline(True)
     forms = page.locator("form.item[data-response=compliance]")
@@ -56,10 +46,10 @@ def test_offline_answers_and_photo_survive_a_reload_and_reach_the_server_once(li
         else:
             form.locator("label.choice-compliant").tap()
     page.wait_for_timeout(1200)  # the finding text's autosave delay
-    wait_until(page, f"() => {SYNC_STATE} === '离线 — 11 条待同步'")
+    wait_until(page, f"() => {SYNC_TEXT} === '离线 — 11 条待同步'")
 
     page.reload()
-    wait_until(page, f"() => {SYNC_STATE}.includes('待同步')")
+    wait_until(page, f"() => {SYNC_TEXT}.includes('待同步')")
     assert forms.nth(3).locator("input[value=noncompliant]").is_checked()
     assert forms.nth(3).locator("textarea[name=finding_text]").input_value() == "一台涉密计算机旁放有上网用U盘"
     assert all(forms.nth(i).locator("input[value=compliant]").is_checked() for i in (0, 1, 2, 4, 9))
@@ -70,7 +60,7 @@ def test_offline_answers_and_photo_survive_a_reload_and_reach_the_server_once(li
 
     tablet.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
-    wait_until(page, f"() => {SYNC_STATE} === '已保存'", seconds=20)
+    wait_until(page, f"() => {SYNC_TEXT} === '已保存'", seconds=20)
 
     def on_the_server():
         answers = db.session.scalars(select(Answer).where(Answer.inspection_id == inspection_id)).all()

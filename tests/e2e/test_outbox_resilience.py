@@ -1,7 +1,6 @@
 """The outbox under a failing server and a failing network: a 500 in the middle, a reply lost after the
 server stored the batch. Nothing is lost and nothing is stored twice."""
 
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -10,18 +9,11 @@ from inspect_app.extensions import db
 from inspect_app.models import Answer, AnswerRevision
 
 from ..factories import make_inspection
-from .conftest import login, watch
+from .conftest import SYNC_TEXT, login, wait_until, watch
 
 pytestmark = pytest.mark.e2e
-SYNC_STATE = "document.querySelector('[data-sync-state]').textContent"
 
 
-def wait_until(page, function: str, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not page.evaluate(function):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {function}")
-        page.wait_for_timeout(100)
 
 
 def stored(inspection_id: int) -> tuple[int, int]:
@@ -36,7 +28,7 @@ def test_a_server_error_and_a_lost_reply_lose_nothing_and_store_nothing_twice(li
     errors = watch(page)
     login(page, live_server.url, "inspector")
     page.goto(f"{live_server.url}/inspections/{inspection_id}/fill")
-    wait_until(page, f"() => {SYNC_STATE} === '已保存'")
+    wait_until(page, f"() => {SYNC_TEXT} === '已保存'")
 
     calls = []
 
@@ -54,7 +46,7 @@ def test_a_server_error_and_a_lost_reply_lose_nothing_and_store_nothing_twice(li
     forms = page.locator("form.item[data-response=compliance]")
     for index in range(3):
         forms.nth(index).locator("label.choice-compliant").tap()
-    wait_until(page, f"() => {SYNC_STATE} === '已保存'", seconds=40)
+    wait_until(page, f"() => {SYNC_TEXT} === '已保存'", seconds=40)
     answers, revisions = live_server.run(lambda: stored(inspection_id))
     assert answers == 3 and revisions == 3  # each write once, although one batch arrived twice
     assert len(calls) >= 3
