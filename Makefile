@@ -16,8 +16,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 run: system-run $(STAMPS)/venv translations db demo
 	@echo "保密检查 is at http://127.0.0.1:$(PORT)  (demo accounts: see README.md)"
-	INSPECT_DEMO=1 $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) \
-		--access-logfile - --timeout 120 wsgi:app
+	INSPECT_DEMO=1 BIND=127.0.0.1:$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 test: system-test $(STAMPS)/venv-dev translations lint test-sqlite test-postgresql
 

@@ -1,6 +1,6 @@
 """The fill-page and autosave benchmark: inspectors autosaving against gunicorn on loopback.
 
-    .venv/bin/python benchmarks/load.py [--users 20] [--seconds 60] [--workers 2] [--threads 4]
+    .venv/bin/python benchmarks/load.py [--users 20] [--seconds 60] [--workers 4] [--threads 2]
 
 Prepares a fresh SQLite database (or uses DATABASE_URL), starts gunicorn on 127.0.0.1, runs locust headless,
 and prints p50/p95 of server time (the app's Server-Timing header) and of the client-side time for the fill
@@ -23,7 +23,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from harness import ROOT, Gunicorn, run_locust, table
+from harness import ROOT, Gunicorn, instance_env, run_locust, table
 
 BUDGETS = {"fill page": 50.0, "autosave": 20.0}  # the design's budgets; the autosave one is for SQLite
 TRANSFER_BUDGET_KB = 150
@@ -47,12 +47,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="inspect-load-"))
-    env = {**os.environ, "INSPECT_INSTANCE": str(work / "instance"), "INSPECT_DEMO": "1"}
+    env = instance_env(work)
     plan_file = work / "plan.json"
     with plan_file.open("w") as f:
         subprocess.run([sys.executable, str(ROOT / "benchmarks" / "load_setup.py"), "--inspectors", str(args.users)],

@@ -10,6 +10,7 @@ import re
 import uuid
 
 from locust import HttpUser, between, events, task
+from locust.exception import StopUser
 
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 SERVER_TIMES: dict[str, list[float]] = {}
@@ -39,8 +40,13 @@ def _write_server_times(environment, **kwargs):
 
 def log_in(client, username: str, password: str) -> None:
     page = client.get("/login", name="login page").text
-    client.post("/login", name="login", data={"username": username, "password": password,
-                                              "csrf_token": TOKEN.search(page).group(1)})
+    with client.post("/login", name="login", data={"username": username, "password": password,
+                                                   "csrf_token": TOKEN.search(page).group(1)},
+                     catch_response=True) as response:
+        if not response.ok or "/login" in response.url:
+            # Everything this user would do next fails as a consequence; count the cause once and stop it.
+            response.failure(f"login refused: {response.status_code}")
+            raise StopUser()
 
 
 def token_of(html: str) -> str:

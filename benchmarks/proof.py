@@ -1,6 +1,6 @@
 """The long proof under load: a mixed day for ten minutes at fifty users, on SQLite and on PostgreSQL.
 
-    .venv/bin/python benchmarks/proof.py [--minutes 10] [--users 50] [--workers 2] [--postgres URL]
+    .venv/bin/python benchmarks/proof.py [--minutes 10] [--users 50] [--workers 4] [--threads 2] [--postgres URL]
 
 Thirty inspectors autosave on tablets, ten unit officers work through their tickets, ten leaders read the
 dashboard, against gunicorn on loopback over a city of --scale inspections. Prints per request: count,
@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from harness import ROOT, Gunicorn, run_locust, table
+from harness import ROOT, Gunicorn, instance_env, run_locust, table
 
 BUDGETS = {"fill page": 50.0, "autosave": 20.0, "dashboard": 300.0}
 
@@ -34,9 +33,9 @@ def empty_postgresql(url: str) -> None:
     engine.dispose()
 
 
-def run(minutes: float, users: int, workers: int, scale: int, database_url: str | None) -> None:
+def run(minutes: float, users: int, workers: int, threads: int, scale: int, database_url: str | None) -> None:
     work = Path(tempfile.mkdtemp(prefix="inspect-proof-"))
-    env = {**os.environ, "INSPECT_INSTANCE": str(work / "instance"), "INSPECT_DEMO": "1"}
+    env = instance_env(work)
     env.pop("DATABASE_URL", None)
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -48,7 +47,7 @@ def run(minutes: float, users: int, workers: int, scale: int, database_url: str 
                         "--officers", str(officers), "--scale", str(scale)],
                        env=env, stdout=f, check=True, cwd=ROOT)
     plan = json.loads(plan_file.read_text())
-    server = Gunicorn(env, workers, 4)
+    server = Gunicorn(env, workers, threads)
     try:
         stats, server_times = run_locust(ROOT / "benchmarks" / "locustfile_mix.py", server.url, users,
                                          int(minutes * 60), work, {**env, "BENCH_PLAN": str(plan_file)})
@@ -56,7 +55,8 @@ def run(minutes: float, users: int, workers: int, scale: int, database_url: str 
         server.stop()
     kind = "PostgreSQL" if database_url else "SQLite"
     print(f"\n{kind}: {users} users ({len(plan['inspectors'])} inspectors, {len(plan['officers'])} officers, "
-          f"leaders) for {minutes:g} min, gunicorn {workers} workers × 4 threads, a city of {scale} inspections")
+          f"leaders) for {minutes:g} min, gunicorn {workers} workers × {threads} threads, "
+          f"a city of {scale} inspections")
     print("\n".join(table(stats, server_times, BUDGETS)))
     total = stats.get("Aggregated", {})
     print(f"all requests: {total.get('Request Count')} with {total.get('Failure Count')} failures")
@@ -67,13 +67,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--scale", type=int, default=2000)
     parser.add_argument("--postgres", help="also run against this PostgreSQL database (emptied first)")
     args = parser.parse_args()
-    run(args.minutes, args.users, args.workers, args.scale, None)
+    run(args.minutes, args.users, args.workers, args.threads, args.scale, None)
     if args.postgres:
-        run(args.minutes, args.users, args.workers, args.scale, args.postgres)
+        run(args.minutes, args.users, args.workers, args.threads, args.scale, args.postgres)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,11 @@ import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-# Processes rather than many threads: a long page render in one thread would hold the others back.
-workers = int(os.environ.get("WEB_WORKERS", max(2, multiprocessing.cpu_count())))
-threads = int(os.environ.get("WEB_THREADS", 4))
+# Processes rather than many threads: a page render in one thread holds the others of its process back (one
+# interpreter lock each). At 50 users on 2 cores, 4 workers × 2 threads kept the autosave p95 about a third
+# lower than 2 × 4 (benchmarks/README.md).
+workers = int(os.environ.get("WEB_WORKERS", 2 * multiprocessing.cpu_count()))
+threads = int(os.environ.get("WEB_THREADS", 2))
 timeout = 120  # big documents go to the render worker; this only bounds a stuck request
 graceful_timeout = 30
 max_requests = 2000  # workers are renewed now and then, so no slow growth can build up
