@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..storage import write_once
+
 JOB_ID = re.compile(r"^[0-9A-Z-]{8,40}$")
 STARTUP_GRACE = 30  # seconds the forkserver may take to start before the deadline counts
 PRELOAD = ["inspect_app.pdf.preload"]  # WeasyPrint imported and the fonts loaded once, in the fork server
@@ -221,15 +223,7 @@ def _vm_peak_mb() -> int | None:
 
 
 def store(out_dir: Path, pdf: bytes) -> str:
-    """Keep a PDF under `out_dir` by its SHA-256 (written beside and renamed, never half a file)."""
+    """Keep a PDF under `out_dir` by its SHA-256."""
     digest = hashlib.sha256(pdf).hexdigest()
-    target = Path(out_dir) / digest[:2] / f"{digest}.pdf"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".pdf-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(pdf)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, target)
+    write_once(Path(out_dir) / digest[:2] / f"{digest}.pdf", pdf)
     return digest

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from ..storage import write_once
 from . import DomainError
 
 # Magic numbers of the types we accept, and the MIME type each one is served as.
@@ -94,16 +95,7 @@ def store(data: bytes, *, allowed: set[str]) -> StoredFile:
     """Check and keep a file; storing the same bytes twice keeps one copy."""
     mime, width, height = check_file(data, allowed=allowed)
     digest = hashlib.sha256(data).hexdigest()
-    target = path_of(digest)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Write beside the target and rename, so a crash never leaves half a file under the hash.
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, target)
+    write_once(path_of(digest), data)
     return StoredFile(digest, mime, len(data), width, height)
 
 
