@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -118,6 +119,21 @@ def login(page, base_url: str, username: str, password: str = PASSWORD) -> None:
     page.fill("#password", password)
     page.click("button.primary")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def sign_and_submit(page, base_url: str, inspection_id: int, unit_signer: str) -> None:
+    """Draw both signatures with the finger (the mouse, here) and submit; lands on the inspection page."""
+    page.goto(f"{base_url}/inspections/{inspection_id}/submit")
+    for role in ("lead", "unit"):
+        box = page.locator(f"canvas[data-pad={role}]").bounding_box()
+        page.mouse.move(box["x"] + 30, box["y"] + 100)
+        page.mouse.down()
+        for step in range(1, 10):
+            page.mouse.move(box["x"] + 30 + step * 45, box["y"] + 100 + (25 if step % 2 else -25))
+        page.mouse.up()
+    page.fill("input[name=unit_name]", unit_signer)
+    page.click("form[data-sign-form] button.primary")
+    page.wait_for_url(re.compile(rf"/inspections/{inspection_id}(#findings)?$"))
 
 
 def wait_until(page, function: str, seconds: float = 20) -> None:

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from ..helpers import node
-from .conftest import SYNC_STATE, login, wait_until, watch
+from .conftest import SYNC_STATE, login, sign_and_submit, wait_until, watch
 
 pytestmark = pytest.mark.e2e
 
@@ -101,17 +101,7 @@ def test_the_whole_cycle(live_server, new_tablet, tmp_path, language):
     wait_until(inspector, f"() => {SYNC_STATE} === 'saved'", seconds=30)
 
     # Signs and submits.
-    inspector.goto(f"{base}/inspections/{inspection_id}/submit")
-    for role in ("lead", "unit"):
-        box = inspector.locator(f"canvas[data-pad={role}]").bounding_box()
-        inspector.mouse.move(box["x"] + 30, box["y"] + 100)
-        inspector.mouse.down()
-        for step in range(1, 10):
-            inspector.mouse.move(box["x"] + 30 + step * 45, box["y"] + 100 + (25 if step % 2 else -25))
-        inspector.mouse.up()
-    inspector.fill("input[name=unit_name]", "档案馆保密办主任")
-    inspector.click("form[data-sign-form] button.primary")
-    inspector.wait_for_url(re.compile(rf"/inspections/{inspection_id}(#findings)?$"))
+    sign_and_submit(inspector, base, inspection_id, "档案馆保密办主任")
     assert "档案库房一台涉密计算机连接过手机" in inspector.locator("#findings").inner_text()
 
     # Reviews the findings and issues the notice.

@@ -1,6 +1,5 @@
 """An inspector fills a checklist with no network, reloads, comes back online, and submits."""
 
-import re
 
 import pytest
 from sqlalchemy import func, select
@@ -9,7 +8,7 @@ from inspect_app.extensions import db
 from inspect_app.models import Answer, AnswerRevision, Attachment, Finding, Inspection
 
 from ..factories import answer, default_value, jpeg, make_inspection
-from .conftest import SYNC_TEXT, login, wait_until, watch
+from .conftest import SYNC_TEXT, login, sign_and_submit, wait_until, watch
 
 pytestmark = pytest.mark.e2e
 
@@ -88,17 +87,7 @@ def test_offline_answers_and_photo_survive_a_reload_and_reach_the_server_once(li
                     answer(inspection, item.key, default_value(item))
 
     live_server.run(answer_the_rest)
-    page.goto(f"{live_server.url}/inspections/{inspection_id}/submit")
-    for role in ("lead", "unit"):
-        box = page.locator(f"canvas[data-pad={role}]").bounding_box()
-        page.mouse.move(box["x"] + 40, box["y"] + 120)
-        page.mouse.down()
-        for step in range(1, 12):
-            page.mouse.move(box["x"] + 40 + step * 40, box["y"] + 120 + (30 if step % 2 else -30))
-        page.mouse.up()
-    page.fill("input[name=unit_name]", "法院保密办主任")
-    page.click("form[data-sign-form] button.primary")
-    page.wait_for_url(re.compile(rf"/inspections/{inspection_id}(#findings)?$"))
+    sign_and_submit(page, live_server.url, inspection_id, "法院保密办主任")
     assert "一台涉密计算机旁放有上网用U盘" in page.locator("#findings").inner_text()
     status, findings = live_server.run(lambda: (
         db.session.get(Inspection, inspection_id).status,
