@@ -14,6 +14,8 @@ def test_the_units_list_is_scoped_searchable_and_sortable(city, browser_for):  #
     assert "东湖区人民法院" in html and "东湖区教育局" not in html
     html = leader.get(f"/units?district={node('BC-XS').id}&type=institution").get_data(as_text=True)
     assert "西山县人民医院" in html and "西山县档案馆" in html and "西山县自然资源局" not in html
+    # The filter form shows what was chosen.
+    assert f'<option value="{node("BC-XS").id}" selected>' in html and '<option value="institution" selected>' in html
     html = leader.get("/units?key=1").get_data(as_text=True)
     assert "东湖区人民法院" in html and "东湖区教育局" not in html  # only key units
     # The latest bureau inspection's score and the unit's overdue tickets show in its row.
