@@ -59,6 +59,12 @@ def test_a_session_that_ends_keeps_the_queue_until_the_user_logs_in_again(live_s
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
     wait_until(page, "() => document.querySelector('[data-sync-text] a') !== null")
     assert "重新登录" in page.locator("[data-sync-text]").inner_text()
+    # The bar redraws itself often (each change event, each online/offline); the link must stay the same
+    # element, or a tap that blurs the note field lands on a link that is no longer there.
+    page.evaluate("() => { window.loginLink = document.querySelector('[data-sync-text] a');"
+                  " window.dispatchEvent(new Event('offline')); }")
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => document.querySelector('[data-sync-text] a') === window.loginLink")
     assert live_server.run(lambda: answers(inspection_id)) == {}
 
     # Logging in again brings the user back to the page, and the queue goes out.

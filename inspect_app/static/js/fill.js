@@ -217,13 +217,15 @@
     }
     state.dataset.syncState = kind;
     state.textContent = words;
-    message.textContent = detail;
-    if (loginNeeded) {
-      message.textContent = "";
+    // Redraw the message only when it changes: a tap on the login link blurs the note being typed,
+    // whose change event redraws this bar, and a link replaced between touch-down and touch-up loses the tap.
+    if (loginNeeded && !message.querySelector("a")) {
       const link = document.createElement("a");
       link.href = root.dataset.login;
       link.textContent = detail;
-      message.append(link);
+      message.replaceChildren(link);
+    } else if (!loginNeeded && message.textContent !== detail) {
+      message.textContent = detail;
     }
     button.hidden = count === 0 || loginNeeded;
   }
