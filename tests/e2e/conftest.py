@@ -155,6 +155,7 @@ def watch(page) -> list[str]:
     """Accept every confirmation (data-confirm) and collect console errors, such as CSP violations."""
     errors: list[str] = []
     page.on("dialog", lambda dialog: dialog.accept())
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("console", lambda message: errors.append(f"{message.text} ({message.location.get('url', '')})")
+            if message.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     return errors

@@ -495,7 +495,10 @@
     if (!navigator.onLine || document.hidden || loginNeeded) return;
     try {
       const response = await fetch(root.dataset.api, { credentials: "same-origin", headers: { Accept: "application/json" } });
-      if (!response.ok) return;
+      if (!response.ok) {
+        response.body?.cancel(); // refused (say, the session ended): nothing to read, nothing left open
+        return;
+      }
       const state = await response.json();
       const local = new Set((await allMine("writes")).map((e) => e.itemId));
       for (const answer of state.answers) {
