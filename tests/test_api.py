@@ -1,9 +1,11 @@
 """The JSON API the tablets use: its document, idempotent batches, conflicts, uploads and submit."""
 
 import base64
+import io
 import uuid
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from inspect_app.extensions import db
@@ -179,7 +181,10 @@ def test_photos_upload_once_and_are_served_only_in_scope(demo, browser_for):
     assert other.status_code == 409
     body = first.get_json()
     assert browser.get(body["url"]).get_data() == photo
-    assert browser.get(body["thumbnail_url"]).mimetype == "image/jpeg"
+    thumbnail = browser.get(body["thumbnail_url"])
+    assert thumbnail.mimetype == "image/jpeg"
+    with Image.open(io.BytesIO(thumbnail.get_data())) as image:  # the 800×600 photo, made to fit 480×480
+        assert (image.format, image.size) == ("JPEG", (480, 360))
     assert browser_for("officer2").get(body["url"]).status_code == 404
     removed = browser.send_json("DELETE", f"/api/v1/inspections/{inspection.id}/photos/{body['id']}", None)
     assert removed.status_code == 204

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,8 +104,7 @@ def thumbnail_path(sha256: str) -> Path:
         with Image.open(path_of(sha256)) as image:
             image = image.convert("RGB")
             image.thumbnail(THUMBNAIL_SIZE)
-            fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".thumb-")
-            with os.fdopen(fd, "wb") as f:
-                image.save(f, "JPEG", quality=80)
-            os.replace(temporary, target)
+            jpeg = io.BytesIO()
+            image.save(jpeg, "JPEG", quality=80)
+        write_once(target, jpeg.getvalue())
     return target

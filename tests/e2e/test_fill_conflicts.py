@@ -15,8 +15,6 @@ from .conftest import SYNC_TEXT, login, wait_until, watch
 pytestmark = pytest.mark.e2e
 
 
-
-
 def eventually(check, seconds: float = 15):
     """Poll a condition on the server's database until it holds."""
     deadline = time.monotonic() + seconds

@@ -1,6 +1,5 @@
 """An inspector fills a checklist with no network, reloads, comes back online, and submits."""
 
-
 import pytest
 from sqlalchemy import func, select
 
