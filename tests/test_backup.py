@@ -3,6 +3,7 @@
 import contextvars
 import io
 import tarfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -58,15 +59,44 @@ def test_restore_refuses_a_database_that_holds_data(app, full_demo, tmp_path):
     assert result.exit_code != 0 and "already holds data" in result.output
 
 
-def test_restore_refuses_files_that_are_not_backups(app, tmp_path):
-    stray = tmp_path / "not-a-backup.tar.gz"
-    with tarfile.open(stray, "w:gz") as archive:
-        data = b"hello"
-        info = tarfile.TarInfo("../../etc/evil")
-        info.size = len(data)
-        archive.addfile(info, io.BytesIO(data))
+def _archive_with(path, info: tarfile.TarInfo, data: bytes = b"") -> None:
+    with tarfile.open(path, "w:gz") as archive:
+        manifest = tarfile.TarInfo("manifest.json")
+        archive.addfile(manifest, io.BytesIO(b""))
+        info.size = len(data) if info.isfile() else 0
+        archive.addfile(info, io.BytesIO(data) if info.isfile() else None)
+
+
+def _entry(name: str, kind: bytes = tarfile.REGTYPE, linkname: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, linkname
+    return info
+
+
+@pytest.mark.parametrize("entry", [
+    _entry("../../etc/evil"),
+    _entry("attachments/../../evil"),
+    _entry("/tmp/absolute-evil"),
+    _entry("attachments/link", tarfile.SYMTYPE, "/etc/passwd"),
+    _entry("attachments/hard", tarfile.LNKTYPE, "manifest.json"),
+    _entry("attachments/fifo", tarfile.FIFOTYPE),
+    _entry("attachments/tty", tarfile.CHRTYPE),
+], ids=["dotdot", "dotdot-inside", "absolute", "symlink", "hardlink", "fifo", "device"])
+def test_restore_refuses_unsafe_entries_and_writes_nothing(app, tmp_path, entry):
+    stray = tmp_path / "stray.tar.gz"
+    _archive_with(stray, entry, b"hello")
     result = app.test_cli_runner().invoke(args=["backup", "restore", str(stray)])
-    assert result.exit_code != 0 and "unexpected entry" in result.output
+    assert result.exit_code != 0 and "unexpected entry" in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not (tmp_path / "absolute-evil").exists() and not Path("/tmp/absolute-evil").exists()
+
+
+def test_restore_refuses_files_that_are_not_backups(app, tmp_path):
+    garbage = tmp_path / "photo.jpg"
+    garbage.write_bytes(b"\xff\xd8\xff\xe0 not an archive")
+    result = app.test_cli_runner().invoke(args=["backup", "restore", str(garbage)])
+    assert result.exit_code != 0 and "not a backup" in result.output
+    assert isinstance(result.exception, SystemExit)
     empty = tmp_path / "empty.tar.gz"
     with tarfile.open(empty, "w:gz"):
         pass

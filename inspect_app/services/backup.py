@@ -102,14 +102,26 @@ def create(session: Session, engine: Engine, out: Path) -> Manifest:
     return manifest
 
 
-def _safe_members(archive: tarfile.TarFile) -> list[tarfile.TarInfo]:
-    members = []
-    for member in archive.getmembers():
+def _extract(archive: tarfile.TarFile, work_dir: Path) -> None:
+    """Unpack regular files and folders only, each strictly inside `work_dir`.
+
+    Written out rather than left to `extractall(filter=...)`, which Debian 12's Python 3.11.2 does not have:
+    links, devices, absolute names and `..` are refused before anything is written.
+    """
+    members = archive.getmembers()
+    for member in members:
         name = Path(member.name)
         if name.is_absolute() or ".." in name.parts or not (member.isfile() or member.isdir()):
             raise BackupError(f"unexpected entry in the backup: {member.name}")
-        members.append(member)
-    return members
+    for member in members:
+        target = work_dir / member.name
+        if member.isdir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = archive.extractfile(member)
+        with source, open(target, "wb") as out:
+            shutil.copyfileobj(source, out)
 
 
 def _is_empty(engine: Engine) -> bool:
@@ -123,10 +135,13 @@ def _is_empty(engine: Engine) -> bool:
 def restore(session: Session, engine: Engine, backup: Path) -> Manifest:
     """Bring a backup back into this instance's (empty) database and attachments folder."""
     attachments_dir = Path(current_app.config["ATTACHMENTS_DIR"])
-    with tempfile.TemporaryDirectory() as work, tarfile.open(backup, "r:gz") as archive:
+    with tempfile.TemporaryDirectory() as work:
         work_dir = Path(work)
-        members = _safe_members(archive)
-        archive.extractall(work_dir, members=members, filter="data")
+        try:
+            with tarfile.open(backup, "r:gz") as archive:
+                _extract(archive, work_dir)
+        except (tarfile.TarError, EOFError, OSError) as exc:
+            raise BackupError(f"this file is not a backup of this system ({exc})") from exc
         try:
             manifest = Manifest.read(json.loads((work_dir / "manifest.json").read_text()))
         except (OSError, KeyError, ValueError) as exc:
