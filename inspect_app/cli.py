@@ -35,6 +35,7 @@ def seed_demo(scale: int, rng_seed: int) -> None:
     """Bring an empty database to a ready demo (needs INSPECT_DEMO=1)."""
     if not current_app.config["INSPECT_DEMO"]:
         raise click.ClickException("seed-demo runs only in demo mode: set INSPECT_DEMO=1.")
+    _migrated_database()
     _sync_library()
     created = demo.seed(db.session)
     click.echo("demo data created" if created else "demo data already present; nothing changed")
@@ -117,6 +118,23 @@ def checklists_validate(paths: tuple[Path, ...]) -> None:
 def checklists_sync() -> None:
     """Store every new template content as an immutable version; unchanged files change nothing."""
     _sync_library()
+
+
+def _migrated_database() -> None:
+    """An empty database is migrated to the newest version; one at an older version is left to the admin."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from flask_migrate import upgrade
+
+    head = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config()).get_current_head()
+    with db.engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current is None:
+        click.echo("empty database: migrating it to the newest version first")
+        upgrade()
+    elif current != head:
+        raise click.ClickException(f"the database is at migration {current}, this version needs {head}: "
+                                   "run `.venv/bin/flask --app wsgi db upgrade` first.")
 
 
 def _sync_library() -> None:

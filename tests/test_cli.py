@@ -61,3 +61,36 @@ def test_the_demo_has_inspections_in_every_state(full_demo):
     assert db.session.scalar(select(func.count()).select_from(Finding)) >= 5
     photos = db.session.scalars(select(Attachment).where(Attachment.kind == "photo")).all()
     assert photos and all(p.size > 0 for p in photos)
+
+
+def test_seed_demo_migrates_an_empty_database_first(make_app, scratch_database):
+    import contextvars
+
+    fresh = make_app({"SQLALCHEMY_DATABASE_URI": scratch_database("seed_empty")})
+    result = contextvars.Context().run(fresh.test_cli_runner().invoke, args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "migrating it to the newest version" in result.output and "demo data created" in result.output
+    with fresh.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "officer2")) == 1
+        db.session.remove()
+
+
+def test_seed_demo_on_an_old_database_says_what_to_run(make_app, scratch_database):
+    import contextvars
+
+    from flask_migrate import downgrade
+
+    old = make_app({"SQLALCHEMY_DATABASE_URI": scratch_database("seed_old")})
+
+    def run():
+        with old.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+            downgrade(revision="-1")
+            db.session.remove()
+        return old.test_cli_runner().invoke(args=["seed-demo"])
+
+    result = contextvars.Context().run(run)
+    assert result.exit_code != 0
+    assert "db upgrade" in result.output and "Traceback" not in result.output
