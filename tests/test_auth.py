@@ -208,3 +208,11 @@ def test_password_rules():
     assert password_problems("aaaaaaaaaaaa", "zhangsan", 10)
     assert password_problems("my-zhangsan-pass", "ZhangSan", 10)
     assert password_problems("x" * 129, "zhangsan", 10)
+
+
+def test_the_login_page_names_the_demo_accounts_in_demo_mode_only(app, client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "演示账户" in page and "<code>officer2</code>" in page and "Demo@2026" in page
+    app.config["INSPECT_DEMO"] = False
+    page = client.get("/login").get_data(as_text=True)
+    assert "演示账户" not in page and "Demo@2026" not in page and "officer2" not in page

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db, limiter
 from ..security import current_user, public, safe_next
-from ..services import DomainError, accounts, sessions
+from ..services import DomainError, accounts, demo, sessions
 from ..services.accounts import LoginOutcome
 from . import bp
 from .forms import ChangePasswordForm, LoginForm
@@ -41,7 +41,10 @@ def login():
             flash(_("该账户已停用，请联系系统管理员。"), "error")
         else:
             flash(_("用户名或密码不正确。"), "error")
-    return render_template("auth/login.html", form=form, next=next_path)
+    # In demo mode only: the accounts a visitor can try, so nobody has to look them up.
+    demo_accounts = demo.ACCOUNTS if current_app.config["INSPECT_DEMO"] else ()
+    return render_template("auth/login.html", form=form, next=next_path, demo_accounts=demo_accounts,
+                           demo_password=demo.DEMO_PASSWORD)
 
 
 @bp.route("/logout", methods=["POST"])
