@@ -1,22 +1,27 @@
 # 保密检查 — `make run` serves the demo; `make test` runs the whole suite.
 SHELL := /bin/bash
-PYTHON ?= python3
+# Debian's own interpreter where there is one: what a bureau's server runs, not a newer one earlier on PATH.
+PYTHON ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# 127.0.0.1 serves this machine only; HOST=0.0.0.0 make run serves the office network (tablets: docs/deploy.md).
+HOST ?= 127.0.0.1
 STAMPS := .make-stamps
 FLASK := $(BIN)/flask --app wsgi
 
 # Debian packages the app needs at run time, and those the tests need besides.
 RUN_PACKAGES := python3 python3-venv fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
 TEST_PACKAGES := poppler-utils chromium nginx-light redis-server openssl
+# What building the offline bundle and its no-network test need besides.
+BUNDLE_TOOLS := dpkg-dev iproute2 util-linux
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test test-sqlite test-postgresql lint messages system-run system-test db demo proof benchmarks clean
+.PHONY: FORCE run test bundle tls-demo test-sqlite test-postgresql lint messages system-run system-test db demo proof benchmarks clean
 
 run: system-run $(STAMPS)/venv translations db demo
-	@echo "保密检查 is at http://127.0.0.1:$(PORT)  (demo accounts: see README.md)"
-	INSPECT_DEMO=1 BIND=127.0.0.1:$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
+	@echo "保密检查 is at http://$(HOST):$(PORT)  (demo accounts: on the login page; stop with Ctrl+C)"
+	INSPECT_DEMO=1 BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 test: system-test $(STAMPS)/venv-dev translations lint test-sqlite test-postgresql
 
@@ -44,6 +49,11 @@ benchmarks: system-test $(STAMPS)/venv-dev translations
 	$(BIN)/python benchmarks/pdf.py --quick
 	$(BIN)/python benchmarks/dashboard.py
 
+# The offline bundle for a closed network (docs/deploy.md): dist/baomi-jiancha-<version>.tar.gz.
+# TESTS=1 adds the test tools and packages, so the SQLite suite runs from the bundle too.
+bundle: system-test $(STAMPS)/venv
+	deploy/bundle.sh $(or $(DIST),dist) "$(RUN_PACKAGES)" "$(TEST_PACKAGES)" $(if $(TESTS),tests)
+
 lint: $(STAMPS)/venv-dev
 	$(BIN)/ruff check .
 
@@ -61,19 +71,31 @@ system-run:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
 
 system-test: system-run
-	@missing=$$(for p in $(TEST_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	@missing=$$(for p in $(TEST_PACKAGES) $(BUNDLE_TOOLS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then echo "installing: $$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
 
-$(STAMPS)/venv: requirements.txt
+# A venv made by another interpreter (a newer Python earlier on PATH) is made again with $(PYTHON).
+define fresh_venv
+	want=$$($(PYTHON) -c 'import sys; print(sys.version)'); \
+	have=$$([ -x $(BIN)/python ] && $(BIN)/python -c 'import sys; print(sys.version)'); \
+	if [ "$$want" != "$$have" ]; then echo "venv: $(PYTHON) $$want"; $(PYTHON) -m venv --clear $(VENV); fi
+endef
+
+# Records which interpreter the venv is for; rewritten (so the venv is remade) only when that changes.
+$(STAMPS)/interpreter: FORCE
+	@mkdir -p $(STAMPS); v="$$($(PYTHON) -c 'import sys; print(sys.executable, sys.version)')"; \
+	[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
+
+$(STAMPS)/venv: requirements.txt $(STAMPS)/interpreter
 	@mkdir -p $(STAMPS)
-	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	@$(call fresh_venv)
 	$(BIN)/pip install -q -r requirements.txt
 	touch $@
 
-$(STAMPS)/venv-dev: requirements.txt requirements-dev.txt
+$(STAMPS)/venv-dev: requirements.txt requirements-dev.txt $(STAMPS)/interpreter
 	@mkdir -p $(STAMPS)
-	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	@$(call fresh_venv)
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(STAMPS)/venv
 
