@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 # 127.0.0.1 serves this machine only; HOST=0.0.0.0 make run serves the office network (tablets: docs/deploy.md).
 HOST ?= 127.0.0.1
+# make tls-demo: nginx's ports in front of the app.
+TLS_PORT ?= 443
+HTTP_PORT ?= 80
 STAMPS := .make-stamps
 FLASK := $(BIN)/flask --app wsgi
 
@@ -49,6 +52,11 @@ benchmarks: system-test $(STAMPS)/venv-dev translations
 	$(BIN)/python benchmarks/pdf.py --quick
 	$(BIN)/python benchmarks/dashboard.py
 
+# The demo over HTTPS behind nginx with a demo CA, for tablets on the office network (docs/deploy.md).
+tls-demo: system-run $(STAMPS)/venv translations db demo
+	$(call install_missing,nginx-light openssl)
+	$(SUDO) env PORT=$(PORT) TLS_PORT=$(TLS_PORT) HTTP_PORT=$(HTTP_PORT) deploy/tls-demo.sh
+
 # The offline bundle for a closed network (docs/deploy.md): dist/baomi-jiancha-<version>.tar.gz.
 # TESTS=1 adds the test tools and packages, so the SQLite suite runs from the bundle too.
 bundle: system-test $(STAMPS)/venv
@@ -65,15 +73,17 @@ demo: db
 	INSPECT_DEMO=1 $(FLASK) seed-demo
 
 # Install the Debian packages that are missing (needs root or sudo the first time only).
-system-run:
-	@missing=$$(for p in $(RUN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+define install_missing
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then echo "installing: $$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+endef
+
+system-run:
+	$(call install_missing,$(RUN_PACKAGES))
 
 system-test: system-run
-	@missing=$$(for p in $(TEST_PACKAGES) $(BUNDLE_TOOLS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
-	if [ -n "$$missing" ]; then echo "installing: $$missing"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+	$(call install_missing,$(TEST_PACKAGES) $(BUNDLE_TOOLS))
 
 # A venv made by another interpreter (a newer Python earlier on PATH) is made again with $(PYTHON).
 define fresh_venv

@@ -102,7 +102,8 @@ def deployment(app, demo, tmp_path):
     https_port, http_port = free_port(), free_port()
     site = Template((ROOT / "deploy" / "nginx-site.conf.template").read_text()).safe_substitute(
         UPSTREAM_SERVERS=" ".join(f"server 127.0.0.1:{p};" for p in app_ports), HTTPS_LISTEN=f"127.0.0.1:{https_port}",
-        HTTP_LISTEN=f"127.0.0.1:{http_port}", SERVER_NAME="localhost", TLS_CERT=str(cert), TLS_KEY=str(key))
+        HTTP_LISTEN=f"127.0.0.1:{http_port}", SERVER_NAME="localhost", TLS_CERT=str(cert), TLS_KEY=str(key),
+        CA_CERT=str(ca))
     (tmp_path / "site.conf").write_text(site)
     user = "user root;" if os.geteuid() == 0 else ""
     (tmp_path / "nginx.conf").write_text(f"""
@@ -158,6 +159,10 @@ def test_two_app_servers_behind_nginx_with_tls(deployment, app):
     # Plain HTTP goes to HTTPS; HTTPS is trusted through the internal CA; cookies are Secure; HSTS is sent.
     redirect = requests.get(f"{deployment['http']}/login", allow_redirects=False, timeout=10)
     assert redirect.status_code == 301 and redirect.headers["Location"].startswith("https://")
+    # ... except the internal CA's root, which a tablet must fetch before it can trust HTTPS.
+    root = requests.get(f"{deployment['http']}/ca.crt", allow_redirects=False, timeout=10)
+    assert root.status_code == 200 and root.content == Path(ca).read_bytes()
+    assert root.headers["Content-Type"] == "application/x-x509-ca-cert"
     first = requests.get(f"{base}/login", verify=ca, timeout=10)
     assert "Secure" in first.headers["Set-Cookie"] and "HttpOnly" in first.headers["Set-Cookie"]
     assert first.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -212,3 +217,37 @@ def test_the_login_throttle_counts_across_servers(deployment):
                                                     "csrf_token": token}).status_code for i in range(22)]
     # Twenty a minute per address in all: each server alone has seen only about half of them.
     assert statuses[:20] == [200] * 20 and 429 in statuses[20:]
+
+
+def test_the_tls_demo_serves_https_trusted_through_its_own_ca(tmp_path):
+    """make tls-demo: a tablet fetches the demo CA over plain HTTP, then trusts the app over HTTPS."""
+    instance = tmp_path / "instance"
+    app_port, https_port, http_port = free_port(), free_port(), free_port()
+    env = {**os.environ, "PATH": f"{os.environ['PATH']}:/usr/sbin:/sbin", "INSPECT_INSTANCE": str(instance),
+           "PORT": str(app_port), "TLS_PORT": str(https_port), "HTTP_PORT": str(http_port), "WEB_WORKERS": "1"}
+    demo = subprocess.Popen(["bash", str(ROOT / "deploy" / "tls-demo.sh")], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        wait_for_port(https_port)
+        wait_for_port(app_port)
+        ca = requests.get(f"http://127.0.0.1:{http_port}/ca.crt", timeout=10)
+        assert ca.status_code == 200 and ca.content == (instance / "tls-demo" / "ca.crt").read_bytes()
+        (tmp_path / "ca.crt").write_bytes(ca.content)
+        for name in ("localhost", "127.0.0.1"):
+            health = requests.get(f"https://{name}:{https_port}/healthz", verify=str(tmp_path / "ca.crt"), timeout=10)
+            assert health.status_code == 200 and health.json()["status"] == "ok"
+        assert instance.joinpath("tls-demo", "ca.key").stat().st_mode & 0o077 == 0
+        first_ca = ca.content
+    finally:
+        os.killpg(demo.pid, signal.SIGTERM)
+        output = demo.communicate(timeout=30)[0]
+    assert "保密检查 over HTTPS at https://" in output and "/ca.crt" in output
+    # Started again, the same CA: a tablet installs it once.
+    again = subprocess.Popen(["bash", str(ROOT / "deploy" / "tls-demo.sh")], env=env, cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for_port(https_port)
+        assert requests.get(f"http://127.0.0.1:{http_port}/ca.crt", timeout=10).content == first_ca
+    finally:
+        os.killpg(again.pid, signal.SIGTERM)
+        again.wait(timeout=30)
