@@ -20,7 +20,7 @@ TEST_PACKAGES := poppler-utils chromium nginx-light redis-server openssl
 BUNDLE_TOOLS := dpkg-dev iproute2 util-linux
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: FORCE run test bundle tls-demo test-sqlite test-postgresql lint messages system-run system-test db demo proof benchmarks clean
+.PHONY: FORCE run test bundle tls-demo reset-demo test-sqlite test-postgresql lint messages system-run system-test db demo proof benchmarks clean
 
 run: system-run $(STAMPS)/venv translations db demo
 	@echo "保密检查 is at http://$(HOST):$(PORT)  (demo accounts: on the login page; stop with Ctrl+C)"
@@ -71,6 +71,13 @@ db: $(STAMPS)/venv translations
 
 demo: db
 	INSPECT_DEMO=1 $(FLASK) seed-demo
+
+# Throws the demo's data away and loads it afresh; the instance's secret key and TLS demo CA stay.
+reset-demo: $(STAMPS)/venv translations
+	@[ -z "$${DATABASE_URL:-}" ] || { echo "reset-demo resets the SQLite demo only; DATABASE_URL is set"; exit 1; }
+	rm -rf instance/inspect.db instance/inspect.db-wal instance/inspect.db-shm \
+		instance/attachments instance/documents instance/jobs
+	$(MAKE) --no-print-directory demo
 
 # Install the Debian packages that are missing (needs root or sudo the first time only).
 define install_missing
