@@ -23,7 +23,8 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 .PHONY: FORCE run test bundle tls-demo reset-demo test-sqlite test-postgresql lint messages system-run system-test db demo proof benchmarks clean
 
 run: system-run $(STAMPS)/venv translations db demo
-	@echo "保密检查 is at http://$(HOST):$(PORT)  (demo accounts: on the login page; stop with Ctrl+C)"
+	@host=$(HOST); [ "$$host" != 0.0.0.0 ] || host=$$(hostname -I 2>/dev/null | cut -d' ' -f1); \
+	echo "保密检查 is at http://$${host:-$(HOST)}:$(PORT)  (demo accounts: on the login page; stop with Ctrl+C)"
 	INSPECT_DEMO=1 BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 test: system-test $(STAMPS)/venv-dev translations lint test-sqlite test-postgresql

@@ -11,7 +11,6 @@ version="$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)-$(git rev-parse -
 name="baomi-jiancha-${version}"
 [ -n "$with_tests" ] && name="${name}-tests"
 work=$(mktemp -d)
-chmod 755 "$work"  # apt-get download drops to the _apt user
 trap 'rm -rf "$work"' EXIT
 root="$work/$name"
 mkdir -p "$root/wheels" "$root/debs" "$out_dir"
@@ -32,7 +31,7 @@ echo "bundle: Debian packages for: $packages"
 # The whole dependency closure, so a minimal Debian 12 needs nothing else; apt installs only what is missing.
 apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces --no-enhances \
     $packages | grep -v '^[ <]' | sort -u > "$work/closure"
-(cd "$root/debs" && xargs -a "$work/closure" apt-get download -qq >/dev/null)
+(cd "$root/debs" && xargs -a "$work/closure" apt-get download -qq -o APT::Sandbox::User="$(id -un)" >/dev/null)
 (cd "$root/debs" && dpkg-scanpackages --multiversion . /dev/null 2>/dev/null | gzip -9 > Packages.gz)
 echo "$packages" | tr ' ' '\n' | sed '/^$/d' > "$root/debs/PACKAGES"
 
