@@ -1,5 +1,6 @@
 """Logging in and out, lock-out, throttling, sessions and passwords."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -210,9 +211,10 @@ def test_password_rules():
     assert password_problems("x" * 129, "zhangsan", 10)
 
 
-def test_the_login_page_names_the_demo_accounts_in_demo_mode_only(app, client):
+def test_the_login_page_names_the_demo_accounts_in_demo_mode_only(app, demo, client):
     page = client.get("/login").get_data(as_text=True)
-    assert "演示账户" in page and "<code>officer2</code>" in page and "Demo@2026" in page
+    assert "演示账户" in page and "Demo@2026" in page
+    assert re.search(r"<code>officer2</code></td><td>单位保密员</td><td>西山县自然资源局</td>", page)
     app.config["INSPECT_DEMO"] = False
     page = client.get("/login").get_data(as_text=True)
     assert "演示账户" not in page and "Demo@2026" not in page and "officer2" not in page

@@ -42,7 +42,7 @@ def login():
         else:
             flash(_("用户名或密码不正确。"), "error")
     # In demo mode only: the accounts a visitor can try, so nobody has to look them up.
-    demo_accounts = demo.ACCOUNTS if current_app.config["INSPECT_DEMO"] else ()
+    demo_accounts = demo.login_accounts(db.session) if current_app.config["INSPECT_DEMO"] else []
     return render_template("auth/login.html", form=form, next=next_path, demo_accounts=demo_accounts,
                            demo_password=demo.DEMO_PASSWORD)
 

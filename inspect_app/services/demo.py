@@ -58,6 +58,13 @@ ACCOUNTS = [
 ]
 
 
+def login_accounts(session: Session) -> list[tuple[str, Role, str]]:
+    """The demo accounts that exist, as the login page lists them: username, role, the org node's name."""
+    names = dict(session.execute(select(OrgNode.code, OrgNode.name)).all())
+    existing = set(session.scalars(select(User.username).where(User.username.in_([a[0] for a in ACCOUNTS]))))
+    return [(username, role, names.get(code, "")) for username, _name, role, code in ACCOUNTS if username in existing]
+
+
 def seed(session: Session) -> bool:
     """Create the demo org tree, accounts and inspections; False (and nothing changed) when they exist."""
     if session.scalar(select(OrgNode).where(OrgNode.code == CITY_CODE)) is not None:
