@@ -396,6 +396,72 @@ def test_retiring_hides_a_version_from_new_work_but_it_still_reads(demo, browser
     assert title in page(inspector.get("/checklists"))
 
 
+def citing(law: str, article: int | None = None) -> set[tuple[str, str]]:
+    """(template key, item key) of every library item whose basis cites `law` (and `article`), from the files."""
+    return {(key, item["key"]) for key, template in templates().items() for item in items_of(template)
+            if any(b["law"] == law and (article is None or b.get("article") == article) for b in item["basis"])}
+
+
+def cli_rows(app, *args: str) -> tuple[set[tuple[str, str, str]], str]:
+    result = app.test_cli_runner().invoke(args=["checklists", "cites", *args])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    return {(line.split()[0], line.split()[1], line.split()[3]) for line in lines[:-1]}, lines[-1]
+
+
+def test_the_impact_report_lists_exactly_the_items_citing_a_text(app, demo, session):
+    expected = citing("保守国家秘密法", 31)
+    assert len(expected) > 10
+    found = checklists.citing_items(session, "保守国家秘密法", 31)
+    assert {(c.version.key, c.item.key) for c in found} == expected and all(c.current for c in found)
+    assert all(all(e["article"] == 31 for e in c.entries) for c in found)
+    rows, summary = cli_rows(app, "保守国家秘密法", "--article", "31")
+    assert {(key, item) for key, _version, item in rows} == expected
+    versions = len({key for key, _item in expected})
+    assert summary == f"{len(expected)} items in {versions} template versions cite 保守国家秘密法 article 31"
+    # By short title, every article; a work requirement too.
+    rows, _ = cli_rows(app, "保密法")
+    assert {(key, item) for key, _version, item in rows} == citing("保守国家秘密法")
+    rows, _ = cli_rows(app, "机关、单位保密自查自评标准")
+    assert {(key, item) for key, _version, item in rows} == citing("机关、单位保密自查自评标准")
+    refused = app.test_cli_runner().invoke(args=["checklists", "cites", "保密工作实践"])
+    assert refused.exit_code != 0 and "is not in the register of legal texts" in refused.output
+
+
+def test_the_impact_report_names_every_version_that_cites_the_text(app, demo, session, network_bumped):
+    expected = citing("保守国家秘密法", 31)
+    rows, summary = cli_rows(app, "保守国家秘密法", "--article", "31")
+    network = {item for key, _version, item in rows if key == "network"}
+    assert {(key, version) for key, version, _item in rows} == {
+        *((key, "v2") for key, _item in expected), ("network", "v3")}
+    # Version 3 of the fixture drops F2 and adds F20 (a copy of F3): both versions are listed as they are.
+    assert {item for key, version, item in rows if version == "v2" and key == "network"} == {
+        i for k, i in expected if k == "network"}
+    versions = len({key for key, _item in expected}) + 1
+    assert "F20" in network and summary.endswith(f"in {versions} template versions cite 保守国家秘密法 article 31")
+
+
+def test_the_admin_sees_the_impact_report_on_the_library_page(demo, browser_for, session):
+    admin = browser_for("admin")
+    body = page(admin.get("/admin/checklists?law=保守国家秘密法&article=39"))
+    report = body[body.index('id="cites"'):]
+    report = report[: report.index("</section>")]
+    expected = citing("保守国家秘密法", 39)
+    assert (f"引用《中华人民共和国保守国家秘密法》第 39 条的检查项：{len(expected)} 项，"
+            f"分布在 2 个检查表版本中。") in report
+    assert set(re.findall(r"<b>([A-Z]+\d+)</b>", report)) == {item for _key, item in expected}
+    assert "《中华人民共和国保守国家秘密法》第三十九条" in report
+    everything = page(admin.get("/admin/checklists?law=保密法"))
+    assert f"的检查项：{len(citing('保守国家秘密法'))} 项" in everything
+    for query, message in [("law=保密工作实践", "法规库中没有“保密工作实践”。"),
+                           ("law=保守国家秘密法&article=abc", "条号应为 1 至 500 之间的整数，或者不填。"),
+                           ("law=保守国家秘密法&article=0", "条号应为 1 至 500 之间的整数，或者不填。"),
+                           ("law=" + "法" * 300 + "&article=99999999999", "法规库中没有")]:
+        response = admin.get(f"/admin/checklists?{query}")
+        assert response.status_code == 200 and message in page(response), query
+    assert browser_for("inspector").get("/admin/checklists?law=保密法").status_code == 403
+
+
 def test_retiring_needs_the_token_and_a_real_version(demo, browser_for, session):
     admin = browser_for("admin")
     assert admin.post("/admin/checklists/network/versions/2/status", {"retired": "1"}, csrf=False).status_code == 400
