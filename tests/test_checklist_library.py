@@ -324,3 +324,33 @@ def test_a_template_may_not_take_a_key_the_pages_use(broken):
         return lines
 
     assert f"checklists/network.yaml:{at + 1}: key search is reserved" in write(edit)[0]
+
+
+def test_an_inspection_keeps_its_pinned_version_when_the_library_moves_on(app, library_copy, demo):
+    from inspect_app.models import DocumentKind
+    from inspect_app.services import documents
+
+    from . import factories as f
+
+    inspection = f.make_inspection("DH-ZFB", templates=("network",))
+    f.answer_all(inspection, failing={"F1": "noncompliant"})
+    f.submit(inspection)
+    notice = f.make_notice(inspection)
+    before = documents.prepare(db.session, DocumentKind.NOTICE, notice)
+    assert "《中华人民共和国保守国家秘密法》第三十一条第一项" in before.data["findings"][0]["basis"]
+    # The library revises F1's basis in a new version.
+    path = library_copy / "network.yaml"
+    text = path.read_text(encoding="utf-8").replace("version: 2", "version: 3", 1)
+    path.write_text(text.replace(F1_BASIS, "          - law: 保守国家秘密法\n            year: 2024\n"
+                                           "            article: 29\n            paragraph: 2\n", 1), encoding="utf-8")
+    report = checklists.sync_library(db.session)
+    assert [(v.template.key, v.version) for v in report.created] == [("network", 3)]
+    db.session.expire_all()
+    assert [v.version for v in inspection.versions] == [2]
+    after = documents.prepare(db.session, DocumentKind.NOTICE, notice)
+    assert (after.version, after.code, after.data["findings"]) == (before.version, before.code,
+                                                                   before.data["findings"])
+    newer = f.make_inspection("DH-ZFB", templates=("network",))
+    assert [v.version for v in newer.versions] == [3]
+    cited = [c for c in checklists.citing_items(db.session, "保守国家秘密法", 31) if c.item.key == "F1"]
+    assert [(c.version.version, c.current) for c in cited] == [(2, False)]
