@@ -126,3 +126,28 @@ def test_a_repeat_finding_points_at_the_earlier_one(full_demo):
         assert (earlier.unit_id, earlier.template_key, earlier.item_key) == (
             finding.unit_id, finding.template_key, finding.item_key)
         assert earlier.inspection.started_at < finding.inspection.started_at
+
+
+def test_unit_facing_pages_show_no_working_note_even_for_an_older_snapshot(full_demo, browser_for):
+    """A finding made under an older library version keeps its basis snapshot, notes and all; the pages cite it
+    (with the replaced text's year) and never show the note."""
+    ticket = next(t for t in db.session.scalars(select(Ticket).where(Ticket.status == TicketStatus.OPEN))
+                  if t.unit.code == "XS-ZRZY" and t.finding.item_key == "F7")  # officer2's unit
+    ticket.finding.basis_json = (
+        '[{"law": "保守国家秘密法", "year": 2010, "article": 24, "clause": 1, "confirmed": false, '
+        '"note": "条号待核"}, {"law": "保密工作实践", "confirmed": false, "note": "具体条款未核对"}]')
+    db.session.commit()
+    officer = browser_for("officer2")
+    for browser, url in [(officer, f"/tickets/{ticket.id}"),
+                         (browser_for("inspector"), f"/tickets/{ticket.id}"),
+                         (browser_for("inspector"), f"/inspections/{ticket.inspection_id}")]:
+        response = browser.get(url)
+        assert response.status_code == 200, url
+        body = response.get_data(as_text=True)
+        assert "《中华人民共和国保守国家秘密法》（2010年）第二十四条第一项" in body, url
+        for word in ("待核", "未核对", "条号"):
+            assert word not in body, (url, word)
+    inspector = browser_for("inspector")
+    for other in db.session.scalars(select(Ticket).where(Ticket.id != ticket.id)):
+        body = inspector.get(f"/tickets/{other.id}").get_data(as_text=True)
+        assert all(word not in body for word in FORBIDDEN), other.id
