@@ -114,6 +114,29 @@ def checklists_validate(paths: tuple[Path, ...]) -> None:
     click.echo(f"{len(results)} templates, {items} items: valid")
 
 
+@checklists_group.command("cites")
+@click.argument("law")
+@click.option("--article", type=click.IntRange(min=1, max=500), default=None, help="Only this article.")
+def checklists_cites(law: str, article: int | None) -> None:
+    """List every item and template version whose basis cites LAW (e.g. 保守国家秘密法), or one article of it."""
+    from .formatting import cite_in_document
+    from .services import legal_texts
+
+    key = legal_texts.resolve(law)
+    if key is None:
+        known = "、".join(dict.fromkeys(t.key for t in legal_texts.register().texts))
+        raise click.ClickException(f"{law} is not in the register of legal texts (known: {known})")
+    found = checklists.citing_items(db.session, key, article)
+    for citing in found:
+        version = citing.version
+        state = "current" if citing.current else ("retired" if not version.is_active else "older")
+        cites = "；".join(cite_in_document(e) for e in citing.entries)
+        click.echo(f"{version.key} v{version.version} ({state}) {citing.item.key} {citing.item.text} — {cites}")
+    versions = {c.version.id for c in found}
+    what = f"{key} article {article}" if article else key
+    click.echo(f"{len(found)} items in {len(versions)} template versions cite {what}")
+
+
 @checklists_group.command("sync")
 def checklists_sync() -> None:
     """Store every new template content as an immutable version; unchanged files change nothing."""

@@ -15,75 +15,85 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from . import i18n, labels
+from .clock import local_today
+from .pdf import cn_number
+from .services import legal_texts
 
-# The laws a checklist may cite (checklist_schema.LAWS), and how the English UI names them.
-LAW_NAMES_EN = {
+# Older library versions cited texts the register no longer holds; their snapshots still read by these names.
+LEGACY_NAMES_EN = {
     "保守国家秘密法": "Law on Guarding State Secrets",
     "保守国家秘密法实施条例": "Regulations for the Implementation of the Law on Guarding State Secrets",
-    "机关、单位保密自查自评标准": "Standard for Secrecy Self-Inspection and Self-Assessment of Organs and Units",
-    "机关、单位保密自查自评工作规则": "Rules for Secrecy Self-Inspection and Self-Assessment of Organs and Units",
-    "国家秘密定密管理规定": "Provisions on the Classification of State Secrets",
-    "定密管理暂行规定": "Interim Provisions on Classification Management",
-    "国家秘密文件、资料和其他物品标志的规定":
-        "Provisions on Marking Documents, Materials and Other Items Containing State Secrets",
     "保密工作实践": "Established secrecy practice",
 }
 
-# Not a law but the practice seen in units' rules and guidance: cited by its note, never by article.
-PRACTICE = "保密工作实践"
+
+def _has_working_note(text: str | None) -> bool:
+    return bool(text) and any(word in text for word in legal_texts.WORKING_NOTE_WORDS)
 
 
-def format_basis(entry: dict) -> str:
-    """One legal-basis entry as a citation.
+def format_basis(entry: dict, *, english: bool | None = None) -> str:
+    """One legal-basis entry as the 公文 convention cites it: the full title, then article, paragraph and item
+    in Chinese numerals — 《中华人民共和国保守国家秘密法》第三十一条第一款第二项.
 
-    《保守国家秘密法》（2024年）第31条第1项 · 《机关、单位保密自查自评标准》第53项 ·
-    Law on Guarding State Secrets (2024), art. 31(1) · an unconfirmed number says so.
+    A work requirement says so: 《机关、单位保密自查自评标准》（工作要求）. A version that is no longer in force
+    (the snapshot of an old finding) names its year, so its numbering is not read against the current text.
+    English: Law of the People's Republic of China on Guarding State Secrets, art. 31(1)(2).
     """
+    english = i18n.is_english() if english is None else english
     law = entry.get("law") or ""
-    note = entry.get("note")
-    english = i18n.is_english()
-    if law == PRACTICE:
-        name = LAW_NAMES_EN[PRACTICE] if english else PRACTICE
-        if not note:
-            return name
-        return f"{name} ({note})" if english else f"{name}（{note}）"
-
-    year, article, clause, item = (entry.get(k) for k in ("year", "article", "clause", "item"))
-    unconfirmed = entry.get("confirmed") is False
+    reg = legal_texts.register()
+    text = reg.text_of(entry)
+    article, paragraph, item, chapter = (entry.get(k) for k in ("article", "paragraph", "item", "chapter"))
+    # Entries of versions before the register: `clause` was the item of an article.
+    item = item or entry.get("clause") if article else item
+    year = entry.get("year")
+    current = reg.current(law, local_today())
+    outdated = bool(year) and (text is None or current is None or current.year != year)
     if english:
-        parts = [LAW_NAMES_EN.get(law, law)]
-        if year:
-            parts[0] += f" ({year})"
-        if article:
-            parts.append(f"art. {article}" + (f"({clause})" if clause else ""))
-        elif item:
-            parts.append(f"item {item}")
-        text = ", ".join(parts)
-        if unconfirmed and article:
-            text += " (article number unconfirmed)"
-        elif unconfirmed and item:
-            text += " (item number unconfirmed)"
-        return text
+        name = text.title_en if text else LEGACY_NAMES_EN.get(law, law)
+        if outdated:
+            name += f" ({year} version)"
+        if chapter:
+            name += f", chapter {chapter}"
+        elif article:
+            name += f", art. {article}" + (f"({paragraph})" if paragraph else "") + (f"({item})" if item else "")
+        if text is not None and text.is_requirement:
+            name += " (work requirement)"
+        return name
 
-    text = f"《{law}》"
-    if year:
-        text += f"（{year}年）"
-    if article:
-        text += f"第{article}条" + (f"第{clause}项" if clause else "")
-    elif item:
-        text += f"第{item}项"
-    if unconfirmed and article:
-        text += "（条号待核实）"
-    elif unconfirmed and item:
-        text += "（项号待核实）"
-    return text
+    if text is None and law == LEGACY_PRACTICE:
+        return law
+    cited = f"《{text.title if text else law}》"
+    if outdated:
+        cited += f"（{year}年）"
+    if chapter:
+        cited += f"第{cn_number(chapter)}章"
+    elif article:
+        cited += f"第{cn_number(article)}条"
+        if paragraph:
+            cited += f"第{cn_number(paragraph)}款"
+        if item:
+            cited += f"第{cn_number(item)}项"
+    if text is not None and text.is_requirement:
+        cited += "（工作要求）"
+    return cited
+
+
+def cite_in_document(entry: dict) -> str:
+    """A basis as an official document prints it: always in Chinese, whatever the reader's language."""
+    return format_basis(entry, english=False)
+
+
+# What older library versions called unwritten practice; no current item cites it.
+LEGACY_PRACTICE = "保密工作实践"
 
 
 def basis_note(entry: dict) -> str | None:
-    """The explanatory note of an entry, when the citation itself does not already carry it."""
-    if entry.get("law") == PRACTICE:
+    """The editors' short gloss of an entry, when it is one a reader may see (never a working note)."""
+    note = entry.get("note")
+    if not note or entry.get("law") == LEGACY_PRACTICE or _has_working_note(note):
         return None
-    return entry.get("note") or None
+    return note
 
 
 def _join(values: Iterable[str]) -> str:

@@ -2,6 +2,7 @@
 
 import shutil
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 
 from inspect_app.extensions import db
 from inspect_app.models import ChecklistItem, TemplateVersion
-from inspect_app.services import checklists
+from inspect_app.services import checklists, legal_texts
 from inspect_app.services.checklist_schema import load_file, load_text
 
 LIBRARY = Path(__file__).resolve().parent.parent / "checklists"
@@ -53,12 +54,95 @@ def test_the_self_assessment_scores_out_of_a_hundred_with_deductions_and_a_veto(
     assert sum(1 for i in items if i.veto) == 1
 
 
-def test_unconfirmed_articles_are_marked_not_invented():
+def test_every_basis_cites_a_text_in_force_and_every_item_has_one():
+    register = legal_texts.register()
+    today = date.today()
     for result in library():
         for item in result.template.items():
+            assert item.basis, item.key
             for basis in item.basis:
-                if basis.law == "保密工作实践":
-                    assert basis.article is None and not basis.confirmed
+                text = register.find(basis.law, basis.year)
+                assert text is not None and register.in_force(text, today), (item.key, basis)
+                assert basis.article is None or basis.article in text.articles, (item.key, basis)
+            # An item that rests only on work requirements says so on every citation; most rest on the law.
+    statutory = sum(1 for r in library() for i in r.template.items()
+                    if any(not register.find(b.law, b.year).is_requirement for b in i.basis))
+    assert statutory >= 165
+
+
+# The first basis entry of F1 in network.yaml: 保守国家秘密法 2024 art 31 item 1.
+F1_BASIS = "          - law: 保守国家秘密法\n            year: 2024\n            article: 31\n            item: 1\n"
+
+
+@pytest.mark.parametrize(("replacement", "message"), [
+    ("          - law: 保密工作实践\n",
+     "law 保密工作实践 is not in the register of legal texts"),
+    ("          - law: 保守国家秘密法\n            year: 2010\n            article: 24\n",
+     "保守国家秘密法 (2010) was replaced by 保守国家秘密法 (2024) on 2024-05-01; cite the text in force"),
+    ("          - law: 国家秘密定密管理暂行规定\n            year: 2014\n",
+     "国家秘密定密管理暂行规定 (2014) was replaced by 国家秘密定密管理规定 (2025) on 2025-05-01"),
+    ("          - law: 保守国家秘密法\n            year: 2024\n            article: 66\n",
+     "保守国家秘密法 (2024) has articles 1 to 65; article 66 is outside that range"),
+    ("          - law: 保守国家秘密法\n            year: 2024\n            article: 31\n            item: 7\n",
+     "article 31 of 保守国家秘密法 (2024) has 6 item(s); item 7 is not one"),
+    ("          - law: 保守国家秘密法\n            year: 2024\n            article: 8\n            paragraph: 2\n",
+     "article 8 of 保守国家秘密法 (2024) has 1 paragraph(s); paragraph 2 is not one"),
+    ("          - law: 国家秘密定密管理规定\n            year: 2025\n            article: 9\n",
+     "article 9 of 国家秘密定密管理规定 (2025) is not one the register has read"),
+    ("          - law: 机关、单位保密自查自评标准\n            article: 53\n",
+     "机关、单位保密自查自评标准 is a work requirement and is cited without a number"),
+    ("          - law: 保守国家秘密法\n            year: 2024\n            article: 39\n            note: 条号待核\n",
+     "the note reads as a working note (待核)"),
+    ("          - law: 保守国家秘密法\n            year: 2024\n            article: 9\n            confirmed: false\n",
+     "confirmed is not a known field"),
+])
+def test_a_wrong_basis_is_refused_with_file_and_line(tmp_path, replacement, message):
+    path = tmp_path / "network.yaml"
+    text = (LIBRARY / "network.yaml").read_text(encoding="utf-8")
+    assert text.count(F1_BASIS) >= 1
+    path.write_text(text.replace(F1_BASIS, replacement, 1), encoding="utf-8")
+    line = text[: text.index(F1_BASIS)].count("\n") + 1
+    errors = load_file(path, "checklists/network.yaml").errors
+    assert len(errors) == 1, errors
+    where, _, what = errors[0].partition(": item F1: ")
+    assert where.startswith("checklists/network.yaml:") and message in what, errors
+    # The line named is the wrong entry's (or, for an unknown field, that field's own line).
+    assert int(where.split(":")[1]) in range(line, line + replacement.count("\n")), (errors, line)
+
+
+def test_validate_on_the_command_line_fails_with_file_and_line(app, tmp_path):
+    path = tmp_path / "network.yaml"
+    text = (LIBRARY / "network.yaml").read_text(encoding="utf-8")
+    path.write_text(text.replace(F1_BASIS, "          - law: 保守国家秘密法\n            year: 2010\n", 1),
+                    encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["checklists", "validate", str(path)])
+    assert result.exit_code == 1
+    line = text[: text.index(F1_BASIS)].count("\n") + 1
+    assert f"network.yaml:{line}: item F1: 保守国家秘密法 (2010) was replaced" in result.output
+
+
+def test_a_basis_without_a_year_cites_and_stores_the_version_in_force(tmp_path):
+    path = tmp_path / "network.yaml"
+    text = (LIBRARY / "network.yaml").read_text(encoding="utf-8")
+    path.write_text(text.replace(F1_BASIS, "          - law: 保守国家秘密法\n            article: 31\n", 1),
+                    encoding="utf-8")
+    result = load_file(path, "checklists/network.yaml")
+    assert result.ok, result.errors
+    assert result.template.items()[0].basis[0].year == 2024
+
+
+def test_the_register_holds_the_articles_read_in_the_texts():
+    register = legal_texts.register()
+    law, regulation = register.find("保守国家秘密法", 2024), register.find("保守国家秘密法实施条例", 2024)
+    assert sorted(law.articles) == list(range(1, 66)) and sorted(regulation.articles) == list(range(1, 75))
+    assert [c.title for c in law.chapters] == ["总则", "国家秘密的范围和密级", "保密制度", "监督管理", "法律责任",
+                                               "附则"]
+    assert law.articles[28].items == [6] and regulation.articles[45].items == [5, 0]
+    assert register.current("保守国家秘密法", date(2024, 4, 30)).year == 2010
+    assert register.current("保守国家秘密法", date(2024, 5, 1)).year == 2024
+    assert register.current("保守国家秘密法实施条例", date(2024, 8, 31)).year == 2014
+    assert legal_texts.resolve("保密法") == legal_texts.resolve("《中华人民共和国保守国家秘密法》") == "保守国家秘密法"
+    assert legal_texts.resolve("保密工作实践") is None
 
 
 @pytest.fixture
@@ -181,7 +265,7 @@ def test_changed_text_without_a_version_bump_is_an_error(app, session, library_c
     line = next(i for i, text_line in enumerate(lines) if "- key: F1" in text_line) + 1
     result = app.test_cli_runner().invoke(args=["checklists", "validate"])
     assert result.exit_code == 1
-    assert f"checklists/network.yaml:{line}: item F1: text changed since version 1 was synced; bump the version" \
+    assert f"checklists/network.yaml:{line}: item F1: text changed since version 2 was synced; bump the version" \
         in result.output
     sync = app.test_cli_runner().invoke(args=["checklists", "sync"])
     assert sync.exit_code != 0 and version_count() == 9
@@ -190,15 +274,15 @@ def test_changed_text_without_a_version_bump_is_an_error(app, session, library_c
 def test_a_bumped_version_is_stored_and_the_old_one_stays_readable(app, session, library_copy):
     old = checklists.latest_version(session, "network")
     path = library_copy / "network.yaml"
-    text = path.read_text(encoding="utf-8").replace("version: 1", "version: 2", 1)
+    text = path.read_text(encoding="utf-8").replace("version: 2", "version: 3", 1)
     path.write_text(text.replace("涉密计算机和涉密网络未以任何方式连接互联网", "涉密计算机和涉密网络从未连接互联网"),
                     encoding="utf-8")
     report = checklists.sync_library(session)
-    assert [(v.template.key, v.version) for v in report.created] == [("network", 2)]
+    assert [(v.template.key, v.version) for v in report.created] == [("network", 3)]
     assert len(report.unchanged) == 8
     db.session.expire_all()
     new = checklists.latest_version(session, "network")
-    assert new.version == 2 and old.id != new.id
+    assert new.version == 3 and old.id != new.id
     kept = db.session.get(TemplateVersion, old.id)
     f1 = next(i for s in kept.sections for i in s.items if i.key == "F1")
     assert "未以任何方式" in f1.text
@@ -240,3 +324,33 @@ def test_a_template_may_not_take_a_key_the_pages_use(broken):
         return lines
 
     assert f"checklists/network.yaml:{at + 1}: key search is reserved" in write(edit)[0]
+
+
+def test_an_inspection_keeps_its_pinned_version_when_the_library_moves_on(app, library_copy, demo):
+    from inspect_app.models import DocumentKind
+    from inspect_app.services import documents
+
+    from . import factories as f
+
+    inspection = f.make_inspection("DH-ZFB", templates=("network",))
+    f.answer_all(inspection, failing={"F1": "noncompliant"})
+    f.submit(inspection)
+    notice = f.make_notice(inspection)
+    before = documents.prepare(db.session, DocumentKind.NOTICE, notice)
+    assert "《中华人民共和国保守国家秘密法》第三十一条第一项" in before.data["findings"][0]["basis"]
+    # The library revises F1's basis in a new version.
+    path = library_copy / "network.yaml"
+    text = path.read_text(encoding="utf-8").replace("version: 2", "version: 3", 1)
+    path.write_text(text.replace(F1_BASIS, "          - law: 保守国家秘密法\n            year: 2024\n"
+                                           "            article: 29\n            paragraph: 2\n", 1), encoding="utf-8")
+    report = checklists.sync_library(db.session)
+    assert [(v.template.key, v.version) for v in report.created] == [("network", 3)]
+    db.session.expire_all()
+    assert [v.version for v in inspection.versions] == [2]
+    after = documents.prepare(db.session, DocumentKind.NOTICE, notice)
+    assert (after.version, after.code, after.data["findings"]) == (before.version, before.code,
+                                                                   before.data["findings"])
+    newer = f.make_inspection("DH-ZFB", templates=("network",))
+    assert [v.version for v in newer.versions] == [3]
+    cited = [c for c in checklists.citing_items(db.session, "保守国家秘密法", 31) if c.item.key == "F1"]
+    assert [(c.version.version, c.current) for c in cited] == [(2, False)]

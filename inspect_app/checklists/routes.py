@@ -5,6 +5,7 @@ Routes carry full paths (the blueprint has no prefix): /checklists/… for reade
 
 import json
 import re
+from dataclasses import dataclass, field
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,7 +18,7 @@ from ..i18n import localized
 from ..labels import CATEGORY_LABELS
 from ..models import ChecklistTemplate
 from ..security import current_user
-from ..services import DomainError, checklists
+from ..services import DomainError, checklists, legal_texts
 from ..services.checklists import MAX_UPLOAD_BYTES, UploadRejected
 from . import bp
 from .forms import UploadTemplateForm
@@ -139,7 +140,46 @@ def manage():
     status = 400 if rejected or form.errors else 200
     templates = checklists.all_templates(db.session)
     return render_template("checklists/manage.html", form=form, rejected=rejected, templates=templates,
-                           currents={t.id: checklists.current_version(t) for t in templates}), status
+                           currents={t.id: checklists.current_version(t) for t in templates},
+                           impact=_impact(), legal_texts=_texts_to_choose()), status
+
+
+@dataclass
+class Impact:
+    law: str
+    article: int | None
+    text: legal_texts.LegalText | None = None
+    found: list = field(default_factory=list)
+    error: str | None = None
+
+
+def _texts_to_choose() -> list[legal_texts.LegalText]:
+    """Every text of the register once, by its newest version."""
+    newest: dict[str, legal_texts.LegalText] = {}
+    for text in sorted(legal_texts.register().texts, key=lambda t: t.year or 0):
+        newest[text.key] = text
+    return list(newest.values())
+
+
+def _impact() -> Impact | None:
+    """Which items cite the text (and article) asked for in ?law=&article=, for the admin when a law changes."""
+    name = request.args.get("law", "").strip()[:100]
+    if not name:
+        return None
+    raw = request.args.get("article", "").strip()[:10]
+    key = legal_texts.resolve(name)
+    impact = Impact(law=key or name, article=None)
+    if key is None:
+        impact.error = _("法规库中没有“%(name)s”。", name=name)
+        return impact
+    if raw:
+        if not raw.isdigit() or not 1 <= int(raw) <= 500:
+            impact.error = _("条号应为 1 至 500 之间的整数，或者不填。")
+            return impact
+        impact.article = int(raw)
+    impact.text = next(t for t in _texts_to_choose() if t.key == key)
+    impact.found = checklists.citing_items(db.session, key, impact.article)
+    return impact
 
 
 @bp.route("/admin/checklists/<key>/versions/<int:number>/status", methods=["POST"], endpoint="set_status")

@@ -16,16 +16,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-LAWS = {
-    "保守国家秘密法": {2010, 2024},
-    "保守国家秘密法实施条例": {2014, 2024},
-    "机关、单位保密自查自评标准": set(),
-    "机关、单位保密自查自评工作规则": set(),
-    "国家秘密定密管理规定": {2025},
-    "定密管理暂行规定": {2014},
-    "国家秘密文件、资料和其他物品标志的规定": {1990},
-    "保密工作实践": set(),
-}
+from ..clock import local_today
+from . import legal_texts
 
 # Template keys that would collide with the library's own pages (/checklists/search).
 RESERVED_KEYS = {"search"}
@@ -47,21 +39,30 @@ class _Strict(BaseModel):
 
 
 class Basis(_Strict):
+    """One entry of an item's legal basis: a text of the register (legal_texts), its version, and where in it.
+
+    Without a year the entry means the version in force, and the year is filled in, so the stored version
+    (and every finding made from it) keeps the version it cited.
+    """
+
     law: str
     year: int | None = None
+    chapter: int | None = Field(default=None, ge=1, le=50)
     article: int | None = Field(default=None, ge=1, le=500)
-    clause: int | None = Field(default=None, ge=1, le=50)
+    paragraph: int | None = Field(default=None, ge=1, le=50)
     item: int | None = Field(default=None, ge=1, le=200)
-    confirmed: bool = True
-    note: str | None = None
+    note: str | None = Field(default=None, max_length=200)
 
     @model_validator(mode="after")
-    def _known_law(self) -> Basis:
-        if self.law not in LAWS:
-            raise ValueError(f"law must be one of {', '.join(LAWS)}")
-        years = LAWS[self.law]
-        if self.year is not None and years and self.year not in years:
-            raise ValueError(f"{self.law} has no version of {self.year} (known: {', '.join(map(str, sorted(years)))})")
+    def _on_the_register(self) -> Basis:
+        today = local_today()
+        if self.year is None:
+            current = legal_texts.register().current(self.law, today)
+            if current is not None:
+                self.year = current.year
+        problem = legal_texts.check_basis(self.model_dump(), today)
+        if problem:
+            raise ValueError(problem)
         return self
 
 

@@ -482,3 +482,36 @@ def diff_versions(old: TemplateVersion, new: TemplateVersion) -> VersionDiff:
         changed=changed,
         template_fields=template_fields,
     )
+
+
+# Which items cite a legal text ------------------------------------------------------------------
+
+
+@dataclass
+class CitingItem:
+    version: TemplateVersion
+    item: ChecklistItem
+    entries: list[dict]  # the item's basis entries that cite the text (and article)
+    current: bool  # the version is what new inspections use
+
+
+def citing_items(session: Session, law: str, article: int | None = None) -> list[CitingItem]:
+    """Every item, in every stored template version, whose basis cites `law` (a register key), or one article
+    of it: when the law changes, the list of what to revise. Current versions first, in the library's order."""
+    pattern = _like_pattern(json.dumps(law, ensure_ascii=False))
+    rows = session.scalars(
+        select(ChecklistItem)
+        .where(ChecklistItem.basis_json.like(pattern, escape="\\"))
+        .options(selectinload(ChecklistItem.version).selectinload(TemplateVersion.template),
+                 selectinload(ChecklistItem.section))
+    )
+    current_ids = {v.id for v in current_versions(session)}
+    found = []
+    for item in rows:
+        entries = [e for e in item.basis
+                   if e.get("law") == law and (article is None or e.get("article") == article)]
+        if entries:
+            found.append(CitingItem(item.version, item, entries, item.version_id in current_ids))
+    found.sort(key=lambda c: (not c.current, library_order(c.version.category), c.version.key,
+                              -c.version.version, c.item.section.position, c.item.position))
+    return found

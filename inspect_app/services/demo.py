@@ -15,7 +15,18 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..database import transaction
-from ..models import Inspection, NodeKind, OrgNode, Role, Ticket, UnitType, User
+from ..models import (
+    Attachment,
+    ExtensionRequest,
+    Inspection,
+    NodeKind,
+    OrgNode,
+    Role,
+    Ticket,
+    TicketEventKind,
+    UnitType,
+    User,
+)
 from . import audit, checklists, inspections, org, passwords, rectification
 
 DEMO_PASSWORD = "Demo@2026"
@@ -119,7 +130,7 @@ def _signature() -> bytes:
 
 
 def _answer_all(session: Session, inspection: Inspection, actor: User, failing: dict[str, str],
-                leave_open: int = 0) -> None:
+                leave_open: int = 0, texts: dict[str, str] | None = None) -> None:
     items = inspections.load_items(session, inspection)
     for item in items[: len(items) - leave_open]:
         value = failing.get(item.key)
@@ -127,7 +138,8 @@ def _answer_all(session: Session, inspection: Inspection, actor: User, failing: 
             value = {"compliance": "compliant", "number": "0" if item.deduction else "2",
                      "choice": item.choices[0]["key"] if item.choices else None,
                      "text": "现场查看，未见异常。"}[item.response]
-        finding = FINDING_TEXTS.get(item.key, "现场检查发现该项要求未落实到位。") if item.key in failing else None
+        finding = ({**FINDING_TEXTS, **(texts or {})}.get(item.key, "现场检查发现该项要求未落实到位。")
+                   if item.key in failing else None)
         inspections.save_answer(session, actor, inspection, inspections.AnswerInput(
             item_id=item.id, client_uuid=str(uuid.uuid4()), base_revision=0, value=value, finding_text=finding))
         if item.key in failing and item.key in PHOTO_ITEMS:
@@ -146,6 +158,14 @@ FINDING_TEXTS = {
     "B1": "年度保密教育培训计划未经领导审定。",
 }
 PHOTO_ITEMS = {"F7": "#5b6f8a", "G5": "#8a6f5b", "E6": "#5b8a6f"}
+# What the unit did about each finding, in its response.
+MEASURES = {
+    "F3": "涉事U盘已收回并重新登记，上网计算机经保密技术检查未见残留；机要室人员已学习存储介质管理规定。",
+    "F7": "3台涉密计算机已粘贴密级标识，台账已补齐责任人信息并经保密办复核。",
+    "G5": "要害部门入口增设手机存放柜，实行入柜登记，保密办每日抽查。",
+    "F13": "门户网站已建立发布前保密审查制度，补审4篇信息。",
+    "E2": "已补登收文记录。",
+}
 
 
 def _submit(session: Session, inspection: Inspection, actor: User, unit_signer: str, when: datetime) -> None:
@@ -160,8 +180,65 @@ def _submit(session: Session, inspection: Inspection, actor: User, unit_signer: 
         session.flush()
 
 
-def _tickets(session: Session, notice) -> list:
-    return list(session.scalars(select(Ticket).where(Ticket.notice_id == notice.id).order_by(Ticket.id)))
+def _tickets(session: Session, notice) -> dict[str, Ticket]:
+    """The notice's tickets by the item key of their finding, so each answer lands on its own finding."""
+    tickets = session.scalars(select(Ticket).where(Ticket.notice_id == notice.id).order_by(Ticket.id))
+    return {ticket.finding.item_key: ticket for ticket in tickets}
+
+
+def _moment(day: date) -> datetime:
+    """A stored (UTC) time in the bureau's working day of `day`."""
+    return datetime.combine(day, time(2))
+
+
+def _dated(session: Session, ticket: Ticket, kind: str, day: date) -> None:
+    """Demo history: the ticket's latest `kind` event (and what it stamped on the ticket) happened on `day`."""
+    with transaction(session):
+        moment = _moment(day)
+        event = max((e for e in ticket.events if e.kind == kind), key=lambda e: e.id)
+        event.at = moment
+        for attachment in session.scalars(select(Attachment).where(Attachment.ticket_event_id == event.id)):
+            attachment.uploaded_at = moment
+        if kind == TicketEventKind.ISSUED:
+            ticket.created_at = moment
+        elif kind == TicketEventKind.RESPONDED:
+            ticket.responded_at = moment
+        elif kind == TicketEventKind.ACCEPTED:
+            ticket.accepted_at = moment
+        elif kind == TicketEventKind.EXTENSION_REQUESTED and event.extension_id:
+            session.get(ExtensionRequest, event.extension_id).requested_at = moment
+        session.flush()
+
+
+def _issue(session: Session, actor: User, inspection: Inspection, day: date) -> dict[str, Ticket]:
+    """Issue the notice as on `day`: the notice, the inspection and every ticket carry that date."""
+    notice = rectification.issue_notice(session, actor, inspection, today=day)
+    tickets = _tickets(session, notice)
+    with transaction(session):
+        notice.issued_at = inspection.issued_at = _moment(day)
+        session.flush()
+    for ticket in tickets.values():
+        _dated(session, ticket, TicketEventKind.ISSUED, day)
+    return tickets
+
+
+def _put_right(session: Session, inspection: Inspection, tickets: dict[str, Ticket], officer: User,
+               verifier: User, issued_on: date) -> None:
+    """Each finding put right in good time and verified a few days later; the inspection closes on the last."""
+    last = issued_on
+    for key, ticket in tickets.items():
+        allowed = (ticket.due_date - issued_on).days
+        done = issued_on + timedelta(days=max(2, min(allowed - 5, 18)))
+        rectification.respond(session, officer, ticket, measures=MEASURES[key], responsible=officer.display_name,
+                              completed_on=done, uploads=[rectification.Upload(_photo("#6f8a5b"), "整改后.jpg")])
+        _dated(session, ticket, TicketEventKind.RESPONDED, done)
+        accepted = done + timedelta(days=2)
+        rectification.accept(session, verifier, ticket, note="复查确认已整改到位。")
+        _dated(session, ticket, TicketEventKind.ACCEPTED, accepted)
+        last = max(last, accepted)
+    with transaction(session):
+        inspection.closed_at = _moment(last)
+        session.flush()
 
 
 def seed_inspections(session: Session) -> None:
@@ -178,7 +255,7 @@ def seed_inspections(session: Session) -> None:
                                            versions=[current[k] for k in templates], scheduled_on=day,
                                            lead=lead if kind != "self" else None, members=list(members), **kwargs)
 
-    # Last year's visit to 东湖区人民政府办公室: its failures make this year's repeat findings.
+    # Ten months ago, 东湖区人民政府办公室: its failures come back in today's visit (F7).
     earlier = plan("DH-ZFB", ["network", "key-departments"], today - timedelta(days=300), inspector, [inspector2])
     _answer_all(session, earlier, inspector, {"F3": "noncompliant", "F7": "partial", "G5": "noncompliant"})
     _submit(session, earlier, inspector, "赵丽华", datetime.combine(earlier.scheduled_on, time(7)))
@@ -188,39 +265,47 @@ def seed_inspections(session: Session) -> None:
                    scope="重点检查网络终端管理和要害部门出入控制")
     _answer_all(session, ongoing, inspector, {"F7": "noncompliant", "G4": "partial"}, leave_open=20)
 
-    # Last year's findings were put right and verified: that inspection is closed.
-    earlier_notice = rectification.issue_notice(session, inspector, earlier,
-                                                today=earlier.scheduled_on + timedelta(days=2))
-    for ticket in _tickets(session, earlier_notice):
-        rectification.respond(session, officer, ticket, measures="已按要求整改，建立台账并组织全员学习。",
-                              responsible="赵丽华", completed_on=earlier.scheduled_on + timedelta(days=20),
-                              uploads=[rectification.Upload(_photo("#6f8a5b"), "整改后.jpg")])
-        rectification.accept(session, inspector, ticket, note="复查确认已整改到位。")
+    # Those findings were put right in time and verified: that inspection is closed.
+    issued_on = earlier.scheduled_on + timedelta(days=2)
+    _put_right(session, earlier, _issue(session, inspector, earlier, issued_on), officer, inspector, issued_on)
 
-    # Issued a week ago to 西山县自然资源局 (officer2's unit): tickets in every state of the loop.
+    # Last year 西山县自然资源局 (officer2's unit) had left computers unmarked (F7); it was put right then.
+    officer2 = users["officer2"]
+    before = plan("XS-ZRZY", ["network"], today - timedelta(days=400), inspector)
+    _answer_all(session, before, inspector, {"F7": "partial"})
+    _submit(session, before, inspector, "孙志强", datetime.combine(before.scheduled_on, time(7)))
+    issued_on = before.scheduled_on + timedelta(days=3)
+    _put_right(session, before, _issue(session, inspector, before, issued_on), officer2, inspector, issued_on)
+
+    # Inspected eleven weeks ago and never answered: the deadline passed two weeks ago.
+    overdue = plan("BC-GAJ", ["key-departments"], today - timedelta(days=80), inspector)
+    _answer_all(session, overdue, inspector, {"G4": "noncompliant"})
+    _submit(session, overdue, inspector, "公安局保密办", datetime.combine(overdue.scheduled_on, time(7)))
+    _issue(session, inspector, overdue, today - timedelta(days=75))
+
+    # Issued a week ago to the same unit: tickets in every state of the loop, and F7 found again (a repeat).
     issued = plan("XS-ZRZY", ["network", "carriers"], today - timedelta(days=10), inspector,
                   kind="special", title="西山县自然资源局2026年网络与载体专项检查")
     _answer_all(session, issued, inspector, {"F13": "noncompliant", "E2": "partial", "E6": "noncompliant",
-                                             "F7": "partial"})
+                                             "F7": "partial"},
+                texts={"F7": "2台新配发的涉密计算机未粘贴密级标识，与上次检查发现的问题相同。"})
     _submit(session, issued, inspector, "孙志强", datetime.combine(issued.scheduled_on, time(7)))
-    notice = rectification.issue_notice(session, inspector, issued, today=today - timedelta(days=7))
-    responded, returned, extended, untouched = _tickets(session, notice)
-    officer2 = users["officer2"]
+    tickets = _issue(session, inspector, issued, today - timedelta(days=7))
     evidence = [rectification.Upload(_photo("#5b7a8a"), "整改照片.jpg")]
-    rectification.respond(session, officer2, responded, measures="门户网站已建立发布前保密审查制度，补审4篇信息。",
-                          responsible="孙志强", completed_on=today - timedelta(days=2), uploads=evidence)
-    rectification.respond(session, officer2, returned, measures="已补登收文记录。", responsible="孙志强",
+    responded, returned, extended = tickets["F13"], tickets["E2"], tickets["E6"]
+    rectification.respond(session, officer2, responded, measures=MEASURES["F13"], responsible="孙志强",
+                          completed_on=today - timedelta(days=2), uploads=evidence)
+    _dated(session, responded, TicketEventKind.RESPONDED, today - timedelta(days=2))
+    rectification.respond(session, officer2, returned, measures=MEASURES["E2"], responsible="孙志强",
                           completed_on=today - timedelta(days=3), uploads=evidence)
+    _dated(session, returned, TicketEventKind.RESPONDED, today - timedelta(days=3))
     rectification.return_ticket(session, inspector, returned, reason="补登记录未经收文人签字确认，请补充签字页照片。")
+    _dated(session, returned, TicketEventKind.RETURNED, today - timedelta(days=1))
+    # E6 (a secret document kept in an ordinary cabinet): the unit waits for a secrecy cabinet.
     rectification.request_extension(session, officer2, extended, until=extended.due_date + timedelta(days=30),
-                                    reason="保密柜需采购，预计下月到货。")
-    del untouched  # left open: the unit has not answered yet
-
-    # Inspected seven weeks ago and never answered: overdue.
-    overdue = plan("BC-GAJ", ["key-departments"], today - timedelta(days=50), inspector)
-    _answer_all(session, overdue, inspector, {"G4": "noncompliant"})
-    _submit(session, overdue, inspector, "公安局保密办", datetime.combine(overdue.scheduled_on, time(7)))
-    rectification.issue_notice(session, inspector, overdue, today=today - timedelta(days=45))
+                                    reason="需采购保密柜，预计下月到货；到货前该文件已交机要室保密柜代存。")
+    _dated(session, extended, TicketEventKind.EXTENSION_REQUESTED, today - timedelta(days=1))
+    # F7, the repeat, is left open: the unit has not answered yet.
 
     # Submitted, waiting for the notice.
     waiting = plan("DH-FY", ["network"], today - timedelta(days=3), inspector2)
@@ -231,6 +316,17 @@ def seed_inspections(session: Session) -> None:
     own = plan("DH-ZFB", ["self-assessment"], today - timedelta(days=40), officer, kind="self")
     _answer_all(session, own, officer, {"Z12": "partial"})
     _submit(session, own, officer, "单位保密委员会主任", datetime.combine(own.scheduled_on, time(7)))
+    # Its findings became the unit's own tickets that day, with deadlines counted from it.
+    with transaction(session):
+        own.issued_at = _moment(own.scheduled_on)
+        for ticket in session.scalars(select(Ticket).where(Ticket.inspection_id == own.id)):
+            ticket.due_date = ticket.original_due_date = rectification.due_date_for(ticket.finding.severity,
+                                                                                    own.scheduled_on)
+            for event in ticket.events:
+                event.new_due_date = ticket.due_date
+        session.flush()
+    for ticket in session.scalars(select(Ticket).where(Ticket.inspection_id == own.id)):
+        _dated(session, ticket, TicketEventKind.ISSUED, own.scheduled_on)
 
     # Planned, and one cancelled.
     plan("DH-JYJ", ["education", "personnel"], today + timedelta(days=14), inspector2)

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from .. import pdf
 from ..clock import local_date
 from ..database import transaction
+from ..formatting import cite_in_document
 from ..labels import (
     BAND_LABELS,
     COMPLIANCE_LABELS,
@@ -68,11 +69,6 @@ from ..models import (
 )
 from ..pdf import summary_charts, worker
 from . import DomainError, attachments, audit, inspections, summary
-
-try:  # the shared formatter lands with another branch; until then, the local one
-    from ..formatting import format_basis  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on the merge
-    from ..pdf.basis import format_basis
 
 # Defaults; each may be overridden in the app config (instance/config.py).
 WORKER_PAGES = 30  # documents estimated at this many pages or more render in the worker process
@@ -146,7 +142,7 @@ def _finding(finding: Finding) -> dict:
         "item_key": finding.item_key, "item_text": finding.item_text, "severity": finding.severity,
         "severity_label": _zh(SEVERITY_LABELS, finding.severity),
         "compliance_label": _zh(COMPLIANCE_LABELS, finding.compliance), "description": finding.description,
-        "basis": [format_basis(b) for b in finding.basis], "repeat": bool(finding.is_repeat),
+        "basis": [cite_in_document(b) for b in finding.basis], "repeat": bool(finding.is_repeat),
     }
 
 

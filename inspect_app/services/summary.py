@@ -21,14 +21,10 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import clock
+from ..formatting import cite_in_document
 from ..labels import CATEGORY_LABELS, SEVERITY_LABELS, label
 from ..models import Finding, NodeKind, OrgNode, Role, User
 from . import DomainError, analytics
-
-try:  # the shared formatter lands with another branch; until then, the local one
-    from ..formatting import format_basis  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on the merge
-    from ..pdf.basis import format_basis
 
 TYPICAL_ITEMS = 10  # typical problems: the most failed items, as the dashboard's chart
 REPEAT_UNITS_SHOWN = 20  # repeat offenders listed by name; the rest are counted
@@ -201,7 +197,7 @@ def _typical(ctx: analytics.Context, items: list[analytics.ItemRow]) -> list[dic
             "noncompliant": part.get("noncompliant", 0), "partial": part.get("partial", 0),
             "critical": part.get("critical", 0), "serious": part.get("serious", 0),
             "general": part.get("general", 0), "repeat": part.get("repeat", 0),
-            "basis": [format_basis(b) for b in item.basis] if item is not None else [],
+            "basis": [cite_in_document(b) for b in item.basis] if item is not None else [],
         })
     return out
 
