@@ -18,7 +18,7 @@ run: system-run $(STAMPS)/venv translations db demo
 	@echo "保密检查 is at http://127.0.0.1:$(PORT)  (demo accounts: see README.md)"
 	INSPECT_DEMO=1 BIND=127.0.0.1:$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
-test: system-test $(STAMPS)/venv-dev translations lint test-sqlite test-postgresql
+test: system-test $(STAMPS)/venv-dev $(STAMPS)/node translations lint test-sqlite test-postgresql
 
 test-sqlite:
 	env -u DATABASE_URL -u TEST_DATABASE_URL $(BIN)/pytest -q -n 2
@@ -69,6 +69,15 @@ $(STAMPS)/venv: requirements.txt
 	@mkdir -p $(STAMPS)
 	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+# axe-core for the accessibility checks of the browser tests, pinned in package.json and package-lock.json,
+# into the git-ignored node_modules/. Debian's npm is installed when no npm is on the machine.
+$(STAMPS)/node: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	@command -v npm >/dev/null || { echo "installing: nodejs npm"; $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(STAMPS)/venv-dev: requirements.txt requirements-dev.txt
