@@ -35,6 +35,7 @@ for (const table of document.querySelectorAll("table.table")) {
       let column = 0;
       for (const cell of row.cells) {
         if (!cell.hasAttribute("data-label") && headings[column]) cell.dataset.label = headings[column];
+        if (!cell.textContent.trim() && !cell.querySelector("a, button, input, img, svg")) cell.classList.add("cell-empty");
         column += cell.colSpan || 1;
       }
       const primary = [...row.cells].find((cell) => cell.querySelector("a"));
