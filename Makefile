@@ -27,7 +27,7 @@ run: system-run $(STAMPS)/venv translations db demo
 	echo "保密检查 is at http://$${host:-$(HOST)}:$(PORT)  (demo accounts: on the login page; stop with Ctrl+C)"
 	INSPECT_DEMO=1 BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
-test: system-test $(STAMPS)/venv-dev translations lint test-sqlite test-postgresql
+test: system-test $(STAMPS)/venv-dev $(STAMPS)/node translations lint test-sqlite test-postgresql
 
 test-sqlite:
 	env -u DATABASE_URL -u TEST_DATABASE_URL $(BIN)/pytest -q -n 2
@@ -60,7 +60,7 @@ tls-demo: system-run $(STAMPS)/venv translations db demo
 
 # The offline bundle for a closed network (docs/deploy.md): dist/baomi-jiancha-<version>.tar.gz.
 # TESTS=1 adds the test tools and packages, so the SQLite suite runs from the bundle too.
-bundle: system-test $(STAMPS)/venv
+bundle: system-test $(STAMPS)/venv $(if $(TESTS),$(STAMPS)/node)
 	deploy/bundle.sh $(or $(DIST),dist) "$(RUN_PACKAGES)" "$(TEST_PACKAGES)" $(if $(TESTS),tests)
 
 lint: $(STAMPS)/venv-dev
@@ -109,6 +109,15 @@ $(STAMPS)/venv: requirements.txt $(STAMPS)/interpreter
 	@mkdir -p $(STAMPS)
 	@$(call fresh_venv)
 	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+# axe-core for the accessibility checks of the browser tests, pinned in package.json and package-lock.json,
+# into the git-ignored node_modules/. Debian's npm is installed when no npm is on the machine.
+$(STAMPS)/node: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	@command -v npm >/dev/null || { echo "installing: nodejs npm"; $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(STAMPS)/venv-dev: requirements.txt requirements-dev.txt $(STAMPS)/interpreter

@@ -21,7 +21,10 @@ cp deploy/install.sh "$root/install.sh"
 chmod +x "$root/install.sh"
 
 requirements=requirements.txt packages="$run_packages"
-if [ -n "$with_tests" ]; then requirements=requirements-dev.txt packages="$run_packages $test_packages make"; fi
+if [ -n "$with_tests" ]; then
+  requirements=requirements-dev.txt packages="$run_packages $test_packages make"
+  cp -r node_modules "$root/"  # axe-core for the browser tests, as make installed it
+fi
 
 echo "bundle: wheels for $requirements (Python $(.venv/bin/python -c 'import platform; print(platform.python_version())'))"
 # Built by the venv's own interpreter, Debian's, so every wheel fits the server's Python; sdists become wheels here.

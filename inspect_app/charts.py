@@ -238,7 +238,8 @@ def hbar_chart(bars: Sequence[Bar], *, title: str, desc: str | None = None, empt
     chart_id = chart_id or f"chart{next(_ids)}"
     if not bars:
         return _empty(width, title, desc, empty, chart_id)
-    line_h, bar_h, gap, top = FONT_SIZE + 5, 22, 12, 8
+    # Rows 48 units apart, so a linked bar is a 44 px target on a tablet even with the chart scaled down a little.
+    line_h, bar_h, gap, top = FONT_SIZE + 5, 24, 24, 8
     legend_h = 34 if legend else 0
     longest = max(text_width(b.label + (f" {b.note}" if b.note else "")) for b in bars)
     label_w = label_width or min(max(longest + 12, 90), width * 0.42)
@@ -266,6 +267,8 @@ def hbar_chart(bars: Sequence[Bar], *, title: str, desc: str | None = None, empt
         row_h = max(bar_h, line_h * len(lines)) + gap
         bar_y = y + (row_h - gap - bar_h) / 2
         inner = [f"<title>{escape(tooltip)}</title>"]
+        if bar.href:  # the whole row takes the tap, drawn in nothing
+            inner.append(f'<rect x="0" y="{y:.1f}" width="{width:.0f}" height="{row_h:.0f}" fill="transparent"/>')
         first_y = y + (row_h - gap - line_h * len(lines)) / 2 + FONT_SIZE
         for n, line in enumerate(lines):
             inner.append(_text(0, first_y + n * line_h, line, fill=INK))
@@ -366,6 +369,8 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], *, title: str, d
             y = y_of(v)
             tip = f"{s.name} {labels[i]}：{_fmt(v)}"
             inner = f"<title>{escape(tip)}</title>" + _MARKERS[s.marker](x, y, s.colour)
+            if hrefs:  # a point a finger can hit: 48 units across, drawn in nothing
+                inner += f'<circle cx="{x:.1f}" cy="{y:.1f}" r="24" fill="transparent"/>'
             if show_values:
                 below = crowded and i % 2 == 1
                 inner += _text(x, y + 22 if below else y - 10, _fmt(v), size=FONT_SIZE - 2, anchor="middle",
@@ -407,6 +412,9 @@ def column_chart(labels: Sequence[str], values: Sequence[float | None], *, title
                  f'fill="{colour}"/>')
         if show_values:
             inner += _text(x, top + plot_h - h - 6, _fmt(v), size=FONT_SIZE - 2, anchor="middle", weight="600")
+        if hrefs and hrefs[i]:  # the column's whole slot takes the tap, drawn in nothing
+            inner += (f'<rect x="{x - step / 2:.1f}" y="{top:.1f}" width="{step:.1f}" height="{plot_h:.1f}" '
+                      'fill="transparent"/>')
         parts.append(_link(hrefs[i] if hrefs else None, inner, tip))
     parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="{MUTED}"/>')
     parts.append(_x_labels(labels, xs, top + plot_h + 22, step))

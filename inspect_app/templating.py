@@ -7,7 +7,7 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
 from . import authz, formatting, i18n, labels
@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["items_as_text"] = lambda mapping: {k: str(v) for k, v in mapping.items()}
     app.jinja_env.filters["basis"] = formatting.format_basis
     app.jinja_env.filters["basis_note"] = formatting.basis_note
+    app.jinja_env.tests["nav_path_matches"] = nav_path_matches
     app.jinja_env.filters["highlight"] = formatting.highlight
     app.jinja_env.globals.update(static_url=static_url, localized=i18n.localized, nav_items=nav_items,
                                  labels=labels, label=labels.label)
@@ -75,6 +76,12 @@ def _nav() -> list[tuple[str, object, tuple[str, ...]]]:
         ("admin.users", lazy_pgettext("navigation", "账户"), (Role.ADMIN,)),
         ("audit.index", lazy_pgettext("navigation", "审计"), (Role.AUDITOR,)),
     ]
+
+
+def nav_path_matches(endpoint: str) -> bool:
+    """Whether the page asked for lies under this navigation entry's address (/admin/users/7 under /admin/users)."""
+    base = url_for(endpoint).rstrip("/")
+    return request.path == base or request.path.startswith(base + "/")
 
 
 def nav_items() -> list[tuple[str, str]]:

@@ -59,10 +59,10 @@ def trend_charts(points: list[analytics.TrendPoint], state: FilterState) -> tupl
         desc=_("各月完成检查的平均得分；虚线为 90 分（符合要求）和 80 分（基本符合要求）。"),
         y_min=min(60.0, *present) if present else 60.0, y_max=100,
         thresholds=[charts.Threshold(90, _("90 符合要求")), charts.Threshold(80, _("80 基本符合要求"))],
-        hrefs=hrefs, empty=_("本期没有完成的检查。"))
+        hrefs=hrefs, width=760, empty=_("本期没有完成的检查。"))
     rate = charts.column_chart(
         labels, [p.findings_per_inspection for p in points], title=_("每次检查发现问题数"),
-        chart_id="trend-findings", desc=_("各月发现问题数除以完成检查次数；越低越好。"), hrefs=hrefs,
+        chart_id="trend-findings", desc=_("各月发现问题数除以完成检查次数；越低越好。"), hrefs=hrefs, width=760,
         empty=_("本期没有发现问题。"))
     return score, rate
 

@@ -19,6 +19,31 @@ document.addEventListener("submit", (event) => {
   setTimeout(() => { delete form.dataset.submitted; }, 4000);
 });
 
+// On a narrow screen tables read as cards (app.css): each cell is labelled with its column's heading, the
+// first cell with a link heads the card, and the sort buttons above the cards say what they are.
+for (const table of document.querySelectorAll("table.table")) {
+  const head = table.tHead && table.tHead.rows[0];
+  if (!head) continue;
+  const headings = [...head.cells].map((cell) => {
+    const copy = cell.cloneNode(true);
+    for (const hidden of copy.querySelectorAll(".visually-hidden")) hidden.remove();
+    return copy.textContent.replace(/[▲▼]/g, "").trim();
+  });
+  head.dataset.sortLabel = document.body.dataset.sortLabel || "";
+  for (const body of table.tBodies) {
+    for (const row of body.rows) {
+      let column = 0;
+      for (const cell of row.cells) {
+        if (!cell.hasAttribute("data-label") && headings[column]) cell.dataset.label = headings[column];
+        if (!cell.textContent.trim() && !cell.querySelector("a, button, input, img, svg")) cell.classList.add("cell-empty");
+        column += cell.colSpan || 1;
+      }
+      const primary = [...row.cells].find((cell) => cell.querySelector("a"));
+      if (primary && !row.querySelector(".cell-primary")) primary.classList.add("cell-primary");
+    }
+  }
+}
+
 // The service worker keeps the app usable offline; it needs HTTPS or localhost.
 if ("serviceWorker" in navigator && window.isSecureContext) {
   navigator.serviceWorker.register("/sw.js").catch(() => {});

@@ -126,6 +126,59 @@
     return true;
   }
 
+  // The dense layout: an answered item folds to one line (its text, the answer, how many photos); the item
+  // being worked on shows everything, and a tap on a folded line opens it. An item that needs the user
+  // (a refusal, a conflict, a confirmation, a missing finding text) never folds.
+  let openForm = null;
+  let foldLater = null; // the item left behind folds at the next answer, not under a finger mid-tap
+
+  function foldable(form) {
+    return form.classList.contains("answered") && isComplete(form) && !form.querySelector(".photo-error")
+      && !["error", "conflict", "confirm"].includes(form.dataset.state);
+  }
+
+  function answerText(form) {
+    const checked = form.querySelector("input[type=radio][name=value]:checked");
+    if (checked) return checked.nextElementSibling.textContent;
+    const field = form.querySelector("input[name=value], textarea[name=value]");
+    return field ? field.value : "";
+  }
+
+  function updateSummary(form) {
+    let line = form.querySelector(".item-summary");
+    if (!line) {
+      line = document.createElement("button");
+      line.type = "button";
+      line.className = "item-summary";
+      for (const name of ["summary-key", "summary-text", "summary-answer", "summary-photos", "summary-state"]) {
+        const part = document.createElement("span");
+        part.className = name;
+        line.append(part);
+      }
+      line.querySelector(".summary-key").textContent = form.querySelector(".item-key")?.textContent || "";
+      line.querySelector(".summary-text").textContent = form.querySelector(".item-text")?.textContent || "";
+      form.querySelector(".item-head").before(line);
+    }
+    const value = payloadOf(form).value;
+    const answer = line.querySelector(".summary-answer");
+    answer.textContent = answerText(form);
+    answer.className = `summary-answer answer-chip answer-${form.dataset.response === "compliance" ? value : "text"}`;
+    const photos = form.querySelectorAll(".thumb").length;
+    line.querySelector(".summary-photos").textContent = photos ? format(text.photoCount, { n: photos }) : "";
+    line.querySelector(".summary-state").textContent = form.querySelector("[data-item-state]").textContent;
+    line.dataset.state = form.dataset.state || "";
+    form.classList.toggle("folded", form !== openForm && foldable(form));
+  }
+
+  function openItem(form, now) {
+    if (form === openForm) return;
+    const left = openForm;
+    openForm = form;
+    updateSummary(form);
+    if (left && now) updateSummary(left);
+    else if (left) foldLater = left;
+  }
+
   function updateProgress() {
     const sections = new Map();
     let done = 0;
@@ -150,6 +203,18 @@
     form.dataset.state = state;
     label.textContent = message ?? ({ saved: text.itemSaved, queued: text.itemQueued, conflict: text.conflict,
       confirm: text.needsConfirm }[state] || "");
+    updateSummary(form);
+  }
+
+  // An item reads as saved only when its answer and every photo put into it are on the server: a photo
+  // the server refused says why, a photo still waiting says so.
+  async function settle(form) {
+    const refused = form.querySelector(".thumb[data-photo-error]");
+    if (refused) return setItemState(form, "error", refused.dataset.photoError);
+    const entry = await getOne("writes", keyOf(Number(form.dataset.item)));
+    if (entry) return; // the answer's own state (waiting, conflict, to confirm, refused) stands
+    if (form.querySelector(".thumb[data-queued]")) return setItemState(form, "queued", text.photoQueued);
+    setItemState(form, "saved");
   }
 
   // The outbox: one entry per item ------------------------------------------------------------------
@@ -346,7 +411,7 @@
         form.dataset.revision = String(outcome.answer.revision);
         form.elements.namedItem("base_revision").value = String(outcome.answer.revision);
         await putOne("answers", { key: sent.key, answer: outcome.answer });
-        if (!entry) setItemState(form, "saved");
+        if (!entry) await settle(form);
       } else if (outcome.status === "conflict") {
         showConflict(form, entry);
       } else if (outcome.status === "needs_confirmation") {
@@ -383,7 +448,7 @@
           form.dataset.revision = String(theirs.revision);
           show(form, theirs);
         }
-        setItemState(form, "saved");
+        await settle(form);
       }
       box.remove();
       updateProgress();
@@ -445,20 +510,58 @@
     return figure;
   }
 
+  // A file that is not a photo, or one the tablet cannot open, is kept nowhere: the item says so where
+  // the photo would have been, and stays as it was.
+  function photoProblem(form, message) {
+    let note = form.querySelector(".photo-error");
+    if (!message) return note?.remove();
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "photo-error";
+      note.setAttribute("role", "alert");
+      form.querySelector("[data-photos]").append(note);
+    }
+    note.textContent = message;
+  }
+
   async function takePhoto(form, file) {
     let blob;
     try {
+      if (file.type && !file.type.startsWith("image/")) throw new Error("not a photo");
       blob = await shrink(file);
     } catch (error) {
-      setItemState(form, "error", text.photoTooBig);
+      photoProblem(form, file.type && !file.type.startsWith("image/") ? text.photoNotImage : text.photoTooBig);
+      setItemState(form, "error", text.photoNotSaved);
       return;
     }
+    photoProblem(form, null);
     const photo = { uuid: crypto.randomUUID(), userId, inspectionId, itemId: Number(form.dataset.item),
       order: nextOrder(), blob, name: file.name || "photo.jpg", error: null };
     await putOne("photos", photo);
     addThumbnail(form, URL.createObjectURL(blob), photo.uuid);
+    setItemState(form, "queued", text.photoQueued);
     await refreshBar();
     flush();
+  }
+
+  // A refused photo stays on the item, with the reason, until the user takes it away.
+  function markRefused(form, figure, photo) {
+    figure.dataset.photoError = photo.error;
+    figure.querySelector("figcaption").textContent = photo.error;
+    if (!figure.querySelector("[data-drop-photo]")) {
+      const drop = document.createElement("button");
+      drop.type = "button";
+      drop.className = "button drop-photo";
+      drop.dataset.dropPhoto = photo.uuid;
+      drop.textContent = text.dropPhoto;
+      drop.addEventListener("click", async () => {
+        await deleteOne("photos", photo.uuid);
+        figure.remove();
+        await settle(form);
+        updateSummary(form);
+      });
+      figure.append(drop);
+    }
   }
 
   async function sendPhoto(photo) {
@@ -469,6 +572,7 @@
     const response = await api(root.dataset.photosApi, { method: "POST", body: data });
     const body = await response.json().catch(() => ({}));
     const figure = root.querySelector(`[data-queued="${photo.uuid}"]`);
+    const form = forms.get(photo.itemId);
     if (response.ok) {
       await deleteOne("photos", photo.uuid);
       if (figure) {
@@ -476,6 +580,7 @@
         figure.dataset.photoId = body.id;
         figure.querySelector("figcaption")?.remove();
       }
+      if (form) await settle(form);
       return true;
     }
     const refused = handleRefusal(response, body);
@@ -483,7 +588,10 @@
     if (response.status >= 400 && response.status < 500) {
       photo.error = body.message || text.error;
       await putOne("photos", photo);
-      if (figure) figure.querySelector("figcaption").textContent = photo.error;
+      if (figure && form) {
+        markRefused(form, figure, photo);
+        await settle(form);
+      }
       return true;
     }
     return false;
@@ -537,6 +645,18 @@
 
   // Wiring -------------------------------------------------------------------------------------------
 
+  root.addEventListener("focusin", (event) => {
+    const form = event.target.closest("form.item");
+    if (form) openItem(form, event.target.matches(".item-summary"));
+  });
+  root.addEventListener("click", (event) => {
+    const line = event.target.closest(".item-summary");
+    if (!line) return;
+    const form = line.closest("form.item");
+    openItem(form, true);
+    form.querySelector("input[type=radio]:checked, input[name=value], textarea[name=value]")?.focus({ preventScroll: true });
+  });
+
   const timers = new Map();
   for (const form of forms.values()) {
     form.addEventListener("submit", (event) => { event.preventDefault(); queueWrite(form); });
@@ -548,6 +668,12 @@
         return;
       }
       reveal(form);
+      if (foldLater && foldLater !== form) {
+        const left = foldLater;
+        foldLater = null;
+        updateSummary(left);
+      }
+      updateSummary(form);
       clearTimeout(timers.get(form));
       queueWrite(form);
     });
@@ -604,13 +730,18 @@
       const form = forms.get(photo.itemId);
       if (form) {
         const figure = addThumbnail(form, URL.createObjectURL(photo.blob), photo.uuid);
-        if (photo.error) figure.querySelector("figcaption").textContent = photo.error;
+        if (photo.error) markRefused(form, figure, photo);
+        await settle(form);
       }
     }
-    for (const form of forms.values()) reveal(form);
+    for (const form of forms.values()) {
+      reveal(form);
+      updateSummary(form);
+    }
     openSection((location.hash.match(/^#section-(\d+)$/) || [])[1]);
     const itemHash = location.hash.match(/^#item-(\d+)$/);
-    if (itemHash) {
+    if (itemHash && forms.get(Number(itemHash[1]))) {
+      openItem(forms.get(Number(itemHash[1])), true);
       openSection(forms.get(Number(itemHash[1]))?.dataset.section);
       document.getElementById(`item-${itemHash[1]}`)?.scrollIntoView();
     }
