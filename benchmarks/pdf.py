@@ -228,16 +228,22 @@ def memory(app, inspection_id: int, count: int) -> dict:
 
 
 def write_samples(app, inspection_id: int, notice_id: int, folder: Path) -> None:
-    """The three documents of the reference inspection, as PDF and as PNG pages (pdftoppm -r 60)."""
+    """The documents of the reference inspection and the year's 通报, as PDF and as PNG pages (pdftoppm -r 60)."""
+    from inspect_app import clock
     from inspect_app.extensions import db
     from inspect_app.models import Inspection, Notice
-    from inspect_app.services import documents
+    from inspect_app.services import documents, summary
 
     folder.mkdir(parents=True, exist_ok=True)
     with app.test_request_context():
-        for kind, record in (("inspection_report", db.session.get(Inspection, inspection_id)),
+        inspection = db.session.get(Inspection, inspection_id)
+        city = summary.root_bureau(db.session)
+        start = inspection.scheduled_on.replace(month=1, day=1)
+        period = summary.period_summary(start, clock.local_today(), city, None)
+        for kind, record in (("inspection_report", inspection),
                              ("notice", db.session.get(Notice, notice_id)),
-                             ("rectification_report", db.session.get(Inspection, inspection_id))):
+                             ("rectification_report", inspection),
+                             ("summary", period)):
             document = documents.ensure(db.session, None, documents.prepare(db.session, kind, record))
             target = folder / f"{kind}.pdf"
             shutil.copyfile(documents.file_path(document.sha256), target)

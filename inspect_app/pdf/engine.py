@@ -24,14 +24,11 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import HERE, SubsettingUnavailable
+from . import HERE, SubsettingUnavailable, faces_css, justify
+
+justify.install()
 
 STYLESHEET = HERE / "official.css"
-
-# The faces the official stylesheet names: Debian's fonts-noto-cjk, free to embed (SIL OFL).
-BODY_FONT = "Noto Serif CJK SC"  # stands in for 仿宋 (FangSong), the body face of GB/T 9704
-HEADING_FONT = "Noto Sans CJK SC"  # bold, stands in for 小标宋 / 黑体 in titles and headings
-REQUIRED_FONTS = (BODY_FONT, HEADING_FONT)
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +71,9 @@ def stylesheet() -> weasyprint.CSS:
     if _stylesheet is None:
         with _lock:
             if _stylesheet is None:
-                _stylesheet = weasyprint.CSS(filename=str(STYLESHEET), font_config=font_config(),
+                # The faces found on this machine (pdf.FACES) as custom properties, then the stylesheet.
+                _stylesheet = weasyprint.CSS(string=faces_css() + "\n" + STYLESHEET.read_text(encoding="utf-8"),
+                                             base_url=STYLESHEET.as_uri(), font_config=font_config(),
                                              url_fetcher=LocalFetcher(()))
     return _stylesheet
 
@@ -136,6 +135,16 @@ _trim = _malloc_trim()
 _render_lock = threading.Lock()
 
 
+COLOPHON_ANCHOR = 'class="colophon-anchor"'
+COLOPHON_ANCHOR_EVEN = 'class="colophon-anchor to-even"'
+COLOPHON_ANCHOR_UNNUMBERED = 'class="colophon-anchor to-even unnumbered"'
+
+
+def _layout(html: str, fetcher: LocalFetcher, stylesheets):
+    return weasyprint.HTML(string=html, base_url=HERE.as_uri() + "/", url_fetcher=fetcher).render(
+        stylesheets=stylesheets or [stylesheet()], font_config=font_config(), presentational_hints=False)
+
+
 def render(html: str, *, roots=(), stylesheets=None) -> Rendered:
     """Lay out `html` with the official stylesheet and write the PDF (fonts embedded and subset).
 
@@ -144,8 +153,17 @@ def render(html: str, *, roots=(), stylesheets=None) -> Rendered:
     check_subsetting()
     fetcher = LocalFetcher(roots)
     with _render_lock:
-        document = weasyprint.HTML(string=html, base_url=HERE.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=stylesheets or [stylesheet()], font_config=font_config(), presentational_hints=False)
+        document = _layout(html, fetcher, stylesheets)
+        if len(document.pages) % 2 and COLOPHON_ANCHOR in html:
+            # The text ended on an odd page, so the colophon would sit on the front of the last sheet: lay
+            # out again with it moved to the next even page (a second layout for short documents only; the
+            # inspection report has no colophon).
+            document = _layout(html.replace(COLOPHON_ANCHOR, COLOPHON_ANCHOR_EVEN, 1), fetcher, stylesheets)
+            if len(document.pages) > 2 and document.pages[-2]._page_box.page_type.blank:
+                # The colophon did not fit below the text, so a blank page comes before it: neither page
+                # carries a number (GB/T 9704 7.5).
+                document = _layout(html.replace(COLOPHON_ANCHOR, COLOPHON_ANCHOR_UNNUMBERED, 1), fetcher,
+                                   stylesheets)
         pdf = document.write_pdf(custom_metadata=True)
         pages = len(document.pages)
         del document
