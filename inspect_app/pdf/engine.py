@@ -100,18 +100,53 @@ class LocalFetcher(URLFetcher):
         raise ValueError(f"refused to fetch {url[:200]}")
 
 
-WARM_UP_HTML = ('<html lang="zh-CN"><body><h1 class="title">保密检查</h1><p>验证码 0123456789</p>'
-                '<div class="masthead"><div class="issuer">国家保密局文件</div></div></body></html>')
+# Every face and every kind of box the documents use: the masthead's mark, a title, 黑体 and 楷体 headings, a
+# justified paragraph, labels, a sealed sign-off, a footnote colophon and the page numbers.
+WARM_UP_HTML = (
+    '<html lang="zh-CN"><head><style>@page { @bottom-center { content: "验证码 0123"; } }</style></head><body>'
+    '<header class="masthead"><div class="secrecy">工作秘密</div><div class="issuer">国家保密局文件</div>'
+    '<div class="doc-number">宝保检〔2026〕1号</div><div class="red-rule"></div></header>'
+    '<h1 class="title"><span>关于保密检查发现问题</span><span>限期整改的通知</span></h1>'
+    '<p class="addressee">各有关单位：</p><h2>一、存在的问题</h2><h3>（一）问题分布</h3>'
+    '<p><span class="kai">（一）高度重视。</span>根据《中华人民共和国保守国家秘密法》有关规定，检查发现问题'
+    '<span class="nb">10个</span>，其中<b>重大泄密隐患</b>4个，整改期限2026年12月11日。验证码 0123456789 ABCDEF'
+    '</p><div class="cards"><div class="card"><div class="head">（一）【严重问题】</div><div class="line">'
+    '<b class="label">整改措施：</b>已整改。</div></div></div>'
+    '<div class="sealed"><div class="seal-place">（印章位置）</div><div class="name">国家保密局</div>'
+    '<div class="date">2026年12月4日</div></div><div class="colophon-anchor"><div class="colophon">'
+    '<div class="line printed"><span class="printed-by">国家保密局办公室</span>'
+    '<span class="printed-on">2026年12月4日印发</span></div></div></div></body></html>')
 
 
 def warm_up() -> None:
-    """Load fontconfig's configuration and the faces the documents use, once.
+    """Load fontconfig's configuration, the faces the documents use and the stylesheet, and compile the
+    templates, once per process: the first document a process renders then costs what the next ones do.
 
-    The worker's children are forked after this, so they never scan the font folders themselves, which
+    Run in the worker's fork server, so its children never scan the font folders themselves, which
     matters: fontconfig scanning under the child's memory limit fails, and as root it would then write
-    an empty cache for the font folder that every other program on the machine would trust.
+    an empty cache for the font folder that every other program on the machine would trust. Run in each
+    web worker too (deploy/gunicorn.conf.py), so no user waits for a cold first render.
     """
+    from . import environment
+
+    for template in sorted(p.name for p in (HERE / "templates").glob("*.html")):
+        environment().get_template(template)
     render(WARM_UP_HTML)
+
+
+def warm_up_in_background() -> threading.Thread:
+    """warm_up() in a thread, so a web worker serves pages at once; a document asked for meanwhile waits for
+    the render lock, then renders warm."""
+    thread = threading.Thread(target=_warm_up_quietly, name="pdf-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_up_quietly() -> None:
+    try:
+        warm_up()
+    except Exception:  # a warm-up that fails leaves the first render cold, nothing worse
+        log.exception("warming up the PDF engine failed")
 
 
 @dataclass(frozen=True)
