@@ -329,9 +329,10 @@ def main() -> None:
         for warm in (False, True):
             fr = first_render(app, inspection_id, warm)
             label = "warmed" if warm else "cold"
+            wall_ratio, cpu_ratio = fr["first"][0] / fr["warm_wall"], fr["first"][1] / fr["warm_cpu"]
             print(f"  {label:7s} first {fr['first'][0]:6.3f} s / {fr['first'][1]:6.3f} s   warm median "
-                  f"{fr['warm_wall']:6.3f} s / {fr['warm_cpu']:6.3f} s   first/warm {fr['first'][0] / fr['warm_wall']:.1f}x "
-                  f"wall, {fr['first'][1] / fr['warm_cpu']:.1f}x CPU")
+                  f"{fr['warm_wall']:6.3f} s / {fr['warm_cpu']:6.3f} s   first/warm {wall_ratio:.1f}x wall, "
+                  f"{cpu_ratio:.1f}x CPU")
         mem = memory(app, inspection_id, args.renders)
         growth = mem["last"] - mem["first"]
         verdict = "within" if growth <= 50 else "OVER"
