@@ -227,3 +227,25 @@ def test_a_bulletin_keeps_its_number_and_the_next_period_takes_the_next(demo, tm
     documents.ensure(db.session, None, prepared)
     flat = re.sub(r"\s+", "", text_of(documents.file_path(first.sha256)))
     assert f"宝川市国家保密局文件宝保通〔{today.year}〕1号" in flat
+
+
+def test_each_web_worker_warms_the_pdf_engine_up_at_start(monkeypatch):
+    """deploy/gunicorn.conf.py's post_worker_init starts the warm-up: templates compiled, faces loaded, in a
+    thread of its own so the worker serves at once."""
+    import runpy
+    import threading
+
+    settings = runpy.run_path(str(Path(__file__).parent.parent / "deploy" / "gunicorn.conf.py"))
+    pdf.environment.cache_clear()
+    rendered = []
+    monkeypatch.setattr(engine, "render", lambda html, **kw: rendered.append(html))
+    settings["post_worker_init"](object())
+    warm = next(t for t in threading.enumerate() if t.name == "pdf-warm-up")
+    assert warm.daemon
+    warm.join(60)
+    loaded = {key[1] for key in pdf.environment().cache}
+    assert {"notice.html", "summary.html", "rectification_report.html", "inspection_report.html"} <= loaded
+    assert rendered == [engine.WARM_UP_HTML]
+    # Every face is in what the warm-up lays out: 小标宋 (title, mark), 黑体 (h2), 楷体, 仿宋 (p).
+    for mark in ('class="title"', 'class="issuer"', "<h2>", 'class="kai"', "<p>"):
+        assert mark in engine.WARM_UP_HTML
