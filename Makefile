@@ -14,7 +14,7 @@ STAMPS := .make-stamps
 FLASK := $(BIN)/flask --app wsgi
 
 # Debian packages the app needs at run time, and those the tests need besides.
-RUN_PACKAGES := python3 python3-venv fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
+RUN_PACKAGES := python3 python3-venv fonts-noto-cjk fonts-arphic-gkai00mp libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
 TEST_PACKAGES := poppler-utils chromium nginx-light redis-server openssl
 # What building the offline bundle and its no-network test need besides.
 BUNDLE_TOOLS := dpkg-dev iproute2 util-linux

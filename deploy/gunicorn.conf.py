@@ -14,3 +14,11 @@ graceful_timeout = 30
 max_requests = 2000  # workers are renewed now and then, so no slow growth can build up
 max_requests_jitter = 200
 accesslog = "-"
+
+
+def post_worker_init(worker):
+    """Warm up the PDF engine in each worker (fonts, stylesheet, templates), in the background: otherwise the
+    first document each worker renders costs several times the next ones."""
+    from inspect_app.pdf import engine
+
+    engine.warm_up_in_background()

@@ -20,12 +20,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     if overrides:
         app.config.update(overrides)
+    if app.config["INSPECT_DEMO"] and not app.config["CONTACT_PHONES"]:
+        app.config["CONTACT_PHONES"] = app_config.DEMO_CONTACT_PHONES
 
     from . import pdf
 
     # HarfBuzz subsetting is a hard dependency of the official documents: refuse to start without it
     # rather than serve PDFs that take 15 s each. A dlopen, not a WeasyPrint import.
     pdf.check_library()
+    # The faces of GB/T 9704 (or their stand-ins) must be installed: fontconfig would otherwise set the
+    # documents in whatever CJK font it finds, silently. One fc-list call per process.
+    pdf.check_fonts()
 
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]

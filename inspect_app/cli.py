@@ -223,9 +223,19 @@ def _write_document(kind: str, model, record_id: int, what: str, out: Path) -> N
     _write_record(kind, record, out)
 
 
+def _check_fonts() -> None:
+    from . import pdf
+
+    try:
+        pdf.check_fonts()
+    except pdf.FontsMissing as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def _write_record(kind: str, record, out: Path) -> None:
     from .services import documents
 
+    _check_fonts()
     if not out.parent.is_dir():
         raise click.ClickException(f"cannot write {out}: the folder {out.parent} does not exist")
     try:
@@ -244,6 +254,17 @@ def _write_record(kind: str, record, out: Path) -> None:
         raise click.ClickException(f"cannot write {out}: {exc.strerror}") from exc
     click.echo(f"{out}: {prepared.kind.label}, {document.pages} pages, verification code "
                f"{document.verification_code} ({how})")
+
+
+@report_group.command("fonts")
+def report_fonts() -> None:
+    """The face each part of the documents is set in on this machine, or which package to install."""
+    from . import pdf
+
+    _check_fonts()
+    for role, face in pdf.faces().items():
+        stand_in = f"stand-in from {face.package}" if face.package else "licensed GB font"
+        click.echo(f"{pdf.ROLE_NAMES[role]}: {face.family} {face.weight} ({stand_in})")
 
 
 @report_group.command("inspection")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -22,3 +22,8 @@ def local_today() -> date:
 def local_date(moment: datetime) -> date:
     """The local calendar date of a stored (naive UTC) timestamp."""
     return moment.replace(tzinfo=UTC).astimezone(timezone()).date()
+
+
+def utc_at(day: date, at: time) -> datetime:
+    """The stored (naive UTC) timestamp of local `day` at `at`."""
+    return datetime.combine(day, at, tzinfo=timezone()).astimezone(UTC).replace(tzinfo=None)

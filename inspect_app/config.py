@@ -56,6 +56,10 @@ def from_environment(instance_path: str) -> dict:
     }
 
 
+# The demo bureaus' lines, used in demo mode when CONTACT_PHONES is not configured.
+DEMO_CONTACT_PHONES = MappingProxyType({"BC-BMJ": "88012345", "BC-DH": "86203311", "BC-XS": "83156020"})
+
+
 class Defaults:
     """Settings that rarely change; `instance/config.py` may override any of them."""
 
@@ -95,6 +99,10 @@ class Defaults:
     # character of the bureau's name + 保检, e.g. 宝保检〔2026〕12号).
     RECTIFICATION_DAYS = MappingProxyType({"critical": 7, "serious": 30, "general": 60})
     NOTICE_PREFIXES = MappingProxyType({})  # e.g. {"BC-BMJ": "宝保检"} in instance/config.py
+    BULLETIN_PREFIXES = MappingProxyType({})  # the 通报's, e.g. {"BC-BMJ": "宝保通"} (default: 宝保通〔2026〕2号)
+    # The telephone the 附注 of a notice gives beside the contact's name, by bureau code (the inspection section's
+    # line), e.g. {"BC-BMJ": "88012345"}; without one the 附注 names the contact only.
+    CONTACT_PHONES = MappingProxyType({})
     # E-mail for notifications, off unless MAIL_SERVER ("host" or "host:port") is set.
     MAIL_PORT = 25
     MAIL_USE_TLS = False

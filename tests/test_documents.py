@@ -122,7 +122,8 @@ def test_notice_is_a_gbt9704_document_with_its_number(issued, browser_for, tmp_p
     assert notice.number.startswith("宝保检〔") and notice.number in flat
     for expected in ("宝川市国家保密局文件", f"{UNIT}：", "保密检查发现问题限期整改的通知", "一、存在的问题",
                      "二、整改要求", "涉密与非涉密计算机之间未交叉使用", "整改期限", "抄送：东湖区国家保密局",
-                     "印发", "（联系人：王建国）"):
+                     "印发", "（联系人：王建国，联系电话：88012345）", "宝川市国家保密局办公室", "工作秘密",
+                     "附件：保密检查发现问题清单", "保密检查发现问题清单", "（印章位置）"):
         assert expected in flat, expected
     assert cn_date(documents.notice_data(db.session, db.session.get(Notice, notice.id))["notice"]["issued_on"]) in flat
 

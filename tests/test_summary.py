@@ -153,9 +153,12 @@ def test_unchanged_figures_reuse_the_pdf_and_changed_ones_supersede_it(city, app
     f.respond(t1)
     _path, same = fetch_pdf(browser_for("inspector"), summary_url(city), tmp_path)
     assert same.id == old.id and stored.stat().st_mtime_ns == mtime
-    # The issue date is printed but no part of the version: the same figures on another day are the same version.
+    # The issue date (成文日期) is printed, so it is part of the version: a download on another day is drawn up
+    # that day, with the same 文号.
     prepared = documents.prepare(db.session, "summary", summary.load(db.session, old.params))
-    assert prepared.kind.version({**prepared.data, "date": "2000-01-01"}) == old.record_version
+    assert prepared.version == old.record_version
+    assert prepared.kind.version({**prepared.data, "date": "2000-01-01"}) != old.record_version
+    assert prepared.data["number"] == old.params["number"] == f"宝保通〔{prepared.data['date'][:4]}〕1号"
     # Accepting it does change the figures (accepted, completion rate, backlog): a new code.
     f.review(db.session.get(Ticket, t1.id), accept=True)
     new_path, new = fetch_pdf(leader, summary_url(city), tmp_path, "new.pdf")

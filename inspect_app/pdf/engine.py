@@ -24,14 +24,11 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import HERE, SubsettingUnavailable
+from . import HERE, SubsettingUnavailable, faces_css, justify
+
+justify.install()
 
 STYLESHEET = HERE / "official.css"
-
-# The faces the official stylesheet names: Debian's fonts-noto-cjk, free to embed (SIL OFL).
-BODY_FONT = "Noto Serif CJK SC"  # stands in for 仿宋 (FangSong), the body face of GB/T 9704
-HEADING_FONT = "Noto Sans CJK SC"  # bold, stands in for 小标宋 / 黑体 in titles and headings
-REQUIRED_FONTS = (BODY_FONT, HEADING_FONT)
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +71,9 @@ def stylesheet() -> weasyprint.CSS:
     if _stylesheet is None:
         with _lock:
             if _stylesheet is None:
-                _stylesheet = weasyprint.CSS(filename=str(STYLESHEET), font_config=font_config(),
+                # The faces found on this machine (pdf.FACES) as custom properties, then the stylesheet.
+                _stylesheet = weasyprint.CSS(string=faces_css() + "\n" + STYLESHEET.read_text(encoding="utf-8"),
+                                             base_url=STYLESHEET.as_uri(), font_config=font_config(),
                                              url_fetcher=LocalFetcher(()))
     return _stylesheet
 
@@ -101,18 +100,53 @@ class LocalFetcher(URLFetcher):
         raise ValueError(f"refused to fetch {url[:200]}")
 
 
-WARM_UP_HTML = ('<html lang="zh-CN"><body><h1 class="title">保密检查</h1><p>验证码 0123456789</p>'
-                '<div class="masthead"><div class="issuer">国家保密局文件</div></div></body></html>')
+# Every face and every kind of box the documents use: the masthead's mark, a title, 黑体 and 楷体 headings, a
+# justified paragraph, labels, a sealed sign-off, a footnote colophon and the page numbers.
+WARM_UP_HTML = (
+    '<html lang="zh-CN"><head><style>@page { @bottom-center { content: "验证码 0123"; } }</style></head><body>'
+    '<header class="masthead"><div class="secrecy">工作秘密</div><div class="issuer">国家保密局文件</div>'
+    '<div class="doc-number">宝保检〔2026〕1号</div><div class="red-rule"></div></header>'
+    '<h1 class="title"><span>关于保密检查发现问题</span><span>限期整改的通知</span></h1>'
+    '<p class="addressee">各有关单位：</p><h2>一、存在的问题</h2><h3>（一）问题分布</h3>'
+    '<p><span class="kai">（一）高度重视。</span>根据《中华人民共和国保守国家秘密法》有关规定，检查发现问题'
+    '<span class="nb">10个</span>，其中<b>重大泄密隐患</b>4个，整改期限2026年12月11日。验证码 0123456789 ABCDEF'
+    '</p><div class="cards"><div class="card"><div class="head">（一）【严重问题】</div><div class="line">'
+    '<b class="label">整改措施：</b>已整改。</div></div></div>'
+    '<div class="sealed"><div class="seal-place">（印章位置）</div><div class="name">国家保密局</div>'
+    '<div class="date">2026年12月4日</div></div><div class="colophon-anchor"><div class="colophon">'
+    '<div class="line printed"><span class="printed-by">国家保密局办公室</span>'
+    '<span class="printed-on">2026年12月4日印发</span></div></div></div></body></html>')
 
 
 def warm_up() -> None:
-    """Load fontconfig's configuration and the faces the documents use, once.
+    """Load fontconfig's configuration, the faces the documents use and the stylesheet, and compile the
+    templates, once per process: the first document a process renders then costs what the next ones do.
 
-    The worker's children are forked after this, so they never scan the font folders themselves, which
+    Run in the worker's fork server, so its children never scan the font folders themselves, which
     matters: fontconfig scanning under the child's memory limit fails, and as root it would then write
-    an empty cache for the font folder that every other program on the machine would trust.
+    an empty cache for the font folder that every other program on the machine would trust. Run in each
+    web worker too (deploy/gunicorn.conf.py), so no user waits for a cold first render.
     """
+    from . import environment
+
+    for template in sorted(p.name for p in (HERE / "templates").glob("*.html")):
+        environment().get_template(template)
     render(WARM_UP_HTML)
+
+
+def warm_up_in_background() -> threading.Thread:
+    """warm_up() in a thread, so a web worker serves pages at once; a document asked for meanwhile waits for
+    the render lock, then renders warm."""
+    thread = threading.Thread(target=_warm_up_quietly, name="pdf-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_up_quietly() -> None:
+    try:
+        warm_up()
+    except Exception:  # a warm-up that fails leaves the first render cold, nothing worse
+        log.exception("warming up the PDF engine failed")
 
 
 @dataclass(frozen=True)
@@ -136,6 +170,16 @@ _trim = _malloc_trim()
 _render_lock = threading.Lock()
 
 
+COLOPHON_ANCHOR = 'class="colophon-anchor"'
+COLOPHON_ANCHOR_EVEN = 'class="colophon-anchor to-even"'
+COLOPHON_ANCHOR_UNNUMBERED = 'class="colophon-anchor to-even unnumbered"'
+
+
+def _layout(html: str, fetcher: LocalFetcher, stylesheets):
+    return weasyprint.HTML(string=html, base_url=HERE.as_uri() + "/", url_fetcher=fetcher).render(
+        stylesheets=stylesheets or [stylesheet()], font_config=font_config(), presentational_hints=False)
+
+
 def render(html: str, *, roots=(), stylesheets=None) -> Rendered:
     """Lay out `html` with the official stylesheet and write the PDF (fonts embedded and subset).
 
@@ -144,8 +188,17 @@ def render(html: str, *, roots=(), stylesheets=None) -> Rendered:
     check_subsetting()
     fetcher = LocalFetcher(roots)
     with _render_lock:
-        document = weasyprint.HTML(string=html, base_url=HERE.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=stylesheets or [stylesheet()], font_config=font_config(), presentational_hints=False)
+        document = _layout(html, fetcher, stylesheets)
+        if len(document.pages) % 2 and COLOPHON_ANCHOR in html:
+            # The text ended on an odd page, so the colophon would sit on the front of the last sheet: lay
+            # out again with it moved to the next even page (a second layout for short documents only; the
+            # inspection report has no colophon).
+            document = _layout(html.replace(COLOPHON_ANCHOR, COLOPHON_ANCHOR_EVEN, 1), fetcher, stylesheets)
+            if len(document.pages) > 2 and document.pages[-2]._page_box.page_type.blank:
+                # The colophon did not fit below the text, so a blank page comes before it: neither page
+                # carries a number (GB/T 9704 7.5).
+                document = _layout(html.replace(COLOPHON_ANCHOR, COLOPHON_ANCHOR_UNNUMBERED, 1), fetcher,
+                                   stylesheets)
         pdf = document.write_pdf(custom_metadata=True)
         pages = len(document.pages)
         del document

@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -89,8 +89,10 @@ def canonical_json(value: Any) -> str:
 
 
 def record_version(kind: str, data: dict) -> str:
-    """SHA-256 over what the document shows: any change of content is a new version."""
-    return hashlib.sha256(canonical_json({"kind": kind, "data": data}).encode()).hexdigest()
+    """SHA-256 over what the document shows and how it is laid out (templates, stylesheet, faces): any change
+    of content, or a fix to the layout, is a new version with a new code, rendered afresh."""
+    return hashlib.sha256(canonical_json({"kind": kind, "data": data, "layout": pdf.layout_version()})
+                          .encode()).hexdigest()
 
 
 def verification_code(kind: str, subject: str, version: str) -> str:
@@ -247,6 +249,11 @@ def _copies_for(issuer: OrgNode, unit: OrgNode) -> list[str]:
     return []
 
 
+def office_of(bureau: OrgNode) -> str:
+    """印发机关: the office of the issuing bureau that prints and sends its documents."""
+    return f"{bureau.name}办公室"
+
+
 def _tickets(session: Session, **where) -> list[Ticket]:
     stmt = select(Ticket).join(Finding, Ticket.finding_id == Finding.id)
     for name, value in where.items():
@@ -271,7 +278,11 @@ def notice_data(session: Session, notice: Notice) -> dict:
         "counts": {"total": len(tickets), "critical": severities.count("critical"),
                    "parts": _severity_parts(severities)},
         "contact": notice.issued_by.display_name if notice.issued_by else None,
+        "phone": (current_app.config.get("CONTACT_PHONES") or {}).get(notice.bureau.code),
+        # The written 整改报告 is due when the last item is: by then everything is to be fixed.
+        "report_due": max(t.original_due_date for t in tickets).isoformat() if tickets else None,
         "copies": _copies_for(notice.bureau, notice.unit),
+        "printed_by": office_of(notice.bureau),
     }
 
 
@@ -388,8 +399,6 @@ class Kind:
     scope_node_id: Callable[[Any], int | None] = lambda _record: None
     params: Callable[[Any], dict] = lambda _record: {}
     load: Callable[[Session, Document], Any] | None = None
-    # Keys of the data that are printed but are no part of the record version (the summary's date of issue).
-    unversioned: tuple[str, ...] = ()
     # Charts drawn from the data when the HTML is made (SVG markup by name), for the template.
     charts: Callable[[dict], dict] = lambda _data: {}
 
@@ -398,7 +407,7 @@ class Kind:
         return _zh(DOCUMENT_KIND_LABELS, self.name)
 
     def version(self, data: dict) -> str:
-        return record_version(self.name, {k: v for k, v in data.items() if k not in self.unversioned})
+        return record_version(self.name, data)
 
     def subject(self, record: Any) -> str:
         """What the code is derived from besides the content: the record's id, or the parameters."""
@@ -452,7 +461,7 @@ KINDS: dict[str, Kind] = {
         object_id=lambda _record: None, unit_id=lambda _record: None,
         scope_node_id=lambda record: record.scope_node_id, params=lambda record: record.params(),
         load=lambda session, document: summary.load(session, document.params),
-        unversioned=("date",), charts=summary_charts.charts_for,
+        charts=summary_charts.charts_for,
     ),
 }
 
@@ -504,7 +513,9 @@ def prepare(session: Session, kind_name: str, record: Any, actor: User | None = 
                     code=verification_code(spec.name, spec.subject(record), version),
                     object_id=spec.object_id(record), unit_id=spec.unit_id(record),
                     scope_node_id=spec.scope_node_id(record),
-                    params={**spec.params(record), "filename": spec.filename(data)})
+                    params={**spec.params(record), "filename": spec.filename(data),
+                            # a number the document gave itself (the 通报's 文号), kept for its later versions
+                            **({"number": data["number"]} if data.get("number") else {})})
 
 
 def documents_dir() -> Path:
@@ -516,9 +527,10 @@ def file_path(sha256: str) -> Path:
 
 
 def _verify_url(code: str) -> str:
-    """What the QR code holds: the verify page of this server when known, else the bare code (which the
-    verify page accepts just the same)."""
-    base = current_app.config.get("DOCUMENTS_BASE_URL") or (request.url_root if has_request_context() else "")
+    """What the QR code holds: the verify page at the configured address (INSPECT_BASE_URL), else the bare
+    code, which the verify page accepts just the same. Never the Host of the request that happened to render
+    the document first: that is whatever a client sent, and the PDF is kept and served to everyone."""
+    base = (current_app.config.get("DOCUMENTS_BASE_URL") or "").strip()
     return f"{base.rstrip('/')}/verify?code={code}" if base else code
 
 

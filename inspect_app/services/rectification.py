@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..clock import local_date, local_today
+from ..clock import local_date, local_today, utc_at
 from ..database import transaction
 from ..models import (
     Attachment,
@@ -406,12 +406,18 @@ def _open_tickets(session: Session, actor: User, inspection: Inspection, notice:
     return tickets
 
 
+ISSUE_TIME = time(9)  # the hour a notice issued for an earlier day is stamped with
+
+
 def issue_notice(session: Session, actor: User, inspection: Inspection, *, today: date | None = None) -> Notice:
     """Issue the 检查意见/整改通知书: number it, open one ticket per active finding, notify the unit's officers.
 
     An inspection with no finding left still gets its notice (the 检查意见) and closes at once.
     """
     _check_review(actor, inspection)
+    # The notice is dated the day it is issued on: a notice issued for an earlier `today` (demo data, a
+    # notice entered late) carries that day, so its 成文日期, 文号 year and deadlines agree.
+    issued_at = utcnow() if today is None or today == local_today() else utc_at(today, ISSUE_TIME)
     today = today or local_today()
     with transaction(session):
         _lock_inspection(session, inspection)
@@ -421,7 +427,7 @@ def issue_notice(session: Session, actor: User, inspection: Inspection, *, today
         notice = Notice(inspection_id=inspection.id, unit_id=inspection.unit_id, bureau_id=inspection.bureau_id,
                         year=today.year, sequence=sequence,
                         number=format_number(notice_prefix(inspection.bureau), today.year, sequence),
-                        issued_by_id=actor.id, issued_at=utcnow())
+                        issued_by_id=actor.id, issued_at=issued_at)
         session.add(notice)
         session.flush()
         tickets = _open_tickets(session, actor, inspection, notice, findings, today)

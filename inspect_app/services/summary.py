@@ -280,10 +280,46 @@ def summary_data(session: Session, record: PeriodSummary) -> dict:
         "typical": _typical(ctx, analytics.most_failed_items(ctx, TYPICAL_ITEMS)),
         "rankings": _rankings(analytics.rankings(ctx)),
         "repeat_offenders": repeat_offenders(ctx),
-        # The day it was drawn up (成文日期) and the day the backlog is counted to. Kept out of the record
-        # version: the same figures on another day are the same version, and the stored PDF serves.
+        # The day it was drawn up (成文日期) and the day the backlog is counted to. Part of the record version:
+        # a download on a later day shows that day, never the date of an earlier rendering.
         "date": today.isoformat(),
+        "number": bulletin_number(session, record, today.year),
+        "printed_by": f"{bureau.name}办公室",
     }
+
+
+def bulletin_prefix(bureau: OrgNode) -> str:
+    """The 通报's 文号 prefix: BULLETIN_PREFIXES[code], else the first character of the bureau's name + 保通."""
+    from flask import current_app
+
+    configured = (current_app.config.get("BULLETIN_PREFIXES") or {}).get(bureau.code)
+    return configured or f"{bureau.name[:1]}保通"
+
+
+def bulletin_number(session: Session, record: PeriodSummary, year: int) -> str:
+    """宝保通〔2026〕2号: the 通报 of a period keeps the number it was first rendered with; a period rendered for the
+    first time takes the next number of the bureau's year. Numbers live in the documents' parameters, so no
+    counter is needed; two first renderings of different periods in the same instant could share a number,
+    which the bureau's registry would see at once (documents are drawn up by a few leaders, not in bulk)."""
+    from ..models import Document, DocumentKind
+
+    prefix, params = bulletin_prefix(record.bureau), record.params()
+    taken: list[int] = []
+    rows = session.scalars(select(Document).where(Document.kind == DocumentKind.SUMMARY,
+                                                  Document.scope_node_id == record.bureau.id)
+                           .order_by(Document.id))
+    for document in rows:
+        stored = document.params
+        number = stored.get("number") or ""
+        if not number.startswith(f"{prefix}〔{year}〕"):
+            continue
+        if all(stored.get(k) == v for k, v in params.items()):
+            return number
+        try:
+            taken.append(int(number.removeprefix(f"{prefix}〔{year}〕").removesuffix("号")))
+        except ValueError:
+            continue
+    return f"{prefix}〔{year}〕{max(taken, default=0) + 1}号"
 
 
 def estimate_pages(data: dict) -> float:
