@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from PIL import Image, ImageDraw
 
+from inspect_app.clock import local_today
 from inspect_app.extensions import db
 from inspect_app.models import Compliance, Inspection, ResponseType
 from inspect_app.services import checklists, inspections
@@ -46,7 +47,7 @@ def make_inspection(unit: str = "DH-ZFB", lead: str = "inspector", templates=("n
     actor = user(lead)
     return inspections.plan_inspection(
         db.session, actor, unit=node(unit), kind=kind, versions=versions(*templates),
-        scheduled_on=scheduled_on or date.today() + timedelta(days=7), lead=actor,
+        scheduled_on=scheduled_on or local_today() + timedelta(days=7), lead=actor,
         members=[user(m) for m in members], **kwargs)
 
 
@@ -129,7 +130,7 @@ def self_inspection(unit: str = "DH-ZFB", officer: str = "officer", *, failing: 
     from inspect_app.models import Ticket
 
     inspection = inspections.plan_inspection(db.session, user(officer), unit=node(unit), kind="self",
-                                             versions=versions("self-assessment"), scheduled_on=date.today())
+                                             versions=versions("self-assessment"), scheduled_on=local_today())
     answer_all(inspection, failing=failing if failing is not None else {"Z1": "noncompliant"}, by=officer)
     submit(inspection, by=officer)
     db.session.refresh(inspection)

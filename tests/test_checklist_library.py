@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from inspect_app.clock import local_today
 from inspect_app.extensions import db
 from inspect_app.models import ChecklistItem, TemplateVersion
 from inspect_app.services import checklists, legal_texts
@@ -56,7 +57,7 @@ def test_the_self_assessment_scores_out_of_a_hundred_with_deductions_and_a_veto(
 
 def test_every_basis_cites_a_text_in_force_and_every_item_has_one():
     register = legal_texts.register()
-    today = date.today()
+    today = local_today()
     for result in library():
         for item in result.template.items():
             assert item.basis, item.key

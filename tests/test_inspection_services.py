@@ -1,11 +1,12 @@
 """Planning, answering, submitting and reopening inspections, at the service level."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from inspect_app.clock import local_today
 from inspect_app.extensions import db
 from inspect_app.models import Answer, AnswerRevision, AuditRecord, Finding, Inspection, Signature, utcnow
 from inspect_app.services import Conflict, DomainError, inspections
@@ -49,16 +50,16 @@ def test_team_members_must_be_able_to_see_the_unit(demo):
 
 def test_self_inspection_is_the_officers_own(demo):
     own = inspections.plan_inspection(db.session, user("officer"), unit=node("DH-ZFB"), kind="self",
-                                      versions=versions("self-assessment"), scheduled_on=date.today())
+                                      versions=versions("self-assessment"), scheduled_on=local_today())
     assert own.lead.username == "officer" and own.bureau_id == own.unit_id
     with pytest.raises(DomainError, match="不在您的管辖范围内"):
         inspections.plan_inspection(db.session, user("officer"), unit=node("XS-ZRZY"), kind="self",
-                                    versions=versions("self-assessment"), scheduled_on=date.today())
+                                    versions=versions("self-assessment"), scheduled_on=local_today())
     with pytest.raises(DomainError, match="自查由单位保密员发起"):
         make_inspection("DH-ZFB", kind="self", templates=["self-assessment"])
     with pytest.raises(DomainError, match="只有检查员可以安排检查"):
         inspections.plan_inspection(db.session, user("officer"), unit=node("DH-ZFB"), kind="routine",
-                                    versions=versions("network"), scheduled_on=date.today())
+                                    versions=versions("network"), scheduled_on=local_today())
 
 
 def test_a_retired_version_cannot_be_planned(demo):
@@ -68,7 +69,7 @@ def test_a_retired_version_cannot_be_planned(demo):
     checklists.set_version_status(db.session, user("admin"), version, retired=True)
     with pytest.raises(DomainError, match="已停用"):
         inspections.plan_inspection(db.session, user("inspector"), unit=node("DH-ZFB"), kind="routine",
-                                    versions=[version], scheduled_on=date.today())
+                                    versions=[version], scheduled_on=local_today())
 
 
 # Answering
@@ -223,7 +224,7 @@ def test_submit_scores_locks_and_makes_findings(demo):
 
 def test_a_failed_veto_item_fails_the_self_assessment(demo):
     inspection = inspections.plan_inspection(db.session, user("officer"), unit=node("DH-ZFB"), kind="self",
-                                             versions=versions("self-assessment"), scheduled_on=date.today())
+                                             versions=versions("self-assessment"), scheduled_on=local_today())
     answer_all(inspection, failing={"Z59": "noncompliant"}, by="officer")
     submit(inspection, by="officer")
     db.session.refresh(inspection)

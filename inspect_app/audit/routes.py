@@ -5,6 +5,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_babel import gettext as _
 
 from ..admin.forms import EmptyForm
+from ..clock import local_today
 from ..database import transaction
 from ..extensions import db
 from ..labels import AUDIT_ACTION_LABELS
@@ -53,7 +54,7 @@ def export():
     flt = _filter()
     with transaction(db.session):
         audit.record(db.session, current_user, "audit.export", details={k: v for k, v in request.args.items() if v})
-    filename = f"audit-{date.today().isoformat()}.csv"
+    filename = f"audit-{local_today().isoformat()}.csv"
     return Response(
         stream_with_context(audit.export_csv(db.session, flt)),
         mimetype="text/csv; charset=utf-8",

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import authz
+from ..clock import local_today
 from ..extensions import db
 from ..i18n import localized
 from ..ids import parse_id
@@ -79,7 +80,7 @@ def index():
 @bp.route("/calendar")
 def month():
     authz.require(current_user, "inspection.view")
-    today = date.today()
+    today = local_today()
     try:
         year, number = (int(p) for p in request.args.get("month", f"{today.year}-{today.month}").split("-"))
         first = date(year, number, 1)

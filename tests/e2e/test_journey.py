@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 import subprocess
-from datetime import date
 
 import pytest
 from PIL import Image
+
+from inspect_app.clock import local_today
 
 from ..helpers import node
 from .conftest import SYNC_STATE, login, sign_and_submit, wait_until, watch
@@ -63,7 +64,7 @@ def test_the_whole_cycle(live_server, new_tablet, tmp_path, language):
     inspector.select_option("#unit_id", label="西山县档案馆")
     inspector.select_option("#kind", value="special")
     inspector.select_option("#versions", value=str(live_server.run(network_version)))
-    inspector.fill("#scheduled_on", date.today().isoformat())
+    inspector.fill("#scheduled_on", local_today().isoformat())
     inspector.locator("form.card button.primary").click()
     inspector.wait_for_url(re.compile(r"/inspections/\d+$"))
     inspection_id = int(inspector.url.rsplit("/", 1)[1])
@@ -132,7 +133,7 @@ def test_the_whole_cycle(live_server, new_tablet, tmp_path, language):
     officer.locator("a.ticket-card", has_text=number).first.tap()
     officer.fill("#measures", "已断开手机连接，全员签订承诺书。")
     officer.fill("#responsible", "档案馆保密员")
-    officer.fill("#completed_on", date.today().isoformat())
+    officer.fill("#completed_on", local_today().isoformat())
     officer.set_input_files("#files", str(photo))
     with officer.expect_navigation():
         officer.locator("#respond button[value=send]").tap()
