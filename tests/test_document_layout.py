@@ -229,6 +229,20 @@ def test_a_bulletin_keeps_its_number_and_the_next_period_takes_the_next(demo, tm
     assert f"宝川市国家保密局文件宝保通〔{today.year}〕1号" in flat
 
 
+def test_the_summary_names_its_period_once_and_gives_the_dates_of_a_named_period(demo, tmp_path):
+    city = summary.root_bureau(db.session)
+    today = local_today()
+    days = f"{pdf.cn_date(today - timedelta(days=30))}至{pdf.cn_date(today)}"
+    flat = re.sub(r"\s+", "", text_of(render(summary.period_summary(today - timedelta(days=30), today, city),
+                                               tmp_path, "summary")))
+    assert flat.count(days) == 2  # the title and the opening sentence, never twice in one
+    assert f"{days}（{days}）" not in flat
+    last_year = today.year - 1
+    flat = re.sub(r"\s+", "", text_of(render(summary.period_summary(date(last_year, 1, 1), date(last_year, 12, 31),
+                                                                     city), tmp_path, "summary")))
+    assert f"{last_year}年（{last_year}年1月1日至{last_year}年12月31日）" in flat
+
+
 def test_each_web_worker_warms_the_pdf_engine_up_at_start(monkeypatch):
     """deploy/gunicorn.conf.py's post_worker_init starts the warm-up: templates compiled, faces loaded, in a
     thread of its own so the worker serves at once."""
