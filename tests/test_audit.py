@@ -152,6 +152,7 @@ def test_auditor_does_nothing_else_and_admin_cannot_touch_the_trail(demo, browse
     admin = browser_for("admin")
     assert admin.get("/audit/").status_code == 403
     assert admin.get("/audit/export.csv").status_code == 403
+    assert admin.get("/audit/head.txt").status_code == 403
     assert admin.post("/audit/verify").status_code == 403
 
 
