@@ -66,14 +66,15 @@ bundle: system-test $(STAMPS)/venv $(if $(TESTS),$(STAMPS)/node)
 lint: $(STAMPS)/venv-dev
 	$(BIN)/ruff check .
 
+# The demo's database: in demo mode, so the audit key is generated into instance/ (production keeps it outside).
 db: $(STAMPS)/venv translations
-	$(FLASK) db upgrade
-	$(FLASK) checklists sync
+	INSPECT_DEMO=1 $(FLASK) db upgrade
+	INSPECT_DEMO=1 $(FLASK) checklists sync
 
 demo: db
 	INSPECT_DEMO=1 $(FLASK) seed-demo
 
-# Throws the demo's data away and loads it afresh; the instance's secret key and TLS demo CA stay.
+# Throws the demo's data away and loads it afresh; the instance's secret and audit keys and TLS demo CA stay.
 reset-demo: $(STAMPS)/venv translations
 	@[ -z "$${DATABASE_URL:-}" ] || { echo "reset-demo resets the SQLite demo only; DATABASE_URL is set"; exit 1; }
 	rm -rf instance/inspect.db instance/inspect.db-wal instance/inspect.db-shm \

@@ -8,7 +8,8 @@
 #
 # Environment: HOST (127.0.0.1; 0.0.0.0 for the office network), PORT (5000), INSPECT_INSTANCE (the instance
 # folder, default ./instance — keep it outside the bundle's folder to update by unpacking a newer bundle),
-# DATABASE_URL (default: SQLite in the instance folder). Root is needed only while Debian packages are missing.
+# DATABASE_URL (default: SQLite in the instance folder), AUDIT_KEY_FILE (the audit key, needed but for --demo).
+# Root is needed only while Debian packages are missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
@@ -23,6 +24,20 @@ for arg in "$@"; do
   esac
 done
 say() { echo "install.sh: $*"; }
+
+# A production instance's audit key is kept outside its data (docs/deploy.md, "The audit key"); only the demo
+# generates one into the instance folder.
+if [ -z "$demo" ] && [ -z "${AUDIT_KEY:-}${AUDIT_KEY_FILE:-}" ]; then
+  cat >&2 <<'EOF'
+install.sh: a production instance needs its audit key, outside the database and the instance folder:
+  sudo install -d -m 0755 /etc/inspect
+  python3 -c 'import secrets; print(secrets.token_hex(32))' | sudo tee /etc/inspect/audit.key >/dev/null
+  sudo chown inspect: /etc/inspect/audit.key && sudo chmod 0400 /etc/inspect/audit.key
+then run again with AUDIT_KEY_FILE=/etc/inspect/audit.key (and keep a copy of the key offline:
+a trail is verifiable only with its key). --demo installs the demo instead.
+EOF
+  exit 1
+fi
 
 # 1. Debian packages, from the bundle's own apt repository; only those missing are installed.
 missing=$(while read -r p; do
@@ -54,6 +69,8 @@ say "Python packages from wheels/ ($requirements)"
 flask=(.venv/bin/flask --app wsgi)
 [ -n "$demo" ] && export INSPECT_DEMO=1
 "${flask[@]}" db upgrade
+# A trail from before the audit key is verified and sealed under it, once; a broken one is left for the auditor.
+"${flask[@]}" audit rekey || say "WARNING: the audit trail does not verify; the auditor should see to it (audit verify)"
 "${flask[@]}" checklists sync | tail -n 1
 [ -n "$demo" ] && "${flask[@]}" seed-demo
 

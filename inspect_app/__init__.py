@@ -20,6 +20,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     if overrides:
         app.config.update(overrides)
+    app.config["AUDIT_KEY"] = app_config.audit_key(app.config["AUDIT_KEY"], app.instance_path,
+                                                   app.config["INSPECT_DEMO"])
     if app.config["INSPECT_DEMO"] and not app.config["CONTACT_PHONES"]:
         app.config["CONTACT_PHONES"] = app_config.DEMO_CONTACT_PHONES
 

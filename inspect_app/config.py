@@ -23,18 +23,63 @@ def database_url(instance_path: str) -> str:
     return url
 
 
-def secret_key(instance_path: str) -> str:
-    """`SECRET_KEY` from the environment, else one generated once into the instance folder."""
-    key = os.environ.get("SECRET_KEY")
-    if key:
-        return key
-    path = Path(instance_path) / "secret_key"
+class ConfigurationError(RuntimeError):
+    """A setting the app cannot start without; the message says what to set."""
+
+
+def _generated_once(path: Path) -> str:
+    """A random key kept in `path` (readable by its owner only), made the first time it is asked for."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def secret_key(instance_path: str) -> str:
+    """`SECRET_KEY` from the environment, else one generated once into the instance folder."""
+    return os.environ.get("SECRET_KEY") or _generated_once(Path(instance_path) / "secret_key")
+
+
+AUDIT_KEY_MIN_LENGTH = 32
+
+
+def _audit_key_file(path: Path) -> str:
+    try:
+        mode = path.stat().st_mode
+        key = path.read_text().strip()
+    except OSError as exc:
+        raise ConfigurationError(f"AUDIT_KEY_FILE {path} cannot be read: {exc.strerror}") from exc
+    if mode & 0o077:
+        raise ConfigurationError(f"AUDIT_KEY_FILE {path} is open to other users (mode {mode & 0o777:o}): "
+                                 f"make it 0400, owned by the app's user")
+    return key
+
+
+def configured_audit_key() -> str | None:
+    """`AUDIT_KEY`, else the content of the file `AUDIT_KEY_FILE` names, else None."""
+    key = os.environ.get("AUDIT_KEY", "").strip()
+    if key:
+        return key
+    path = os.environ.get("AUDIT_KEY_FILE", "").strip()
+    return _audit_key_file(Path(path)) if path else None
+
+
+def audit_key(configured: str | None, instance_path: str, demo: bool) -> str:
+    """The key of the audit chain's HMAC. In demo mode one is generated once into the instance folder; anywhere
+    else it must come from outside the data (the environment or a file): a key kept beside the database would
+    let whoever rewrites the trail re-chain it."""
+    key = configured or (_generated_once(Path(instance_path) / "audit_key") if demo else None)
+    if not key:
+        raise ConfigurationError(
+            "no audit key: set AUDIT_KEY_FILE to a file of at least 32 random characters, readable by the app's "
+            "user only (openssl rand -hex 32 > /etc/inspect/audit.key; chmod 0400), or AUDIT_KEY; "
+            "see docs/deploy.md (\"The audit key\")")
+    if len(key) < AUDIT_KEY_MIN_LENGTH:
+        raise ConfigurationError(f"the audit key is too short: at least {AUDIT_KEY_MIN_LENGTH} characters "
+                                 f"(openssl rand -hex 32)")
+    return key
 
 
 def _flag(name: str) -> bool:
@@ -44,6 +89,8 @@ def _flag(name: str) -> bool:
 def from_environment(instance_path: str) -> dict:
     return {
         "SECRET_KEY": secret_key(instance_path),
+        # None when neither AUDIT_KEY nor AUDIT_KEY_FILE is set; create_app decides once overrides are in.
+        "AUDIT_KEY": configured_audit_key(),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "INSPECT_DEMO": _flag("INSPECT_DEMO"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

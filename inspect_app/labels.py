@@ -49,6 +49,8 @@ AUDIT_ACTION_LABELS = {
     "org.import": _l("导入单位"),
     "audit.export": _l("导出审计记录"),
     "audit.verify": _l("校验审计链"),
+    "audit.head_export": _l("导出审计链头"),
+    "audit.rekey": _l("审计链启用密钥"),
     "checklist.version_create": _l("新增检查表版本"),
     "checklist.version_retire": _l("停用检查表版本"),
     "checklist.version_restore": _l("恢复检查表版本"),
@@ -249,4 +251,17 @@ ITEM_FIELD_LABELS = {
     "choices": _l("选项"),
     "unit": _l("计量单位"),
     "keywords": _l("关键词"),
+}
+
+
+# Why the audit chain is broken, by ChainBreak.kind (services/audit.py).
+CHAIN_BREAK_LABELS = {
+    "missing": _l("记录缺失"),
+    "unlinked": _l("与前一条记录衔接不上"),
+    "altered": _l("内容被篡改"),
+    "altered_or_key": _l("内容被篡改，或审计链由另一把审计密钥链接"),
+    "removed": _l("最新的记录被删除"),
+    "unkeyed": _l("审计链未用审计密钥链接：升级后请运行一次 flask audit rekey；否则审计链已被无密钥者改写"),
+    "head_differs": _l("与已导出的链头不一致，审计链被改写"),
+    "head_missing": _l("已导出的链头不在审计链中，审计链被截短"),
 }

@@ -35,6 +35,7 @@ FAST_SETTINGS = {
     "RATELIMIT_ENABLED": False,
     "INSPECT_DEMO": True,
     "SECRET_KEY": "test-secret",
+    "AUDIT_KEY": "test-audit-key-0123456789abcdef0123456789abcdef",
 }
 
 

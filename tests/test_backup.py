@@ -2,15 +2,16 @@
 
 import contextvars
 import io
+import json
 import tarfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 
 from inspect_app.extensions import db
 from inspect_app.models import Answer, Attachment, AuditRecord, Inspection, Ticket
-from inspect_app.services import attachments
+from inspect_app.services import attachments, audit
 
 
 def counts() -> dict[str, int]:
@@ -49,6 +50,24 @@ def test_backup_then_restore_into_an_empty_instance(app, full_demo, make_app, em
         with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
             conn.execute(text("DELETE FROM audit_record"))
         db.session.remove()
+
+
+def test_a_backup_needs_the_audit_key_it_was_made_under(app, demo, make_app, empty_target, tmp_path):
+    """The key is not in the backup: restored with another one, nothing is restored and the message says why."""
+    backup_file = tmp_path / "inspect.tar.gz"
+    assert app.test_cli_runner().invoke(args=["backup", "create", "--out", str(backup_file)]).exit_code == 0
+    with tarfile.open(backup_file) as archive:
+        manifest = json.loads(archive.extractfile("manifest.json").read())
+        assert all(app.config["AUDIT_KEY"].encode() not in archive.extractfile(m).read()
+                   for m in archive.getmembers() if m.isfile())
+    assert manifest["audit_key_id"] == audit.key_id()
+    target = make_app({"SQLALCHEMY_DATABASE_URI": empty_target, "AUDIT_KEY": "another-key-" + "0" * 40,
+                       "ATTACHMENTS_DIR": str(tmp_path / "restored-attachments")})
+    result = contextvars.Context().run(target.test_cli_runner().invoke, args=["backup", "restore", str(backup_file)])
+    assert result.exit_code != 0
+    assert "chained under another audit key" in result.output
+    with target.app_context():
+        assert inspect(db.engine).get_table_names() == []
 
 
 def test_restore_refuses_a_database_that_holds_data(app, full_demo, tmp_path):

@@ -82,7 +82,8 @@ def deployment(app, demo, tmp_path):
                                        "--appendonly", "no", "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL))
     wait_for_port(redis_port)
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg", ""),
-           "SECRET_KEY": app.config["SECRET_KEY"], "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{redis_port}/0",
+           "SECRET_KEY": app.config["SECRET_KEY"], "AUDIT_KEY": app.config["AUDIT_KEY"],
+           "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{redis_port}/0",
            "ATTACHMENTS_DIR": app.config["ATTACHMENTS_DIR"], "PROXY_COUNT": "1", "WEB_WORKERS": "2",
            "WEB_THREADS": "2"}
     app_ports = [free_port(), free_port()]

@@ -2,11 +2,14 @@
 
 import os
 
+import pytest
 from sqlalchemy import text
 
 from inspect_app import create_app
-from inspect_app.config import database_url, secret_key
+from inspect_app.config import ConfigurationError, audit_key, configured_audit_key, database_url, secret_key
 from inspect_app.extensions import db
+
+KEY = "k" * 64
 
 
 def test_database_url_defaults_to_sqlite_in_the_instance_folder(monkeypatch, tmp_path):
@@ -31,7 +34,45 @@ def test_demo_mode_follows_the_environment(monkeypatch, make_app):
     monkeypatch.setenv("INSPECT_DEMO", "1")
     assert create_app().config["INSPECT_DEMO"] is True
     monkeypatch.setenv("INSPECT_DEMO", "0")
+    monkeypatch.setenv("AUDIT_KEY", KEY)
     assert create_app().config["INSPECT_DEMO"] is False
+
+
+def test_production_refuses_to_start_without_an_audit_key(monkeypatch, make_app):
+    monkeypatch.delenv("AUDIT_KEY", raising=False)
+    monkeypatch.delenv("AUDIT_KEY_FILE", raising=False)
+    monkeypatch.setenv("INSPECT_DEMO", "0")
+    with pytest.raises(ConfigurationError, match="no audit key: set AUDIT_KEY_FILE"):
+        create_app()
+    monkeypatch.setenv("AUDIT_KEY", "short")
+    with pytest.raises(ConfigurationError, match="too short"):
+        create_app()
+    monkeypatch.setenv("AUDIT_KEY", KEY)
+    assert create_app().config["AUDIT_KEY"] == KEY
+
+
+def test_the_audit_key_file_must_be_the_app_users_alone(monkeypatch, tmp_path):
+    monkeypatch.delenv("AUDIT_KEY", raising=False)
+    key_file = tmp_path / "audit.key"
+    key_file.write_text(KEY + "\n")
+    monkeypatch.setenv("AUDIT_KEY_FILE", str(key_file))
+    key_file.chmod(0o644)
+    with pytest.raises(ConfigurationError, match=r"open to other users \(mode 644\): make it 0400"):
+        configured_audit_key()
+    key_file.chmod(0o400)
+    assert configured_audit_key() == KEY
+    monkeypatch.setenv("AUDIT_KEY_FILE", str(tmp_path / "missing.key"))
+    with pytest.raises(ConfigurationError, match=r"missing\.key cannot be read"):
+        configured_audit_key()
+    monkeypatch.setenv("AUDIT_KEY", "from-the-environment-" + KEY)
+    assert configured_audit_key() == "from-the-environment-" + KEY
+
+
+def test_the_demo_generates_its_audit_key_once_into_the_instance_folder(tmp_path):
+    first = audit_key(None, str(tmp_path), demo=True)
+    assert len(first) == 64 and audit_key(None, str(tmp_path), demo=True) == first
+    assert os.stat(tmp_path / "audit_key").st_mode & 0o077 == 0
+    assert audit_key(KEY, str(tmp_path), demo=True) == KEY
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):

@@ -43,7 +43,8 @@ class Server:
     def __init__(self, app, port: int):
         self.env = {**os.environ, "INSPECT_INSTANCE": app.instance_path,
                     "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg", ""),
-                    "ATTACHMENTS_DIR": app.config["ATTACHMENTS_DIR"], "SECRET_KEY": app.config["SECRET_KEY"]}
+                    "ATTACHMENTS_DIR": app.config["ATTACHMENTS_DIR"], "SECRET_KEY": app.config["SECRET_KEY"],
+                    "AUDIT_KEY": app.config["AUDIT_KEY"]}
         self.port = port
         self.process: subprocess.Popen | None = None
 

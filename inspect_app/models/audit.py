@@ -1,8 +1,9 @@
 """The audit trail: an append-only, hash-chained table.
 
-Each record carries the SHA-256 of the record before it and of its own content, so an altered,
-removed or inserted record breaks the chain. `audit_head` holds the newest link; appending locks it,
-which serialises writers on every database.
+Each record carries the link of the record before it and its own: a MAC of its content and that previous
+link, under a key kept outside the database (services/audit.py), so an altered, removed or inserted record
+breaks the chain, and whoever can write the database cannot re-chain it. `audit_head` holds the newest
+link; appending locks it, which serialises writers on every database.
 """
 
 from __future__ import annotations

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from ..database import transaction
 from ..models import AuditHead, AuditRecord, OrgNode, User, utcnow
 from ..models.audit import GENESIS_HASH
 from .spreadsheets import csv_lines
@@ -25,7 +29,24 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def content_hash(rec: AuditRecord) -> str:
+ALGORITHM = "HMAC-SHA256"
+
+
+def chain_mac(key: bytes, message: bytes) -> str:
+    """The chain's keyed hash, hex. The one place its algorithm is named (国密 SM3 would replace it here)."""
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _key() -> bytes:
+    return current_app.config["AUDIT_KEY"].encode()
+
+
+def key_id(key: bytes | None = None) -> str:
+    """A short name for the key, safe to show and to store: tells which key a trail or a backup needs."""
+    return chain_mac(key or _key(), b"audit key id")[:16]
+
+
+def _content(rec: AuditRecord) -> bytes:
     fields = [
         rec.id,
         rec.at.isoformat(timespec="microseconds"),
@@ -39,7 +60,17 @@ def content_hash(rec: AuditRecord) -> str:
         rec.details,
         rec.prev_hash,
     ]
-    return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
+    return canonical_json(fields).encode()
+
+
+def content_hash(rec: AuditRecord, key: bytes | None = None) -> str:
+    """The record's link: the MAC of its content and the previous link, under the app's key unless one is given."""
+    return chain_mac(key or _key(), _content(rec))
+
+
+def unkeyed_hash(rec: AuditRecord) -> str:
+    """The plain SHA-256 that chained records before the chain had a key; only read, never written."""
+    return hashlib.sha256(_content(rec)).hexdigest()
 
 
 def _unit_of(obj: Any) -> int | None:
@@ -93,30 +124,114 @@ def _oldest_first(session: Session, batch: int = 2000) -> Iterator[AuditRecord]:
         session.expunge_all()  # keep memory flat over a long trail
 
 
+# Why a chain is broken: the kind (the page names it in the user's language) and the reason in English (the CLI).
+BREAKS = {
+    "missing": "missing",
+    "unlinked": "does not link to the record before it",
+    "altered": "content was altered",
+    "altered_or_key": "content was altered, or the trail is chained under another audit key",
+    "removed": "the newest records were removed",
+    "unkeyed": "not chained under the audit key: after an upgrade run `flask audit rekey` once; otherwise the "
+               "trail was rewritten without the key",
+    "head_differs": "differs from the exported head: the trail was rewritten",
+    "head_missing": "the exported head is not in the trail: it was cut back",
+}
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     record_id: int
-    reason: str
+    kind: str
+    detail: str = ""
+
+    @property
+    def reason(self) -> str:
+        return BREAKS[self.kind] + (f" ({self.detail})" if self.detail else "")
 
     def __str__(self) -> str:
         return f"audit record {self.record_id}: {self.reason}"
 
 
-def verify_chain(session: Session) -> ChainBreak | None:
-    """The first broken link, or None when every record is intact and none is missing."""
-    expected_id, prev_hash = 1, GENESIS_HASH
+@dataclass(frozen=True)
+class ChainHead:
+    """The newest link at some moment, as the auditor exports it to check the trail against later."""
+
+    record_id: int
+    hash: str
+    at: datetime | None = None
+
+    @property
+    def token(self) -> str:
+        return f"{self.record_id}:{self.hash}"
+
+
+HEAD_TOKEN = re.compile(r"(?<![0-9])([0-9]{1,18}):([0-9a-fA-F]{64})(?![0-9a-fA-F])")
+
+
+def parse_head(text: str) -> ChainHead | None:
+    """The head in an exported head file or a pasted `sequence:hash`, or None when there is none."""
+    found = HEAD_TOKEN.search(text or "")
+    return ChainHead(int(found[1]), found[2].lower()) if found else None
+
+
+def current_head(session: Session) -> ChainHead:
+    head = session.get(AuditHead, 1)
+    newest = session.get(AuditRecord, head.last_id) if head.last_id else None
+    return ChainHead(head.last_id, head.last_hash, newest.at if newest else None)
+
+
+def verify_chain(session: Session, exported: ChainHead | None = None) -> ChainBreak | None:
+    """The first broken link, or None when every record is intact and none is missing.
+
+    Records written before the chain had a key, chained by plain SHA-256, are accepted as a prefix only: the first
+    keyed record's MAC covers the last of them, so none can change unnoticed. A trail of nothing but such records
+    is not intact: it is what someone without the key would write. With `exported`, the record it names must
+    still be there with the same hash."""
+    key = _key()
+    expected_id, prev_hash, keyed_seen = 1, GENESIS_HASH, False
     for rec in _oldest_first(session):
         if rec.id != expected_id:
-            return ChainBreak(expected_id, f"missing (the next record is {rec.id})")
+            return ChainBreak(expected_id, "missing", f"the next record is {rec.id}")
         if rec.prev_hash != prev_hash:
-            return ChainBreak(rec.id, "does not link to the record before it")
-        if content_hash(rec) != rec.hash:
-            return ChainBreak(rec.id, "content was altered")
+            return ChainBreak(rec.id, "unlinked")
+        if content_hash(rec, key) == rec.hash:
+            keyed_seen = True
+        elif keyed_seen or unkeyed_hash(rec) != rec.hash:
+            return ChainBreak(rec.id, "altered" if keyed_seen else "altered_or_key")
+        if exported is not None and rec.id == exported.record_id and rec.hash != exported.hash:
+            return ChainBreak(rec.id, "head_differs")
         expected_id, prev_hash = rec.id + 1, rec.hash
     head = session.get(AuditHead, 1)
     if head is None or head.last_id != expected_id - 1 or head.last_hash != prev_hash:
-        return ChainBreak(expected_id - 1 if head is None else head.last_id, "the newest records were removed")
+        return ChainBreak(expected_id - 1 if head is None else head.last_id, "removed")
+    if expected_id > 1 and not keyed_seen:
+        return ChainBreak(1, "unkeyed", f"records 1-{expected_id - 1}")
+    if exported is not None:
+        if exported.record_id > expected_id - 1:
+            return ChainBreak(exported.record_id, "head_missing", f"the trail ends at {expected_id - 1}")
+        if exported.record_id == 0 and exported.hash != GENESIS_HASH:
+            return ChainBreak(0, "head_differs")
     return None
+
+
+class ChainNotIntact(Exception):
+    def __init__(self, broken: ChainBreak):
+        super().__init__(str(broken))
+        self.broken = broken
+
+
+def rekey(session: Session) -> AuditRecord | None:
+    """Put a trail written before the audit key under it: verify the old chain, then append a keyed record that
+    seals it (its MAC covers the old head). None when there is nothing to do: the trail is empty or keyed."""
+    broken = verify_chain(session)
+    if broken is None:
+        return None
+    if broken.kind != "unkeyed":
+        raise ChainNotIntact(broken)
+    old = current_head(session)
+    with transaction(session):
+        return record(session, None, "audit.rekey", details={
+            "unkeyed_records": old.record_id, "unkeyed_head": old.hash, "algorithm": ALGORITHM, "key_id": key_id()})
 
 
 @dataclass

@@ -43,10 +43,13 @@ class Manifest:
     audit_records: int
     audit_head: str
     attachments: int
+    # Which audit key the trail is chained under (audit.key_id); the key itself is never in a backup.
+    # Empty in backups made before the chain had a key.
+    audit_key_id: str = ""
 
     @classmethod
     def read(cls, data: dict) -> Manifest:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})  # TypeError if one is missing
 
 
 def _libpq_url(engine: Engine) -> str:
@@ -89,7 +92,7 @@ def create(session: Session, engine: Engine, out: Path) -> Manifest:
         files = sorted(p for p in attachments_dir.rglob("*") if p.is_file() and not p.name.startswith(".")) \
             if attachments_dir.exists() else []
         manifest = Manifest(FORMAT, datetime.now(UTC).isoformat(timespec="seconds"), engine.dialect.name, migration,
-                            records, head, len(files))
+                            records, head, len(files), audit.key_id())
         (work_dir / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2))
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(out.name + ".partial")
@@ -144,13 +147,17 @@ def restore(session: Session, engine: Engine, backup: Path) -> Manifest:
             raise BackupError(f"this file is not a backup of this system ({exc})") from exc
         try:
             manifest = Manifest.read(json.loads((work_dir / "manifest.json").read_text()))
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, TypeError, ValueError) as exc:
             raise BackupError("this file is not a backup of this system (no readable manifest)") from exc
         if manifest.format != FORMAT:
             raise BackupError(f"backup format {manifest.format} is not supported")
         if manifest.dialect != engine.dialect.name:
             raise BackupError(f"this backup is of a {manifest.dialect} database; the instance uses "
                               f"{engine.dialect.name}")
+        if manifest.audit_key_id and manifest.audit_key_id != audit.key_id():
+            raise BackupError(f"this backup's audit trail is chained under another audit key (key id "
+                              f"{manifest.audit_key_id}; this instance's is {audit.key_id()}): restore with the key "
+                              f"it was made with (AUDIT_KEY_FILE, docs/deploy.md)")
         session.close()
         if not _is_empty(engine):
             raise BackupError("the database already holds data; restore only into an empty database")
