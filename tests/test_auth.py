@@ -182,7 +182,8 @@ def test_password_is_rehashed_with_current_parameters(app, demo, client):
 
 def test_a_reset_password_must_be_changed_at_next_login(demo, browser_for):
     admin = browser_for("admin")
-    page = admin.post(f"/admin/users/{user('officer2').id}/password").get_data(as_text=True)
+    page = admin.post(f"/admin/users/{user('officer2').id}/password",
+                      {"reason": "本人遗忘密码，电话核实身份"}).get_data(as_text=True)
     import re
 
     temporary = re.search(r'class="secret-value" translate="no">([^<]+)<', page).group(1)

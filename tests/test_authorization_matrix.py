@@ -48,6 +48,8 @@ NOT_UNIT_OWNED = {
     "admin.edit_user": "accounts (test_scoping)",
     "admin.set_user_active": "accounts (test_scoping)",
     "admin.reset_password": "accounts (test_scoping)",
+    "rights.edit_user": "accounts' rights (test_scoping; the account matrix below)",
+    "rights.unlock": "accounts (the account matrix below)",
     "tickets.export_tickets": "a format name; the rows are scoped (test_rectification_web)",
     "tickets.export_findings": "a format name; the rows are scoped (test_rectification_web)",
     "documents.job": "a job code, checked against its owner (test_documents)",
