@@ -183,7 +183,7 @@ def update_profile(session: Session, actor: User, user: User, *, display_name: s
            {"display_name": display_name.strip() or user.username, "email": (email or "").strip() or None})
 
 
-def assign_rights(session: Session, actor: User | None, user: User, *, role: str, org_node: OrgNode) -> None:
+def assign_rights(session: Session, actor: User, user: User, *, role: str, org_node: OrgNode) -> None:
     """The secadmin grants, changes or revokes (Role.PENDING) an account's role and moves it in the tree."""
     if role != user.role:
         check(actor, AccountAction.CHANGE_ROLE, user.role)
@@ -196,7 +196,7 @@ def assign_rights(session: Session, actor: User | None, user: User, *, role: str
     _apply(session, actor, user, "user.assign", {"role": role, "org_node_id": org_node.id}, also)
 
 
-def _apply(session: Session, actor: User | None, user: User, action: str, values: dict, also: dict | None = None
+def _apply(session: Session, actor: User, user: User, action: str, values: dict, also: dict | None = None
            ) -> None:
     """Set the fields that differ, audit them as [old, new], and end the sessions when rights changed."""
     with transaction(session):
@@ -225,7 +225,7 @@ def set_user_active(session: Session, actor: User, user: User, active: bool) -> 
         audit.record(session, actor, "user.activate" if active else "user.deactivate", user)
 
 
-def reset_password(session: Session, actor: User | None, user: User, reason: str) -> str:
+def reset_password(session: Session, actor: User, user: User, reason: str) -> str:
     """A new temporary password, returned once; the user must change it at the next login.
 
     Their sessions end and they are told who reset it and why; the trail keeps both.
@@ -235,7 +235,6 @@ def reset_password(session: Session, actor: User | None, user: User, reason: str
     if not reason or len(reason) > 200:
         raise DomainError(_("请写明重置密码的原因（不超过 200 个字）。"), field="reason")
     temporary = generate_temporary_password()
-    by = actor.display_name if actor else _("系统（服务器命令行）")
     with transaction(session):
         user.password_hash = passwords.hash_password(temporary)
         user.must_change_password = True
@@ -243,11 +242,11 @@ def reset_password(session: Session, actor: User | None, user: User, reason: str
         user.locked_until = None
         end_user_sessions(session, user, "password_reset")
         audit.record(session, actor, "user.password_reset", user, details={"reason": reason})
-        notifications.notify(session, [user], "password_reset", by=by, reason=reason)
+        notifications.notify(session, [user], "password_reset", by=actor.display_name, reason=reason)
     return temporary
 
 
-def unlock(session: Session, actor: User | None, user: User) -> None:
+def unlock(session: Session, actor: User, user: User) -> None:
     """End a lock-out from failed logins before it runs out."""
     check(actor, AccountAction.UNLOCK, user.role)
     with transaction(session):
