@@ -216,6 +216,7 @@ def test_the_login_page_names_the_demo_accounts_in_demo_mode_only(app, demo, cli
     page = client.get("/login").get_data(as_text=True)
     assert "演示账户" in page and "Demo@2026" in page
     assert re.search(r"<code>officer2</code></td><td>单位保密员</td><td>西山县自然资源局</td>", page)
+    assert re.search(r"<code>secadmin</code></td><td>安全保密管理员</td><td>宝川市国家保密局</td>", page)
     app.config["INSPECT_DEMO"] = False
     page = client.get("/login").get_data(as_text=True)
     assert "演示账户" not in page and "Demo@2026" not in page and "officer2" not in page
