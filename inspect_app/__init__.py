@@ -82,6 +82,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         inspections,
         main,
         notifications,
+        rights,
         tickets,
         units,
     )
@@ -98,6 +99,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(audit.bp, url_prefix="/audit")
+    app.register_blueprint(rights.bp, url_prefix="/rights")
 
     from . import cli
 

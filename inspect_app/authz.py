@@ -1,8 +1,9 @@
 """The one scoping layer: what each user may see and do.
 
 A bureau-side user (inspector, leader) sees the units in the subtree of the org node they belong to;
-an officer sees their own unit only; the admin manages the org tree and accounts and sees no unit's
-work; the auditor sees the audit trail only. Every route that loads a unit-owned object loads it here:
+an officer sees their own unit only; the admin manages the org tree and accounts, and the secadmin the
+accounts' rights, of their subtree, and neither sees any unit's work; the auditor sees the audit trail only
+(services/duties.py has who may do what to whose account). Every route that loads a unit-owned object loads it here:
 an object outside the caller's scope answers 404, exactly as one that does not exist.
 """
 
@@ -21,6 +22,8 @@ from .models import NodeKind, OrgNode, Role, User
 T = TypeVar("T")
 
 UNIT_WORK_ROLES = (Role.INSPECTOR, Role.LEADER, Role.OFFICER)
+# The roles that manage the org tree's nodes or accounts, each in the subtree of the node they belong to.
+ACCOUNT_ROLES = (Role.ADMIN, Role.SECADMIN)
 
 
 def scope_node(user: User) -> OrgNode | None:
@@ -40,7 +43,7 @@ def visible_unit_ids(user: User) -> Select:
 
 def visible_nodes(user: User) -> Select:
     """A select of the org nodes `user` may see in the tree (admins: the tree they manage)."""
-    if user.role == Role.ADMIN:
+    if user.role in ACCOUNT_ROLES:
         return select(OrgNode).where(OrgNode.path.startswith(user.org_node.path))
     node = scope_node(user)
     if node is None:
@@ -76,6 +79,15 @@ def get_node_or_404(user: User, node_id: Any) -> OrgNode:
     return node
 
 
+def get_account_or_404(user: User, account_id: Any) -> User:
+    """An account in the subtree `user` manages; 404 when absent or outside it."""
+    account_id = parse_id(account_id)
+    account = db.session.get(User, account_id) if account_id is not None else None
+    if account is None or user.role not in ACCOUNT_ROLES or not user.org_node.contains(account.org_node):
+        raise NotFound()
+    return account
+
+
 def in_scope(user: User, obj: Any) -> bool:
     """True when a unit-owned object (or an org node) lies inside what `user` sees."""
     if isinstance(obj, OrgNode):
@@ -87,7 +99,7 @@ def in_scope(user: User, obj: Any) -> bool:
         node = db.session.get(OrgNode, unit_id)
         if node is None:
             return False
-    if user.role == Role.ADMIN:
+    if user.role in ACCOUNT_ROLES:
         return user.org_node.contains(node)
     own = scope_node(user)
     if own is None:
@@ -108,6 +120,7 @@ def _roles(*roles: str) -> _Rule:
 RULES: dict[str, _Rule] = {
     "org.manage": _roles(Role.ADMIN),
     "user.manage": _roles(Role.ADMIN),
+    "rights.manage": _roles(Role.SECADMIN),
     "audit.read": _roles(Role.AUDITOR),
     "dashboard.view": _roles(Role.LEADER, Role.INSPECTOR),
     "dashboard.unit": _roles(Role.OFFICER),  # an officer's dashboard: their own unit's figures

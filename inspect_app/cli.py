@@ -52,13 +52,16 @@ def seed_demo(scale: int, rng_seed: int) -> None:
 @with_appcontext
 @click.option("--username", prompt=True)
 @click.option("--name", "display_name", prompt="Display name")
-@click.option("--role", type=click.Choice([r.value for r in Role]), prompt=True)
+@click.option("--role", type=click.Choice([r.value for r in Role if r != Role.PENDING]), prompt=True)
 @click.option("--org-code", prompt="Org node code", help="The code of the org node the account belongs to.")
 @click.option("--create-bureau", is_flag=True, help="Create the city bureau with this code first (a new system).")
 @click.option("--bureau-name", default="", help="The bureau's name, with --create-bureau.")
 @click.password_option()
 def create_user(username, display_name, role, org_code, create_bureau, bureau_name, password) -> None:
-    """Create an account, e.g. the first admin of a production set-up."""
+    """Create an account, e.g. the first admin of a production set-up.
+
+    The only way to make a 系统管理员, 安全保密管理员 or 安全审计员 account: the web cannot.
+    """
     from .services import org
 
     session = db.session

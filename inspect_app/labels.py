@@ -22,10 +22,12 @@ UNIT_TYPE_LABELS = {
 
 ROLE_LABELS = {
     Role.ADMIN: _l("系统管理员"),
+    Role.SECADMIN: _l("安全保密管理员"),
     Role.AUDITOR: _l("安全审计员"),
     Role.INSPECTOR: _l("检查员"),
     Role.OFFICER: _l("单位保密员"),
     Role.LEADER: _l("局领导"),
+    Role.PENDING: _l("待授权"),
 }
 
 AUDIT_ACTION_LABELS = {
@@ -41,6 +43,8 @@ AUDIT_ACTION_LABELS = {
     "user.deactivate": _l("停用账户"),
     "user.password_reset": _l("重置密码"),
     "user.password_change": _l("修改密码"),
+    "user.assign": _l("授予或调整权限"),
+    "user.unlock": _l("解除锁定"),
     "org.create": _l("新建机构"),
     "org.update": _l("修改机构"),
     "org.move": _l("移动机构"),

@@ -74,6 +74,8 @@ def _nav() -> list[tuple[str, object, tuple[str, ...]]]:
         ("documents.verify", lazy_pgettext("navigation", "文件核验"), (*bureau, Role.OFFICER)),
         ("admin.org", lazy_pgettext("navigation", "机构"), (Role.ADMIN,)),
         ("admin.users", lazy_pgettext("navigation", "账户"), (Role.ADMIN,)),
+        ("rights.users", lazy_pgettext("navigation", "权限"), (Role.SECADMIN,)),
+        ("rights.auditor_log", lazy_pgettext("navigation", "审计员操作"), (Role.SECADMIN,)),
         ("audit.index", lazy_pgettext("navigation", "审计"), (Role.AUDITOR,)),
     ]
 

@@ -182,7 +182,8 @@ def test_password_is_rehashed_with_current_parameters(app, demo, client):
 
 def test_a_reset_password_must_be_changed_at_next_login(demo, browser_for):
     admin = browser_for("admin")
-    page = admin.post(f"/admin/users/{user('officer2').id}/password").get_data(as_text=True)
+    page = admin.post(f"/admin/users/{user('officer2').id}/password",
+                      {"reason": "本人遗忘密码，电话核实身份"}).get_data(as_text=True)
     import re
 
     temporary = re.search(r'class="secret-value" translate="no">([^<]+)<', page).group(1)
@@ -215,6 +216,7 @@ def test_the_login_page_names_the_demo_accounts_in_demo_mode_only(app, demo, cli
     page = client.get("/login").get_data(as_text=True)
     assert "演示账户" in page and "Demo@2026" in page
     assert re.search(r"<code>officer2</code></td><td>单位保密员</td><td>西山县自然资源局</td>", page)
+    assert re.search(r"<code>secadmin</code></td><td>安全保密管理员</td><td>宝川市国家保密局</td>", page)
     app.config["INSPECT_DEMO"] = False
     page = client.get("/login").get_data(as_text=True)
     assert "演示账户" not in page and "Demo@2026" not in page and "officer2" not in page

@@ -26,7 +26,7 @@ def test_seed_demo_builds_the_demo_once(app):
     assert counts == (db.session.scalar(select(func.count()).select_from(OrgNode)),
                       db.session.scalar(select(func.count()).select_from(User)))
     assert counts[0] >= 13 and {u.username for u in db.session.scalars(select(User))} == {
-        "admin", "auditor", "inspector", "inspector2", "officer", "officer2", "leader"}
+        "admin", "secadmin", "auditor", "inspector", "inspector2", "officer", "officer2", "leader"}
     units = db.session.scalar(select(func.count()).select_from(OrgNode).where(OrgNode.kind == "unit"))
     assert units >= 10
     assert user("officer").org_node_id != user("officer2").org_node_id

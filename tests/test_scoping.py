@@ -32,8 +32,8 @@ def test_officer_sees_only_their_own_unit(demo):
     assert visible_units("officer2") == {"XS-ZRZY"}
 
 
-@pytest.mark.parametrize("username", ["admin", "auditor"])
-def test_admin_and_auditor_see_no_unit_work(demo, username):
+@pytest.mark.parametrize("username", ["admin", "secadmin", "auditor"])
+def test_the_admin_roles_see_no_unit_work(demo, username):
     assert visible_units(username) == set()
 
 
@@ -90,3 +90,19 @@ def test_a_district_admin_manages_only_that_district(district_admin, browser_for
                                              "code": "XS-NEW", "unit_type": "other"})
     assert response.status_code == 200  # the form comes back: that parent is not a choice
     assert db.session.scalar(select(OrgNode).where(OrgNode.code == "XS-NEW")) is None
+
+
+def test_a_district_secadmin_manages_rights_only_in_that_district(demo, browser_for):
+    make_user("dh-sec", Role.SECADMIN, node("BC-DH"))
+    secadmin = browser_for("dh-sec", "Tablet-Check-2026")
+    assert "officer2" not in secadmin.get("/rights/users").get_data(as_text=True)
+    other = user("officer2")
+    assert secadmin.get(f"/rights/users/{other.id}").status_code == 404
+    assert secadmin.post(f"/rights/users/{other.id}", {"role": "pending", "org_node_id": other.org_node_id}
+                         ).status_code == 404
+    assert secadmin.post(f"/rights/users/{other.id}/unlock").status_code == 404
+    # Nor can they move an account of their district out of it.
+    own = user("officer")
+    response = secadmin.post(f"/rights/users/{own.id}", {"role": "officer", "org_node_id": node("XS-YY").id})
+    assert response.status_code == 200  # the form comes back: that node is not a choice
+    assert user("officer").org_node.code == "DH-ZFB"

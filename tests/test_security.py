@@ -4,7 +4,7 @@ import pytest
 
 from .helpers import Browser
 
-ROLES = ["admin", "auditor", "inspector", "inspector2", "officer", "officer2", "leader"]
+ROLES = ["admin", "secadmin", "auditor", "inspector", "inspector2", "officer", "officer2", "leader"]
 
 
 def get_routes(app) -> list[str]:
@@ -84,6 +84,7 @@ def test_a_stale_form_after_logout_is_refused(demo, browser_for):
 
 NAV = {
     "admin": {"机构", "账户"},
+    "secadmin": {"权限", "审计员操作"},
     "auditor": {"审计"},
     "inspector": {"工作台"},
     "leader": {"工作台"},
@@ -97,18 +98,20 @@ def test_navigation_by_role(demo, browser_for, username):
     nav = html.split('class="mainnav"', 1)[1].split("</nav>", 1)[0]
     for item in NAV[username]:
         assert f">{item}</a>" in nav
-    for other in {"机构", "账户", "审计"} - NAV[username]:
+    for other in {"机构", "账户", "权限", "审计员操作", "审计"} - NAV[username]:
         assert f">{other}</a>" not in nav
 
 
 @pytest.mark.parametrize(
     ("username", "allowed", "forbidden"),
     [
-        ("admin", ["/admin/org", "/admin/users"], ["/audit/", "/dashboard"]),
-        ("auditor", ["/audit/"], ["/admin/org", "/admin/users", "/dashboard"]),
-        ("inspector", ["/dashboard"], ["/admin/org", "/admin/users", "/audit/"]),
-        ("officer", ["/dashboard"], ["/admin/org", "/admin/users", "/audit/"]),
-        ("leader", ["/dashboard"], ["/admin/org", "/audit/", "/admin/users/new"]),
+        ("admin", ["/admin/org", "/admin/users"], ["/audit/", "/dashboard", "/rights/users", "/rights/auditors"]),
+        ("secadmin", ["/rights/users", "/rights/auditors"],
+         ["/audit/", "/audit/export.csv", "/admin/users", "/admin/users/new", "/admin/org", "/dashboard"]),
+        ("auditor", ["/audit/"], ["/admin/org", "/admin/users", "/dashboard", "/rights/users", "/rights/auditors"]),
+        ("inspector", ["/dashboard"], ["/admin/org", "/admin/users", "/audit/", "/rights/users"]),
+        ("officer", ["/dashboard"], ["/admin/org", "/admin/users", "/audit/", "/rights/auditors"]),
+        ("leader", ["/dashboard"], ["/admin/org", "/audit/", "/admin/users/new", "/rights/users"]),
     ],
 )
 def test_pages_by_role(demo, browser_for, username, allowed, forbidden):

@@ -29,15 +29,27 @@ class ImportUnitsForm(FlaskForm):
     file = FileField(_l("单位名单（.xlsx 或 .csv）"), validators=[FileRequired(_l("请选择文件。"))])
 
 
-class UserForm(FlaskForm):
-    username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
+class ProfileForm(FlaskForm):
     display_name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=64)])
-    role = SelectField(_l("角色"), choices=[])
-    org_node_id = SelectField(_l("所属机构"), coerce=int, choices=[])
     email = EmailField(
         _l("电子邮箱"),
         validators=[Optional(), Length(max=120), Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("电子邮箱格式不正确。"))],
     )
+
+
+class NewUserForm(ProfileForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
+    role = SelectField(_l("申请角色"), choices=[])
+    org_node_id = SelectField(_l("所属机构"), coerce=int, choices=[])
+
+
+class RightsForm(FlaskForm):
+    role = SelectField(_l("角色"), choices=[], validate_choice=False)  # services/duties.py decides
+    org_node_id = SelectField(_l("所属机构"), coerce=int, choices=[])
+
+
+class ResetPasswordForm(FlaskForm):
+    reason = StringField(_l("重置原因"))  # required, and checked, by the service
 
 
 class EmptyForm(FlaskForm):

@@ -1,22 +1,27 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from .. import authz
 from ..extensions import db
 from ..ids import parse_id
 from ..labels import KIND_LABELS, ROLE_LABELS, UNIT_TYPE_LABELS
-from ..models import NodeKind, OrgNode, Role, User
-from ..models.org import CHILD_KINDS, ROLE_NODE_KINDS
-from ..pagination import paginate, sort_order
+from ..models import NodeKind, OrgNode, User
+from ..models.org import BUSINESS_ROLES, CHILD_KINDS
 from ..security import current_user
-from ..services import DomainError, accounts, org
+from ..services import DomainError, accounts, duties, org
 from . import bp
-from .forms import EditNodeForm, EmptyForm, ImportUnitsForm, MoveNodeForm, NodeForm, UserForm
-
-
-def _managed_nodes() -> list[OrgNode]:
-    return db.session.scalars(authz.visible_nodes(current_user).order_by(OrgNode.path)).all()
+from .forms import (
+    EditNodeForm,
+    EmptyForm,
+    ImportUnitsForm,
+    MoveNodeForm,
+    NewUserForm,
+    NodeForm,
+    ProfileForm,
+    ResetPasswordForm,
+)
+from .shared import account_listing, managed_nodes, node_choices
 
 
 def _node_choices(nodes: list[OrgNode], kinds: tuple[str, ...]) -> list[tuple[int, str]]:
@@ -28,6 +33,8 @@ def _unit_type_choices() -> list[tuple[str, str]]:
 
 
 def _field_error(form, exc: DomainError) -> None:
+    if isinstance(exc, duties.NotPermitted):
+        raise exc  # a 403 page, not a form to correct
     field = getattr(form, exc.field, None) if exc.field else None
     if field is not None:
         field.errors.append(exc.message)
@@ -41,7 +48,7 @@ def _field_error(form, exc: DomainError) -> None:
 @bp.route("/org", endpoint="org")
 def org_tree():
     query = request.args.get("q", "").strip()
-    nodes = _managed_nodes()
+    nodes = managed_nodes()
     if query:
         q = query.lower()
         nodes = [n for n in nodes if q in n.name.lower() or q in n.code.lower()]
@@ -55,7 +62,7 @@ def org_tree():
 
 @bp.route("/org/new", methods=["GET", "POST"])
 def new_node():
-    nodes = _managed_nodes()
+    nodes = managed_nodes()
     form = NodeForm()
     form.kind.choices = [(k, str(KIND_LABELS[k])) for k in (NodeKind.DISTRICT, NodeKind.UNIT)]
     form.parent_id.choices = _node_choices(nodes, (NodeKind.BUREAU, NodeKind.DISTRICT))
@@ -91,7 +98,7 @@ def edit_node(node_id: int):
         else:
             flash(_("已保存。"), "success")
             return redirect(url_for("admin.edit_node", node_id=node.id))
-    nodes = _managed_nodes()
+    nodes = managed_nodes()
     move_form = MoveNodeForm()
     parent_kinds = tuple(k for k, children in CHILD_KINDS.items() if node.kind in children)
     move_form.parent_id.choices = [
@@ -111,7 +118,7 @@ def _is_within(nodes: list[OrgNode], node_id: int, ancestor: OrgNode) -> bool:
 def move_node(node_id: int):
     node = authz.get_node_or_404(current_user, node_id)
     form = MoveNodeForm()
-    form.parent_id.choices = [(n.id, n.name) for n in _managed_nodes()]
+    form.parent_id.choices = [(n.id, n.name) for n in managed_nodes()]
     if form.validate_on_submit():
         parent = authz.get_node_or_404(current_user, form.parent_id.data)
         try:
@@ -160,46 +167,20 @@ def import_units():
     return render_template("admin/import.html", form=form, report=report)
 
 
-# Accounts --------------------------------------------------------------------------------------------
-
-USER_SORTS = {
-    "username": User.username,
-    "name": User.display_name,
-    "role": User.role,
-    "last_login": User.last_login_at,
-}
+# Accounts: the admin makes them exist; their rights are the secadmin's (rights/, services/duties.py) ---
 
 
 @bp.route("/users")
 def users():
-    query = request.args.get("q", "").strip()
-    role = request.args.get("role", "")
-    stmt = select(User).join(User.org_node).where(OrgNode.path.startswith(current_user.org_node.path))
-    if query:
-        like = f"%{query}%"
-        stmt = stmt.where(or_(User.username.ilike(like), User.display_name.ilike(like), OrgNode.name.ilike(like)))
-    if role in set(Role):
-        stmt = stmt.where(User.role == role)
-    sort, order = sort_order(request.args, USER_SORTS, default="username")
-    page = paginate(stmt.order_by(order, User.id))
-    return render_template("admin/users.html", page=page, query=query, role=role, sort=sort, roles=ROLE_LABELS)
-
-
-def _user_form(user: User | None = None) -> UserForm:
-    form = UserForm(obj=user)
-    if user is not None:
-        del form.username  # a username never changes: the audit trail names people by it
-    form.role.choices = [(k, str(v)) for k, v in ROLE_LABELS.items()]
-    nodes = _managed_nodes()
-    form.org_node_id.choices = [
-        (n.id, "　" * n.depth + n.name) for n in nodes if n.active or (user and n.id == user.org_node_id)
-    ]
-    return form
+    listing = account_listing("admin.users", _("账户管理"))
+    return render_template("admin/users.html", **listing, edit_endpoint="admin.edit_user")
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 def new_user():
-    form = _user_form()
+    form = NewUserForm()
+    form.role.choices = [(k, str(ROLE_LABELS[k])) for k in BUSINESS_ROLES]
+    form.org_node_id.choices = node_choices()
     if form.validate_on_submit():
         node = authz.get_node_or_404(current_user, form.org_node_id.data)
         try:
@@ -211,54 +192,47 @@ def new_user():
             _field_error(form, exc)
         else:
             return render_template("admin/temporary_password.html", user=user, password=temporary, created=True)
-    return render_template("admin/user_form.html", form=form, user=None, placements=ROLE_NODE_KINDS)
-
-
-def _managed_user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or not current_user.org_node.contains(user.org_node):
-        from werkzeug.exceptions import NotFound
-
-        raise NotFound()
-    return user
+    return render_template("admin/user_new.html", form=form)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def edit_user(user_id: int):
-    user = _managed_user_or_404(user_id)
-    form = _user_form(user)
+    user = authz.get_account_or_404(current_user, user_id)
+    form = ProfileForm(obj=user)
     if form.validate_on_submit():
-        node = authz.get_node_or_404(current_user, form.org_node_id.data)
         try:
-            accounts.update_user(db.session, current_user, user, display_name=form.display_name.data,
-                                 role=form.role.data, org_node=node, email=form.email.data)
+            accounts.update_profile(db.session, current_user, user, display_name=form.display_name.data,
+                                    email=form.email.data)
         except DomainError as exc:
             _field_error(form, exc)
         else:
             flash(_("已保存。"), "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
-    return render_template("admin/user_form.html", form=form, user=user, placements=ROLE_NODE_KINDS,
-                           action_form=EmptyForm())
+    return render_template("admin/user_edit.html", form=form, user=user, reset_form=ResetPasswordForm(),
+                           action_form=EmptyForm(), may=lambda action: duties.may(current_user, action, user.role))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 def set_user_active(user_id: int):
-    user = _managed_user_or_404(user_id)
+    user = authz.get_account_or_404(current_user, user_id)
     if EmptyForm().validate_on_submit():
         active = request.form.get("active") == "1"
-        try:
-            accounts.set_user_active(db.session, current_user, user, active)
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(_("账户已启用。") if active else _("账户已停用，其登录已全部结束。"), "success")
+        accounts.set_user_active(db.session, current_user, user, active)
+        flash(_("账户已启用。") if active else _("账户已停用，其登录已全部结束。"), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 def reset_password(user_id: int):
-    user = _managed_user_or_404(user_id)
-    if not EmptyForm().validate_on_submit():
+    user = authz.get_account_or_404(current_user, user_id)
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
         return redirect(url_for("admin.edit_user", user_id=user.id))
-    temporary = accounts.reset_password(db.session, current_user, user)
+    try:
+        temporary = accounts.reset_password(db.session, current_user, user, form.reason.data or "")
+    except duties.NotPermitted:
+        raise
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template("admin/temporary_password.html", user=user, password=temporary, created=False)

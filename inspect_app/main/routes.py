@@ -12,13 +12,21 @@ from . import bp
 
 HOME_BY_ROLE = {
     Role.ADMIN: "admin.org",
+    Role.SECADMIN: "rights.users",
     Role.AUDITOR: "audit.index",
+    Role.PENDING: "main.pending",
 }
 
 
 @bp.route("/")
 def index():
     return redirect(url_for(HOME_BY_ROLE.get(current_user.role, "dashboard.index")))
+
+
+@bp.route("/pending")
+def pending():
+    """Where an account without a role lands until the secadmin grants one."""
+    return render_template("main/pending.html")
 
 
 @bp.route("/healthz")

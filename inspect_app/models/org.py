@@ -71,32 +71,47 @@ class OrgNode(db.Model):
 
 class Role(StrEnum):
     ADMIN = "admin"  # 系统管理员
+    SECADMIN = "secadmin"  # 安全保密管理员
     AUDITOR = "auditor"  # 安全审计员
     INSPECTOR = "inspector"  # 检查员
     OFFICER = "officer"  # 单位保密员
     LEADER = "leader"  # 局领导
+    PENDING = "pending"  # 待授权: an account the admin made, with no rights until the secadmin grants a role
 
+
+# 三员: each held by its own account, made on the command line only; no web action makes or unmakes one.
+ADMIN_ROLES = (Role.ADMIN, Role.SECADMIN, Role.AUDITOR)
+BUSINESS_ROLES = (Role.INSPECTOR, Role.OFFICER, Role.LEADER)
 
 # The node kinds a role may be attached to.
 ROLE_NODE_KINDS: dict[str, tuple[str, ...]] = {
     Role.ADMIN: (NodeKind.BUREAU, NodeKind.DISTRICT),
+    Role.SECADMIN: (NodeKind.BUREAU, NodeKind.DISTRICT),
     Role.AUDITOR: (NodeKind.BUREAU, NodeKind.DISTRICT),
     Role.INSPECTOR: (NodeKind.BUREAU, NodeKind.DISTRICT),
     Role.LEADER: (NodeKind.BUREAU, NodeKind.DISTRICT),
     Role.OFFICER: (NodeKind.UNIT,),
+    Role.PENDING: (NodeKind.BUREAU, NodeKind.DISTRICT, NodeKind.UNIT),
 }
+
+
+_BUSINESS_LIST = "(" + ", ".join(f"'{r}'" for r in BUSINESS_ROLES) + ")"
+ROLE_CHECK = "role IN (" + ", ".join(f"'{r}'" for r in Role) + ")"
 
 
 class User(db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'auditor', 'inspector', 'officer', 'leader')", name="role"),
+        CheckConstraint(ROLE_CHECK, name="role"),
+        CheckConstraint(f"requested_role IS NULL OR requested_role IN {_BUSINESS_LIST}", name="requested_role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))
+    # The business role the admin asked for when making a pending account; the secadmin decides.
+    requested_role: Mapped[str | None] = mapped_column(String(16))
     org_node_id: Mapped[int] = mapped_column(ForeignKey("org_node.id"), index=True)
     email: Mapped[str | None] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -109,6 +124,10 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     org_node: Mapped[OrgNode] = relationship()
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > utcnow()
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles

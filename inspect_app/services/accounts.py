@@ -1,4 +1,4 @@
-"""Accounts: logging in, and the admin's work on users."""
+"""Accounts: logging in, the admin's work on accounts and the secadmin's on their rights (see duties.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from enum import StrEnum
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..database import transaction
 from ..models import OrgNode, Role, User, utcnow
 from ..models.org import ROLE_NODE_KINDS
-from . import DomainError, audit, passwords
+from . import DomainError, audit, notifications, passwords
+from .duties import AccountAction, check
 from .sessions import end_user_sessions
 
 
@@ -72,6 +73,25 @@ def record_logout(session: Session, user: User) -> None:
         audit.record(session, user, "auth.logout", user)
 
 
+ACCOUNT_SORTS = {
+    "username": User.username,
+    "name": User.display_name,
+    "role": User.role,
+    "last_login": User.last_login_at,
+}
+
+
+def account_list(actor: User, *, query: str = "", role: str = "") -> Select:
+    """A select of the accounts in the subtree `actor` manages, matching a search and a role."""
+    stmt = select(User).join(User.org_node).where(OrgNode.path.startswith(actor.org_node.path))
+    if query:
+        like = f"%{query}%"
+        stmt = stmt.where(or_(User.username.ilike(like), User.display_name.ilike(like), OrgNode.name.ilike(like)))
+    if role in set(Role):
+        stmt = stmt.where(User.role == role)
+    return stmt
+
+
 def generate_temporary_password() -> str:
     """Twelve characters from an alphabet without look-alikes, to read out or hand over on paper."""
     alphabet = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
@@ -120,7 +140,12 @@ def create_user(
     password: str | None = None,
     must_change_password: bool = True,
 ) -> tuple[User, str | None]:
-    """Create an account. Without a password a temporary one is generated and returned once."""
+    """Create an account. Without a password a temporary one is generated and returned once.
+
+    On the command line (no actor) the account holds `role` at once. Made by the admin, it holds no rights:
+    `role` is a request, and the secadmins over `org_node` are asked to grant it.
+    """
+    check(actor, AccountAction.CREATE, role)
     with transaction(session):
         username = _check_username(session, username)
         _check_placement(role, org_node)
@@ -132,7 +157,8 @@ def create_user(
         user = User(
             username=username,
             display_name=display_name.strip() or username,
-            role=role,
+            role=role if actor is None else Role.PENDING,
+            requested_role=None if actor is None else role,
             org_node=org_node,
             email=(email or "").strip() or None,
             password_hash=passwords.hash_password(password),
@@ -141,35 +167,55 @@ def create_user(
         session.add(user)
         session.flush()
         audit.record(session, actor, "user.create", user,
-                     details={"username": username, "role": role, "org_node_id": org_node.id})
+                     details={"username": username, "role": user.role, "requested_role": user.requested_role,
+                              "org_node_id": org_node.id})
+        if user.role == Role.PENDING:
+            notifications.notify(session, notifications.holders_over(session, Role.SECADMIN, org_node),
+                                 "account_requested", user, username=username, name=user.display_name,
+                                 role=role, org=org_node.name)
     return user, temporary
 
 
-def update_user(
-    session: Session, actor: User, user: User, *, display_name: str, role: str, org_node: OrgNode,
-    email: str | None,
-) -> None:
+def update_profile(session: Session, actor: User, user: User, *, display_name: str, email: str | None) -> None:
+    """The admin's part of an account's record: the name and the e-mail address."""
+    check(actor, AccountAction.EDIT, user.role)
+    _apply(session, actor, user, "user.update",
+           {"display_name": display_name.strip() or user.username, "email": (email or "").strip() or None})
+
+
+def assign_rights(session: Session, actor: User, user: User, *, role: str, org_node: OrgNode) -> None:
+    """The secadmin grants, changes or revokes (Role.PENDING) an account's role and moves it in the tree."""
+    if role != user.role:
+        check(actor, AccountAction.CHANGE_ROLE, user.role)
+        check(actor, AccountAction.CHANGE_ROLE, role)
+    if org_node.id != user.org_node_id:
+        check(actor, AccountAction.CHANGE_SCOPE, user.role)
+    _check_placement(role, org_node)
+    # A granted role answers the request; a revoked one leaves it for the next decision.
+    also = {"org_node": org_node, **({"requested_role": None} if role != Role.PENDING else {})}
+    _apply(session, actor, user, "user.assign", {"role": role, "org_node_id": org_node.id}, also)
+
+
+def _apply(session: Session, actor: User, user: User, action: str, values: dict, also: dict | None = None
+           ) -> None:
+    """Set the fields that differ, audit them as [old, new], and end the sessions when rights changed."""
     with transaction(session):
-        _check_placement(role, org_node)
-        changes = {}
-        new_values = {"display_name": display_name.strip() or user.username, "role": role,
-                      "org_node_id": org_node.id, "email": (email or "").strip() or None}
-        for field, value in new_values.items():
-            if getattr(user, field) != value:
-                changes[field] = [getattr(user, field), value]
-                setattr(user, field, value)
+        changes = {field: [getattr(user, field), value] for field, value in values.items()
+                   if getattr(user, field) != value}
         if not changes:
             return
-        user.org_node = org_node
+        for field, value in {**values, **(also or {})}.items():
+            setattr(user, field, value)
         if "role" in changes or "org_node_id" in changes:
             # What the user may see changed: make them log in again.
             end_user_sessions(session, user, "role_changed")
-        audit.record(session, actor, "user.update", user, details=changes)
+        audit.record(session, actor, action, user, details=changes)
 
 
 def set_user_active(session: Session, actor: User, user: User, active: bool) -> None:
     if user.id == actor.id and not active:
         raise DomainError(_("不能停用自己的账户。"))
+    check(actor, AccountAction.REACTIVATE if active else AccountAction.DEACTIVATE, user.role)
     with transaction(session):
         if user.active == active:
             return
@@ -179,8 +225,15 @@ def set_user_active(session: Session, actor: User, user: User, active: bool) -> 
         audit.record(session, actor, "user.activate" if active else "user.deactivate", user)
 
 
-def reset_password(session: Session, actor: User, user: User) -> str:
-    """A new temporary password, returned once; the user must change it at the next login."""
+def reset_password(session: Session, actor: User, user: User, reason: str) -> str:
+    """A new temporary password, returned once; the user must change it at the next login.
+
+    Their sessions end and they are told who reset it and why; the trail keeps both.
+    """
+    check(actor, AccountAction.RESET_PASSWORD, user.role)
+    reason = reason.strip()
+    if not reason or len(reason) > 200:
+        raise DomainError(_("请写明重置密码的原因（不超过 200 个字）。"), field="reason")
     temporary = generate_temporary_password()
     with transaction(session):
         user.password_hash = passwords.hash_password(temporary)
@@ -188,8 +241,19 @@ def reset_password(session: Session, actor: User, user: User) -> str:
         user.failed_logins = 0
         user.locked_until = None
         end_user_sessions(session, user, "password_reset")
-        audit.record(session, actor, "user.password_reset", user)
+        audit.record(session, actor, "user.password_reset", user, details={"reason": reason})
+        notifications.notify(session, [user], "password_reset", by=actor.display_name, reason=reason)
     return temporary
+
+
+def unlock(session: Session, actor: User, user: User) -> None:
+    """End a lock-out from failed logins before it runs out."""
+    check(actor, AccountAction.UNLOCK, user.role)
+    with transaction(session):
+        was_locked = user.is_locked
+        user.failed_logins = 0
+        user.locked_until = None
+        audit.record(session, actor, "user.unlock", user, details={"was_locked": was_locked})
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:

@@ -60,6 +60,7 @@ UNITS = {
 # username, display name, role, org code
 ACCOUNTS = [
     ("admin", "系统管理员", Role.ADMIN, CITY_CODE),
+    ("secadmin", "安全保密管理员", Role.SECADMIN, CITY_CODE),
     ("auditor", "安全审计员", Role.AUDITOR, CITY_CODE),
     ("inspector", "王建国", Role.INSPECTOR, CITY_CODE),
     ("inspector2", "李文静", Role.INSPECTOR, "BC-DH"),

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, scoped_session
 
+from ..labels import ROLE_LABELS
 from ..models import NodeKind, Notification, OrgNode, Role, User, utcnow
 
 # The text of each kind, made at display time from the stored parameters.
@@ -39,7 +40,13 @@ _TEXTS: dict[str, Callable[[dict], str]] = {
     "due_soon": lambda p: _("“%(title)s”将于 %(due)s 到期，请抓紧整改并报送。", **p),
     "overdue": lambda p: _("%(unit)s 的“%(title)s”已逾期 %(days)d 天（期限 %(due)s）。", **p),
     "overdue_digest": lambda p: _("您管辖范围内共有 %(count)d 项整改逾期未完成。", **p),
+    "account_requested": lambda p: _(
+        "系统管理员新建了账户 %(username)s（%(name)s，%(org)s），申请角色：%(role)s，请审核授权。",
+        **{**p, "role": str(ROLE_LABELS.get(p["role"], p["role"]))}),
+    "password_reset": lambda p: _(
+        "您的密码已被 %(by)s 重置，原因：%(reason)s。如非您本人申请，请立即告知安全保密管理员。", **p),
 }
+
 
 
 def kinds() -> list[str]:
@@ -66,6 +73,8 @@ def url_of(notification: Notification) -> str | None:
         return url_for("tickets.notice", notice_id=notification.object_id)
     if notification.kind == "overdue_digest":
         return url_for("tickets.overdue")
+    if notification.kind == "account_requested" and notification.object_id:
+        return url_for("rights.edit_user", user_id=notification.object_id)
     if notification.kind == "notice_closed":
         return url_for("tickets.index")  # a self-inspection has no notice to show
     return None
@@ -79,14 +88,19 @@ def unit_officers(session: Session, unit_id: int) -> list[User]:
                                                    User.active.is_(True)).order_by(User.id)))
 
 
-def leaders_over(session: Session, unit: OrgNode) -> list[User]:
-    """Active leaders whose subtree holds `unit`."""
-    ancestors = [int(part) for part in unit.path.strip("/").split("/") if part]
+def holders_over(session: Session, role: str, node: OrgNode) -> list[User]:
+    """Active holders of `role` at a bureau whose subtree holds `node`."""
+    ancestors = [int(part) for part in node.path.strip("/").split("/") if part]
     return list(session.scalars(
         select(User).join(OrgNode, User.org_node_id == OrgNode.id)
-        .where(User.role == Role.LEADER, User.active.is_(True), OrgNode.id.in_(ancestors),
+        .where(User.role == role, User.active.is_(True), OrgNode.id.in_(ancestors),
                OrgNode.kind != NodeKind.UNIT)
         .order_by(User.id)))
+
+
+def leaders_over(session: Session, unit: OrgNode) -> list[User]:
+    """Active leaders whose subtree holds `unit`."""
+    return holders_over(session, Role.LEADER, unit)
 
 
 # Writing ------------------------------------------------------------------------------------------

@@ -76,6 +76,12 @@ MAIN_PAGES: dict[str, list[MainPage]] = {
         ("检查表", "/checklists"),
         ("修改密码", "/password"),
     ),
+    "secadmin": _pages(
+        ("权限", "/rights/users"),
+        ("账户权限", "/rights/users", r"^/rights/users/\d+$"),
+        ("审计员操作", "/rights/auditors"),
+        ("通知", "/notifications"),
+    ),
     "auditor": _pages(
         ("审计", "/audit/"),
     ),

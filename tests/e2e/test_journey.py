@@ -111,7 +111,8 @@ def test_the_whole_cycle(live_server, new_tablet, tmp_path, language):
     inspector.wait_for_url(re.compile(r"/notices/\d+$"))
     number = inspector.locator("p.number").inner_text()
 
-    # The unit's officer answers with a photo. (西山县档案馆 has no officer in the demo: the admin makes one.)
+    # The unit's officer answers with a photo. (西山县档案馆 has no officer in the demo: the admin makes the
+    # account, asking for the role, and the secadmin grants it from the notification.)
     admin = new_tablet().new_page()
     login(admin, base, "admin")
     admin.goto(f"{base}/admin/users/new")
@@ -121,6 +122,14 @@ def test_the_whole_cycle(live_server, new_tablet, tmp_path, language):
     admin.select_option("#org_node_id", value=str(live_server.run(lambda: node("XS-DAG").id)))
     admin.locator("form.card button.primary").click()
     temporary = admin.locator(".secret-value").inner_text()
+    secadmin = new_tablet().new_page()
+    login(secadmin, base, "secadmin")
+    secadmin.goto(f"{base}/notifications")
+    secadmin.locator("a.note-link", has_text=f"dag-{language}").first.click()
+    secadmin.wait_for_url(re.compile(r"/rights/users/\d+$"))
+    assert secadmin.locator("#role").input_value() == "officer"  # the role the admin asked for
+    secadmin.locator("form.card button.primary").click()
+    assert "单位保密员" in secadmin.locator(".flash-success").inner_text()
     officer = new_tablet().new_page()
     officer_errors = watch(officer)
     login(officer, base, f"dag-{language}", temporary)

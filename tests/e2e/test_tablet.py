@@ -117,7 +117,7 @@ def test_every_main_page_fits_the_tablet_and_takes_a_finger(live_server, tablet,
     assert not errors
 
 
-@pytest.mark.parametrize("role", ["inspector", "leader", "officer", "admin", "auditor"])
+@pytest.mark.parametrize("role", ["inspector", "leader", "officer", "admin", "secadmin", "auditor"])
 def test_the_navigation_fits_one_row_in_english_too(live_server, tablet, role):
     page = tablet.new_page()
     login(page, live_server.url, role)
