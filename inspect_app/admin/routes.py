@@ -10,7 +10,7 @@ from ..models import NodeKind, OrgNode, Role, User
 from ..models.org import CHILD_KINDS, ROLE_NODE_KINDS
 from ..pagination import paginate, sort_order
 from ..security import current_user
-from ..services import DomainError, accounts, org
+from ..services import DomainError, accounts, org, spreadsheets
 from . import bp
 from .forms import EditNodeForm, EmptyForm, ImportUnitsForm, MoveNodeForm, NodeForm, UserForm
 
@@ -149,7 +149,7 @@ def import_units():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            rows = org.read_table(upload.filename or "", upload.read())
+            rows = spreadsheets.read_table(upload.filename or "", upload.read(), org.MAX_IMPORT_ROWS)
             report = org.import_units(db.session, current_user, current_user.org_node, rows)
         except DomainError as exc:
             form.file.errors.append(exc.message)

@@ -31,7 +31,7 @@ from ..models import (
 )
 from ..pagination import paginate, sort_order
 from ..security import current_user
-from ..services import DomainError, attachments, checklists, inspections, org
+from ..services import DomainError, attachments, checklists, inspections, spreadsheets
 from ..services.inspections import AnswerConflict, AnswerInput, ClassifiedSuspected, InspectionFilter, SignatureInput
 from . import bp
 from .forms import ImportPlanForm, PlanForm, ReasonForm
@@ -160,7 +160,7 @@ def import_plan():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            rows = org.read_table(upload.filename or "", upload.read())
+            rows = spreadsheets.read_table(upload.filename or "", upload.read(), inspections.MAX_PLAN_ROWS)
             report = inspections.import_plan(db.session, current_user, rows)
         except DomainError as exc:
             form.file.errors.append(exc.message)
