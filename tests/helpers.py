@@ -73,13 +73,13 @@ class Browser:
         return self.client.post(url, data=data, **kwargs)
 
     def upload(self, url: str, filename: str, content: bytes, fields: dict | None = None,
-               mime: str = "application/octet-stream") -> TestResponse:
+               mime: str = "application/octet-stream", field: str = "file") -> TestResponse:
         """A multipart form post of one file, built by hand: the test client's own encoder is slow for big
         files and leaves its temporary file open."""
         boundary = uuid.uuid4().hex
         parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
                  for name, value in {"csrf_token": self.token(), **(fields or {})}.items()]
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
                      f"Content-Type: {mime}\r\n\r\n".encode() + content + b"\r\n")
         parts.append(f"--{boundary}--\r\n".encode())
         return self.client.post(url, data=b"".join(parts), content_type=f"multipart/form-data; boundary={boundary}")
