@@ -344,7 +344,8 @@ def _send(attachment: Attachment, thumbnail: bool = False):
     path = attachments.thumbnail_path(attachment.sha256) if thumbnail else attachments.path_of(attachment.sha256)
     response = send_file(path, mimetype="image/jpeg" if thumbnail else attachment.mime, max_age=0,
                          download_name=attachment.filename)
-    response.headers["Cache-Control"] = "private, max-age=86400"  # content never changes under its id
+    # Never kept by the browser: on a shared tablet the next user would find the unit's photos in its cache.
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
