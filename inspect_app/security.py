@@ -80,6 +80,11 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or (request and request.is_secure))
 
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        # Static files are cached for a year, and a cached Set-Cookie would hand one session to every user of
+        # a shared cache; they read no session either (see _load_user).
+        return request.endpoint != "static" and super().should_set_cookie(app, session)
+
 
 def _load_user() -> None:
     g.started = time.perf_counter()

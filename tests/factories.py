@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import uuid
+import zlib
 from datetime import date, timedelta
 
 from PIL import Image, ImageDraw
@@ -35,6 +36,54 @@ def jpeg(width: int = 800, height: int = 600, colour: str = "#4a6a8a") -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
+
+
+def pdf(text: str = "Evidence", *, catalog: str = "", object_stream: str | None = None,
+        predictor: bool = False) -> bytes:
+    """A one-page PDF written by hand, as readers open it. `catalog` is added to the document catalog (an
+    /OpenAction, say). With `object_stream` (extra keys for its dictionary, or "") the catalog, page tree,
+    page and font are kept compressed in an object stream, found through a cross-reference stream (PDF 1.5),
+    with `predictor` as PNG "Sub" rows; without, each is written out plainly with a cross-reference table."""
+    content = zlib.compress(f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET".encode())
+    plain = {1: f"<< /Type /Catalog /Pages 2 0 R {catalog} >>", 2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+             3: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
+                "/Contents 4 0 R >>",
+             5: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    offsets: dict[int, int] = {}
+
+    def put(number: int, body: bytes) -> None:
+        offsets[number] = len(out)
+        out.extend(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+
+    def stream(dictionary: str, data: bytes) -> bytes:
+        return b"<< %s /Length %d >>\nstream\n%s\nendstream" % (dictionary.encode(), len(data), data)
+
+    put(4, stream("/Filter /FlateDecode", content))
+    if object_stream is None:
+        for number, body in plain.items():
+            put(number, body.encode())
+        start = len(out)
+        out.extend(b"xref\n0 6\n0000000000 65535 f \n")
+        out.extend(b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(1, 6)))
+        out.extend(b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % start)
+        return bytes(out)
+    bodies = [body.encode() + b"\n" for body in plain.values()]
+    places = [sum(map(len, bodies[:i])) for i in range(len(bodies))]
+    header = " ".join(f"{n} {place}" for n, place in zip(plain, places, strict=True)).encode() + b"\n"
+    data = header + b"".join(bodies)
+    if predictor:  # one row: a filter byte, then each byte as the difference from the one before
+        object_stream += f" /DecodeParms << /Predictor 11 /Columns {len(data)} >>"
+        data = bytes([1]) + bytes((b - a) & 0xFF for a, b in zip(b"\0" + data, data, strict=False))
+    put(6, stream(f"/Type /ObjStm /N {len(bodies)} /First {len(header)} /Filter /FlateDecode {object_stream}",
+                  zlib.compress(data)))
+    offsets[7] = len(out)
+    rows = [(0, 0, 65535)] + [(1, offsets[n], 0) if n in (4, 6, 7) else (2, 6, list(plain).index(n))
+                              for n in range(1, 8)]
+    table = b"".join(bytes([kind]) + field.to_bytes(4, "big") + index.to_bytes(2, "big") for kind, field, index in rows)
+    put(7, stream("/Type /XRef /Size 8 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode", zlib.compress(table)))
+    out.extend(b"startxref\n%d\n%%%%EOF\n" % offsets[7])
+    return bytes(out)
 
 
 def versions(*keys: str):
@@ -155,8 +204,7 @@ def respond(ticket, *, by: str = "officer", measures: str = "已拆除违规连�
 
     if uploads is None:
         uploads = [evidence_upload(f"佐证材料{i + 1}.jpg", colour=f"#{(40 * i) % 255:02x}7a5a") for i in range(photos)]
-        uploads += [Upload(b"%PDF-1.4\n% evidence " + str(i).encode() + b"\n", f"佐证材料{photos + i + 1}.pdf")
-                    for i in range(files)]
+        uploads += [Upload(pdf(f"Evidence {i}"), f"佐证材料{photos + i + 1}.pdf") for i in range(files)]
     return rectification.respond(db.session, user(by), ticket, measures=measures, responsible=responsible,
                                  completed_on=completed_on or local_today(), uploads=uploads, **kwargs)
 

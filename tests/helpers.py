@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import re
+import uuid
 
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
@@ -70,6 +71,18 @@ class Browser:
         if csrf:
             data.setdefault("csrf_token", self.token())
         return self.client.post(url, data=data, **kwargs)
+
+    def upload(self, url: str, filename: str, content: bytes, fields: dict | None = None,
+               mime: str = "application/octet-stream", field: str = "file") -> TestResponse:
+        """A multipart form post of one file, built by hand: the test client's own encoder is slow for big
+        files and leaves its temporary file open."""
+        boundary = uuid.uuid4().hex
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+                 for name, value in {"csrf_token": self.token(), **(fields or {})}.items()]
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+                     f"Content-Type: {mime}\r\n\r\n".encode() + content + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        return self.client.post(url, data=b"".join(parts), content_type=f"multipart/form-data; boundary={boundary}")
 
     def send_json(self, method: str, url: str, payload, *, csrf: bool = True, **kwargs) -> TestResponse:
         headers = dict(kwargs.pop("headers", {}))

@@ -9,7 +9,7 @@ from ..labels import KIND_LABELS, ROLE_LABELS, UNIT_TYPE_LABELS
 from ..models import NodeKind, OrgNode, User
 from ..models.org import BUSINESS_ROLES, CHILD_KINDS
 from ..security import current_user
-from ..services import DomainError, accounts, duties, org
+from ..services import DomainError, accounts, duties, org, spreadsheets
 from . import bp
 from .forms import (
     EditNodeForm,
@@ -156,7 +156,7 @@ def import_units():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            rows = org.read_table(upload.filename or "", upload.read())
+            rows = spreadsheets.read_table(upload.filename or "", upload.read(), org.MAX_IMPORT_ROWS)
             report = org.import_units(db.session, current_user, current_user.org_node, rows)
         except DomainError as exc:
             form.file.errors.append(exc.message)

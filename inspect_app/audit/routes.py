@@ -58,7 +58,7 @@ def export():
     filename = f"audit-{local_today().isoformat()}.csv"
     return Response(
         stream_with_context(audit.export_csv(db.session, flt)),
-        mimetype="text/csv; charset=utf-8",
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f"attachment; filename={filename}"},
     )
 

@@ -31,7 +31,7 @@ from ..models import (
 )
 from ..pagination import paginate, sort_order
 from ..security import current_user
-from ..services import DomainError, attachments, checklists, inspections, org
+from ..services import DomainError, attachments, checklists, inspections, spreadsheets
 from ..services.inspections import AnswerConflict, AnswerInput, ClassifiedSuspected, InspectionFilter, SignatureInput
 from . import bp
 from .forms import ImportPlanForm, PlanForm, ReasonForm
@@ -160,7 +160,7 @@ def import_plan():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            rows = org.read_table(upload.filename or "", upload.read())
+            rows = spreadsheets.read_table(upload.filename or "", upload.read(), inspections.MAX_PLAN_ROWS)
             report = inspections.import_plan(db.session, current_user, rows)
         except DomainError as exc:
             form.file.errors.append(exc.message)
@@ -344,7 +344,8 @@ def _send(attachment: Attachment, thumbnail: bool = False):
     path = attachments.thumbnail_path(attachment.sha256) if thumbnail else attachments.path_of(attachment.sha256)
     response = send_file(path, mimetype="image/jpeg" if thumbnail else attachment.mime, max_age=0,
                          download_name=attachment.filename)
-    response.headers["Cache-Control"] = "private, max-age=86400"  # content never changes under its id
+    # Never kept by the browser: on a shared tablet the next user would find the unit's photos in its cache.
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -1,7 +1,7 @@
 """Files: photos, evidence and signatures, kept on disk by SHA-256 outside static/.
 
 A file is trusted by what its bytes are, never by its name or declared type: an executable renamed
-to .jpg is refused, and an image must decode.
+to .jpg is refused, an image must decode, and a PDF must hold nothing that runs when it is opened.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from ..storage import write_once
-from . import DomainError
+from . import DomainError, pdf_content
 
 # Magic numbers of the types we accept, and the MIME type each one is served as.
 _SIGNATURES = [
@@ -76,6 +76,8 @@ def check_file(data: bytes, *, allowed: set[str]) -> tuple[str, int | None, int 
         names = "、".join(sorted({"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP",
                                  "application/pdf": "PDF"}[m] for m in allowed))
         raise DomainError(_("不支持这种文件。只能上传 %(types)s 文件。", types=names))
+    if mime == "application/pdf":
+        pdf_content.check(data)
     if mime not in IMAGE_TYPES:
         return mime, None, None
     try:

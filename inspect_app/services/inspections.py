@@ -757,9 +757,6 @@ def import_plan(session: Session, actor: User, rows: list[list[str]]) -> PlanImp
     if missing:
         report.errors.append(_("第 1 行缺少列：%(cols)s。", cols="、".join(missing)))
         return report
-    if len(rows) - 1 > MAX_PLAN_ROWS:
-        report.errors.append(_("一次最多导入 %(n)d 行。", n=MAX_PLAN_ROWS))
-        return report
     units = {u.code.lower(): u for u in session.scalars(
         select(OrgNode).where(OrgNode.kind == NodeKind.UNIT, OrgNode.id.in_(authz.visible_unit_ids(actor))))}
     current = {v.template.key: v for v in checklists.current_versions(session)}

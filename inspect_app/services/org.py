@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -173,33 +171,6 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
 
 
-def read_table(filename: str, data: bytes) -> list[list[str]]:
-    """The rows of an uploaded .xlsx or .csv file, as text cells."""
-    lower = filename.lower()
-    if lower.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise DomainError(_("无法识别文件编码，请另存为 UTF-8 编码的 CSV。"))
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
-    if lower.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged or disguised file
-            raise DomainError(_("无法读取这个 Excel 文件，请确认它是 .xlsx 格式。")) from exc
-        sheet = workbook.worksheets[0]
-        rows = [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-        return rows
-    raise DomainError(_("只能导入 .xlsx 或 .csv 文件。"))
-
-
 def import_units(session: Session, actor: User, scope: OrgNode, rows: list[list[str]]) -> ImportReport:
     """Create the units the rows describe, all or none. `scope` bounds where parents may be."""
     report = ImportReport()
@@ -219,9 +190,6 @@ def import_units(session: Session, actor: User, scope: OrgNode, rows: list[list[
         return report
     if not body:
         report.errors.append(_("文件只有表头，没有数据行。"))
-        return report
-    if len(body) > MAX_IMPORT_ROWS:
-        report.errors.append(_("一次最多导入 %(n)d 行。", n=MAX_IMPORT_ROWS))
         return report
 
     def cell(row: list[str], key: str) -> str:

@@ -157,7 +157,7 @@ def _export(fmt: str, kind: str, title: str, columns, rows, flt) -> Response:
         data = ticket_lists.to_xlsx(title, columns, rows, ticket_lists.describe_filter(flt, db.session),
                                     _user().display_name)
         return Response(data, mimetype=XLSX, headers={"Content-Disposition": f"attachment; filename={filename}"})
-    return Response(stream_with_context(ticket_lists.to_csv(columns, rows)), mimetype="text/csv; charset=utf-8",
+    return Response(stream_with_context(ticket_lists.to_csv(columns, rows)), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 

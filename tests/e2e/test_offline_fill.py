@@ -93,3 +93,17 @@ def test_offline_answers_and_photo_survive_a_reload_and_reach_the_server_once(li
         db.session.scalar(select(func.count()).select_from(Finding).where(Finding.inspection_id == inspection_id))))
     assert (status, findings) == ("submitted", 1)
     assert errors == []
+
+
+def test_the_login_page_drops_the_pages_and_photos_kept_for_whoever_used_the_tablet_before(live_server, tablet):
+    inspection_id = live_server.run(lambda: make_inspection("DH-FY", templates=["network"]).id)
+    page = tablet.new_page()
+    errors = watch(page)
+    login(page, live_server.url, "inspector")
+    page.goto(f"{live_server.url}/inspections/{inspection_id}/fill")
+    kept = "async () => (await (await caches.open('pages-v1')).keys()).map(r => new URL(r.url).pathname)"
+    wait_until(page, f"async () => ({kept})().then(paths => paths.some(p => p.endsWith('/fill')))")
+    tablet.clear_cookies()  # the session ends without a logout: it timed out, or the tab was left open
+    page.goto(f"{live_server.url}/login")
+    wait_until(page, f"async () => ({kept})().then(paths => paths.length === 0)")
+    assert errors == []

@@ -49,6 +49,10 @@ if ("serviceWorker" in navigator && window.isSecureContext) {
   navigator.serviceWorker.register("/sw.js").catch(() => {});
 }
 
+// The login page means whoever used the tablet before is gone, logged out or timed out: their cached pages
+// and photos go with them (the outbox, in IndexedDB, stays until it is sent).
+if (document.querySelector(".login-card")) navigator.serviceWorker?.controller?.postMessage("forget-pages");
+
 // Logging out: warn when the outbox still holds work, and drop the cached copies of pages.
 document.addEventListener("submit", (event) => {
   const form = event.target;
