@@ -80,6 +80,35 @@ def test_a_batch_is_saved_in_order_and_a_replay_is_a_noop(demo, browser_for):
     assert count(Answer) == 3 and count(AnswerRevision) == 3
 
 
+def test_a_write_uuid_counts_within_its_inspection_only(demo, browser_for):
+    # Two units in two scopes: 西山县 is outside inspector2's district.
+    first = make_inspection("XS-ZFB", lead="inspector")
+    second = make_inspection("DH-ZFB", lead="inspector2")
+    city, district = browser_for("inspector"), browser_for("inspector2")
+    assert district.get(f"/api/v1/inspections/{first.id}").status_code == 404
+    first_ids, second_ids = item_ids(city, first.id), item_ids(district, second.id)
+    op = write(first_ids["F2"], "noncompliant", finding_text="西山县政府办一台机器交替连接内外网")
+    assert put(city, first.id, op).get_json()["results"][0]["status"] == "saved"
+
+    # The same UUID in the other inspection is that inspection's own write, and says nothing of the first.
+    reused = put(district, second.id, {**op, "item_id": second_ids["F1"], "value": "compliant",
+                                       "finding_text": None})
+    assert reused.status_code == 200
+    assert "西山县" not in reused.get_data(as_text=True)
+    result = reused.get_json()["results"][0]
+    assert (result["status"], result["answer"]["item_id"], result["answer"]["value"]) == \
+        ("saved", second_ids["F1"], "compliant")
+    assert put(district, second.id, {**op, "item_id": second_ids["F1"], "value": "compliant",
+                                      "finding_text": None}).get_json()["results"][0]["status"] == "duplicate"
+
+    # Reused within the inspection for another item: the conflict shows that item, not the first one's answer.
+    other_item = put(district, second.id, {**op, "item_id": second_ids["F5"], "value": "compliant",
+                                           "finding_text": None}).get_json()["results"][0]
+    assert (other_item["status"], other_item["answer"]) == ("conflict", None)
+    assert db.session.scalar(select(Answer.value).where(Answer.inspection_id == first.id)) == "noncompliant"
+    assert count(AnswerRevision) == 2
+
+
 def test_different_content_under_a_used_uuid_and_stale_edits_are_conflicts(demo, browser_for):
     inspection = make_inspection(members=["inspector2"])
     browser = browser_for("inspector")
