@@ -40,7 +40,7 @@ from ..models import (
     utcnow,
 )
 from ..models.checklist import SEVERITY_ORDER
-from . import Conflict, DomainError, attachments, audit, scoring
+from . import Conflict, DomainError, NotAllowed, attachments, audit, scoring
 from .classified import Suspicion, find_suspicions
 
 REPEAT_WINDOW = timedelta(days=730)  # 24 months
@@ -391,7 +391,7 @@ def _check_can_answer(actor: User, inspection: Inspection) -> None:
     if inspection.is_locked:
         raise Conflict(_("检查已提交，答案不能再修改。如需更正，请组长重新打开检查。"))
     if not is_team_member(actor, inspection):
-        raise DomainError(_("只有检查组成员可以填写。"))
+        raise NotAllowed(_("只有检查组成员可以填写。"))
 
 
 def _revision_by_uuid(session: Session, inspection: Inspection, client_uuid: str) -> AnswerRevision | None:
@@ -569,14 +569,14 @@ def submit_inspection(session: Session, actor: User, inspection: Inspection,
                       signatures: list[SignatureInput]) -> list[Finding]:
     """Sign, lock, score, and make one finding per 不符合 or 基本符合 answer."""
     if not is_lead(actor, inspection):
-        raise DomainError(_("只有组长可以提交检查。"))
+        raise NotAllowed(_("只有组长可以提交检查。"))
     if inspection.status not in (InspectionStatus.PLANNED, InspectionStatus.IN_PROGRESS):
         raise Conflict(_("这次检查已经提交过了。"))
     items = load_items(session, inspection)
     answers = load_answers(session, inspection)
     state = progress(items, answers)
     if not state.done:
-        raise DomainError(_("还有 %(n)d 项未完成（未作答，或缺少问题描述、不适用原因），不能提交。",
+        raise Conflict(_("还有 %(n)d 项未完成（未作答，或缺少问题描述、不适用原因），不能提交。",
                             n=len(state.incomplete)))
     roles = {s.role: s for s in signatures}
     if set(roles) != {"lead", "unit"}:
