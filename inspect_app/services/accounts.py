@@ -52,7 +52,8 @@ def authenticate(session: Session, username: str, password: str, address: str | 
     """
     config = current_app.config
     user = find_user(session, username)
-    key, address = username.strip().lower()[:64], (address or "")[:64]
+    typed = username.strip()[:64]  # for the audit trail, as typed; the count ignores case
+    key, address = typed.lower(), (address or "")[:64]
     # The slow hash runs before the write lock is taken, so logins do not queue behind each other.
     password_ok = passwords.verify_password(user.password_hash if user else passwords.dummy_hash(), password)
     now = utcnow()
@@ -64,7 +65,7 @@ def authenticate(session: Session, username: str, password: str, address: str | 
             session.refresh(user)  # the counters as they are now, under the lock
         account_locked = user is None or (user.locked_until is not None and user.locked_until > now)
         if throttle.locked_until and throttle.locked_until > now and account_locked:
-            audit.record(session, user, "auth.login_refused", user, actor_name=key,
+            audit.record(session, user, "auth.login_refused", user, actor_name=typed,
                          details={"reason": "locked"})
             return user, LoginOutcome.LOCKED
         if user is None or not password_ok:
@@ -77,11 +78,11 @@ def authenticate(session: Session, username: str, password: str, address: str | 
                 throttle.locked_until = throttle.window_ends_at = now + window
                 if user is not None:
                     user.locked_until = max(user.locked_until or now, throttle.locked_until)
-                audit.record(session, user, "auth.lockout", user, actor_name=key,
+                audit.record(session, user, "auth.lockout", user, actor_name=typed,
                              details={"minutes": config["LOGIN_LOCK_MINUTES"]})
                 return user, LoginOutcome.LOCKED
             details = {"reason": "unknown_user"} if user is None else {"failures": user.failed_logins}
-            audit.record(session, user, "auth.login_failed", user, actor_name=key, details=details)
+            audit.record(session, user, "auth.login_failed", user, actor_name=typed, details=details)
             return user, LoginOutcome.BAD_CREDENTIALS
         if not user.active:
             audit.record(session, user, "auth.login_refused", user, details={"reason": "inactive"})
