@@ -16,6 +16,17 @@ max_requests_jitter = 200
 accesslog = "-"
 
 
+def on_starting(server):
+    """Say so when the /login request limit is counted by each worker alone (the lock-out after wrong passwords is
+    counted in the database, whatever this says)."""
+    storage = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    if server.cfg.workers > 1 and storage.startswith("memory://"):
+        server.log.warning(
+            "RATELIMIT_STORAGE_URI is %s: each of the %d workers counts the /login request limit on its own, so an "
+            "address may make %d times as many requests; set it to a Redis shared by all workers and servers "
+            "(docs/deploy.md)", storage, server.cfg.workers, server.cfg.workers)
+
+
 def post_worker_init(worker):
     """Warm up the PDF engine in each worker (fonts, stylesheet, templates), in the background: otherwise the
     first document each worker renders costs several times the next ones."""

@@ -64,3 +64,12 @@ def transaction(session: Session) -> Iterator[Session]:
             yield session
     finally:
         _writing.reset(token)
+
+
+def dialect_insert(session: Session):
+    """The database's own `insert`, which offers `.on_conflict_do_nothing()` (both SQLite and PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, make_response, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -41,7 +41,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         db.session.rollback()
-        return _respond(exc.status_code, exc.message, error="conflict" if exc.status_code == 409 else "invalid")
+        error = {403: "forbidden", 409: "conflict"}.get(exc.status_code, "invalid")
+        return _respond(exc.status_code, exc.message, error=error)
 
     @app.errorhandler(413)
     def too_large(_exc):
@@ -52,7 +53,13 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.code in (301, 302, 303, 307, 308):
             return exc
-        return _respond(exc.code or 500)
+        body, code = _respond(exc.code or 500)
+        response = make_response(body, code)
+        # What the exception says besides its body: Allow on a 405, above all.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -113,8 +113,11 @@ def _refuse_malformed_input():
 
 
 def init_request_guards(app: Flask) -> None:
-    """Registered before CSRF protection, so malformed requests never reach it."""
+    """Registered before CSRF protection: malformed requests never reach it, and a request without a login is
+    sent to log in (the API: 401) before its token is looked at, as the token belongs to a session it lacks."""
     app.before_request(_refuse_malformed_input)
+    app.before_request(_load_user)
+    app.before_request(_gate)
 
 
 def _gate():
@@ -164,6 +167,4 @@ def _headers(response):
 
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
-    app.before_request(_load_user)
-    app.before_request(_gate)
     app.after_request(_headers)

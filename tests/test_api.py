@@ -2,7 +2,9 @@
 
 import base64
 import io
+import re
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
@@ -78,6 +80,35 @@ def test_a_batch_is_saved_in_order_and_a_replay_is_a_noop(demo, browser_for):
     again = put(browser, inspection.id, *batch).get_json()
     assert [r["status"] for r in again["results"]] == ["duplicate"] * 3
     assert count(Answer) == 3 and count(AnswerRevision) == 3
+
+
+def test_a_write_uuid_counts_within_its_inspection_only(demo, browser_for):
+    # Two units in two scopes: 西山县 is outside inspector2's district.
+    first = make_inspection("XS-ZFB", lead="inspector")
+    second = make_inspection("DH-ZFB", lead="inspector2")
+    city, district = browser_for("inspector"), browser_for("inspector2")
+    assert district.get(f"/api/v1/inspections/{first.id}").status_code == 404
+    first_ids, second_ids = item_ids(city, first.id), item_ids(district, second.id)
+    op = write(first_ids["F2"], "noncompliant", finding_text="西山县政府办一台机器交替连接内外网")
+    assert put(city, first.id, op).get_json()["results"][0]["status"] == "saved"
+
+    # The same UUID in the other inspection is that inspection's own write, and says nothing of the first.
+    reused = put(district, second.id, {**op, "item_id": second_ids["F1"], "value": "compliant",
+                                       "finding_text": None})
+    assert reused.status_code == 200
+    assert "西山县" not in reused.get_data(as_text=True)
+    result = reused.get_json()["results"][0]
+    assert (result["status"], result["answer"]["item_id"], result["answer"]["value"]) == \
+        ("saved", second_ids["F1"], "compliant")
+    assert put(district, second.id, {**op, "item_id": second_ids["F1"], "value": "compliant",
+                                      "finding_text": None}).get_json()["results"][0]["status"] == "duplicate"
+
+    # Reused within the inspection for another item: the conflict shows that item, not the first one's answer.
+    other_item = put(district, second.id, {**op, "item_id": second_ids["F5"], "value": "compliant",
+                                           "finding_text": None}).get_json()["results"][0]
+    assert (other_item["status"], other_item["answer"]) == ("conflict", None)
+    assert db.session.scalar(select(Answer.value).where(Answer.inspection_id == first.id)) == "noncompliant"
+    assert count(AnswerRevision) == 2
 
 
 def test_different_content_under_a_used_uuid_and_stale_edits_are_conflicts(demo, browser_for):
@@ -236,3 +267,81 @@ def test_a_nul_character_in_json_is_refused_not_stored(demo, browser_for):
     ids = item_ids(browser, inspection.id)
     response = put(browser, inspection.id, write(ids["F1"], "compliant", note="a\u0000b"))
     assert response.status_code == 400 and count(Answer) == 0
+
+
+OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def test_every_api_timestamp_names_its_offset(demo, browser_for):
+    inspection = make_inspection()
+    browser = browser_for("inspector")
+    ids = item_ids(browser, inspection.id)
+    saved = put(browser, inspection.id, write(ids["F1"], "compliant")).get_json()["results"][0]["answer"]
+    loaded = browser.get(f"/api/v1/inspections/{inspection.id}").get_json()["answers"][0]
+    stored = db.session.scalar(select(Answer.answered_at))
+    for stamp in (saved["answered_at"], loaded["answered_at"]):
+        assert OFFSET.match(stamp), stamp
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        assert moment == stored.replace(tzinfo=UTC)  # the stored UTC instant, said as such
+
+
+def api_operations(browser) -> list[tuple[str, str]]:
+    doc = browser.get("/api/v1/openapi.json").get_json()
+    return [(method.upper(), path.replace("{inspection_id}", "1").replace("{photo_id}", "1"))
+            for path, ops in doc["paths"].items() for method in ops]
+
+
+def test_without_a_session_every_api_operation_answers_401_before_looking_for_a_csrf_token(demo, app):
+    anonymous = Browser(app)
+    operations = [op for op in api_operations(anonymous) if op[1] != "/api/v1/openapi.json"]
+    assert {method for method, _path in operations} == {"GET", "PUT", "POST", "DELETE"}
+    for method, path in operations:
+        response = anonymous.client.open(path, method=method, json={})  # no session, no X-CSRFToken
+        assert (response.status_code, response.get_json()["error"]) == (401, "login_required"), (method, path)
+
+
+def test_every_405_says_what_is_allowed(demo, app, browser_for):
+    browser = browser_for("inspector")
+    for method in ("TRACE", "PATCH", "POST"):
+        for path in ("/api/v1/csrf", "/api/v1/openapi.json", "/dashboard"):
+            response = browser.client.open(path, method=method)
+            assert response.status_code == 405, (method, path)
+            assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}, (method, path)
+    answers = browser.client.open("/api/v1/inspections/1/answers", method="TRACE")
+    assert answers.status_code == 405 and set(answers.headers["Allow"].split(", ")) == {"PUT", "OPTIONS"}
+
+
+def test_the_api_refuses_what_its_document_refuses_and_says_who_may(demo, browser_for):
+    doc = browser_for().get("/api/v1/openapi.json").get_json()
+    photos = doc["paths"]["/api/v1/inspections/{inspection_id}/photos"]["post"]
+    form = photos["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["additionalProperties"] is False and "pattern" in form["properties"]["client_uuid"]
+    assert photos["parameters"][0]["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
+    inspection = make_inspection(members=["inspector2"])
+    browser = browser_for("inspector")
+    ids = item_ids(browser, inspection.id)
+    not_a_uuid = upload(browser, inspection.id, ids["F3"], jpeg(), client_uuid="g" + str(uuid.uuid4())[1:])
+    assert not_a_uuid.status_code == 400
+    boundary = uuid.uuid4().hex
+    extra = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+                     for name, value in (("item_id", ids["F3"]), ("client_uuid", uuid.uuid4()), ("caption", "x")))
+    response = browser.client.post(f"/api/v1/inspections/{inspection.id}/photos", headers={
+        "X-CSRFToken": browser.token()}, content_type=f"multipart/form-data; boundary={boundary}",
+        data=extra + f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n'
+        .encode() + jpeg() + f"\r\n--{boundary}--\r\n".encode())
+    assert response.status_code == 400 and "caption" in response.get_json()["message"]
+    # Someone outside the team may look but not photograph: 403, as for answers.
+    leader = browser_for("leader")
+    refused = upload(leader, inspection.id, ids["F3"], jpeg())
+    assert (refused.status_code, refused.get_json()["error"]) == (403, "forbidden")
+    assert count(Attachment) == 0
+    # Submitting: the lead alone (403 for a member), and only once everything is answered (409: the state).
+    signatures = [{"role": role, "signer_name": name, "png_base64": base64.b64encode(png()).decode()}
+                  for role, name in (("lead", "王建国"), ("unit", "赵丽华"))]
+    member = browser_for("inspector2")
+    submit = f"/api/v1/inspections/{inspection.id}/submit"
+    assert member.send_json("POST", submit, {"signatures": signatures}).status_code == 403
+    incomplete = browser.send_json("POST", submit, {"signatures": signatures})
+    assert (incomplete.status_code, incomplete.get_json()["error"]) == (409, "conflict")
+    assert "未完成" in incomplete.get_json()["message"]

@@ -25,10 +25,9 @@ def test_the_api_never_fails_and_keeps_to_its_document(app, demo):
         def call(case):
             if "inspection_id" in (case.path_parameters or {}):
                 case.path_parameters["inspection_id"] = inspection.id  # a real one: deeper than a 404
-            # Left out: "without authentication" (the session cookie goes with every call; test_security and
-            # test_api check the 401s), and "a schema-valid request is accepted": a random file is not a
-            # photo and a random item is not on this checklist, and the API says so with a 400.
+            # Left out: "a schema-valid request is accepted": a random file is not a photo and a random item
+            # is not on this checklist, and the API says so with a 400.
             case.call_and_validate(headers=headers, cookies=cookies, excluded_checks=[
-                schemathesis.checks.ignored_auth, schemathesis.checks.positive_data_acceptance])
+                schemathesis.checks.positive_data_acceptance])
 
         call()

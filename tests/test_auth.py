@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from inspect_app.extensions import db
-from inspect_app.models import AuditRecord, UserSession, utcnow
-from inspect_app.services import passwords
+from inspect_app.models import AuditRecord, LoginThrottle, UserSession, utcnow
+from inspect_app.services import accounts, passwords
 
-from .helpers import Browser, user
+from .helpers import CSRF_INPUT, Browser, user
 
 
 def actions() -> list[str]:
@@ -42,17 +42,17 @@ def test_unknown_user_gets_the_same_message(demo, client):
     assert (last.action, last.actor_name, last.actor_id) == ("auth.login_failed", "nobody", None)
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(demo, client):
+def test_five_failures_from_one_address_stop_it_for_fifteen_minutes(demo, client):
     for _ in range(4):
         client.login("officer", "wrong-password")
     response = client.login("officer", "wrong-password")
-    assert "已锁定 15 分钟" in response.get_data(as_text=True)
+    assert "已暂停 15 分钟" in response.get_data(as_text=True)
     locked = user("officer")
     assert locked.locked_until is not None
     assert timedelta(minutes=14) < locked.locked_until - utcnow() <= timedelta(minutes=15)
-    # The right password does not open a locked account.
+    # The right password does not get through from that address: guessing stops there.
     response = client.login("officer")
-    assert "已锁定" in response.get_data(as_text=True)
+    assert "已暂停" in response.get_data(as_text=True)
     assert client.get("/dashboard").status_code == 302
     assert "auth.lockout" in actions()
 
@@ -66,6 +66,65 @@ def test_lock_expires(demo, client):
     client.login("officer")
     assert client.get("/dashboard").status_code == 200
     assert user("officer").failed_logins == 0
+
+
+def login_from(browser: Browser, address: str, username: str, password: str = "Demo@2026"):
+    browser._token = None
+    response = browser.post("/login", {"username": username, "password": password},
+                            environ_base={"REMOTE_ADDR": address})
+    browser._token = None
+    return response
+
+
+def comparable(response, username: str) -> tuple[int, str]:
+    """The status and the page, less what differs by nature: the session's CSRF token, the name typed."""
+    html = CSRF_INPUT.sub("csrf", response.get_data(as_text=True))
+    return response.status_code, html.replace(f'value="{username}"', 'value="…"')
+
+
+def test_a_locked_account_and_an_unknown_username_get_the_same_answer(app, demo):
+    real, unknown = Browser(app), Browser(app)
+    for attempt in range(7):
+        # The owner's own password at the end: refused like any guess once the address is stopped.
+        password = "Demo@2026" if attempt == 6 else f"guess-{attempt}"
+        answers = [comparable(login_from(real, "10.0.0.66", "officer", password), "officer"),
+                   comparable(login_from(unknown, "10.0.0.66", "nobody-here", password), "nobody-here")]
+        assert answers[0] == answers[1], attempt
+        assert ("已暂停 15 分钟" in answers[0][1]) is (attempt >= 4)
+    assert "用户名或密码不正确" in answers[0][1] or "已暂停" in answers[0][1]
+    lockouts = db.session.scalars(select(AuditRecord.actor_name).where(AuditRecord.action == "auth.lockout")).all()
+    assert sorted(lockouts) == ["nobody-here", "officer"]
+
+
+def test_a_stranger_cannot_lock_the_owner_out(app, demo):
+    stranger, owner = Browser(app), Browser(app)
+    for attempt in range(12):
+        login_from(stranger, "10.0.0.66", "Officer ", f"guess-{attempt}")
+    assert "已暂停" in login_from(stranger, "10.0.0.66", "officer").get_data(as_text=True)
+    assert stranger.get("/dashboard").status_code == 302
+    # The owner, at another address, logs in as ever; the stranger's address stays stopped.
+    assert login_from(owner, "10.0.0.5", "officer").status_code == 302
+    assert owner.get("/dashboard").status_code == 200
+    assert "已暂停" in login_from(stranger, "10.0.0.66", "officer").get_data(as_text=True)
+
+
+def test_a_password_reset_lets_every_address_try_again(app, demo):
+    tablet = Browser(app)  # the owner, who forgot the password
+    for attempt in range(5):
+        login_from(tablet, "10.0.0.66", "officer", f"guess-{attempt}")
+    temporary = accounts.reset_password(db.session, user("admin"), user("officer"))
+    assert login_from(tablet, "10.0.0.66", "officer", temporary).status_code == 302
+    assert db.session.scalars(select(LoginThrottle)).all() == []
+
+
+def test_the_failures_count_across_workers(app, demo, make_app):
+    """Each gunicorn worker is an app of its own; the count is in the database they share."""
+    workers = [Browser(make_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}))
+               for _ in range(2)]
+    for attempt in range(5):
+        login_from(workers[attempt % 2], "10.0.0.66", "officer", f"guess-{attempt}")
+    for worker in workers:
+        assert "已暂停" in login_from(worker, "10.0.0.66", "officer").get_data(as_text=True)
 
 
 def test_login_is_throttled_per_ip(app, demo, make_app):

@@ -220,6 +220,21 @@ def test_the_login_throttle_counts_across_servers(deployment):
     assert statuses[:20] == [200] * 20 and 429 in statuses[20:]
 
 
+def test_gunicorn_says_when_each_worker_counts_the_request_limit_alone(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("RATELIMIT_STORAGE_URI", "DATABASE_URL")}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "wsgi:app"],
+        env={**env, "BIND": f"127.0.0.1:{port}", "WEB_WORKERS": "2", "INSPECT_INSTANCE": str(tmp_path)}, cwd=ROOT,
+        stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        wait_for_port(port)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        log = server.communicate(timeout=30)[1]
+    assert "each of the 2 workers counts the /login request limit on its own" in log, log
+
+
 def test_the_tls_demo_serves_https_trusted_through_its_own_ca(tmp_path):
     """make tls-demo: a tablet fetches the demo CA over plain HTTP, then trusts the app over HTTPS."""
     instance = tmp_path / "instance"

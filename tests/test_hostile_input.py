@@ -3,9 +3,10 @@ file names cannot reach outside the attachments folder; random form posts never 
 
 from __future__ import annotations
 
+import io
 import subprocess
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -114,3 +115,79 @@ def test_random_form_posts_never_fail(app, full_demo, browser_for):
         assert response.status_code < 500, (who, path, form, response.status_code)
 
     post()
+
+
+# Random query strings on every list page --------------------------------------------------------------
+
+QUERY_KEYS = ["page", "sort", "from", "to", "q", "status", "severity", "unit", "district", "repeat", "overdue",
+              "category", "kind", "view", "period", "show", "type", "month", "year", "action", "actor",
+              "object_type", "object_id", "per_page", "next", "lang", "code"]
+EXTREMES = ["99999999999999999999", "-99999999999999999999", "0", "-1", "1e309", "0001-01-01", "9999-12-31",
+            "2026-02-30", "10000-01-01", "NaN", "", " ", "%00"]
+query_value = (st.sampled_from(EXTREMES) | st.integers().map(str) | st.dates().map(date.isoformat) | text)
+queries = st.dictionaries(st.sampled_from(QUERY_KEYS) | st.text(min_size=1, max_size=8), query_value, max_size=6)
+
+
+def list_pages(app) -> list[str]:
+    """Every page a GET reaches without an object id: the lists, their exports, the forms (not the PDFs,
+    each a render of its own, nor the API, which test_api_fuzz covers)."""
+    pages = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.rule.startswith(("/api/", "/static/")) or rule.rule.endswith(".pdf"):
+            continue
+        if not rule.arguments:
+            pages.append(rule.rule)
+        elif rule.arguments == {"fmt"}:
+            pages += [rule.rule.replace("<fmt>", fmt) for fmt in ("csv", "xlsx")]
+    return sorted(pages)
+
+
+ROLES = ("inspector", "officer", "admin", "leader", "auditor")
+
+
+def test_out_of_range_pages_and_dates_show_the_list(app, full_demo, browser_for):
+    pages = list_pages(app)
+    assert {"/tickets/all", "/tickets/export.csv", "/audit/", "/audit/export.csv", "/dashboard/gap",
+            "/notifications", "/admin/users", "/units"} <= set(pages)
+    browsers = {name: browser_for(name) for name in ROLES}
+    for name, browser in browsers.items():
+        for path in pages:
+            for query in ("page=99999999999999999999", "from=0001-01-01", "to=9999-12-31",
+                          "from=0001-01-01&to=9999-12-31&page=-5"):
+                status = browser.get(f"{path}?{query}").status_code
+                assert status < 500, (name, path, query, status)
+    # The ends of the calendar stand for "no bound": the list is the whole list.
+    leader = browsers["leader"]
+    everything = leader.get("/tickets/export.csv").get_data(as_text=True)
+    assert everything.count("\n") > 3
+    assert leader.get("/tickets/export.csv?from=0001-01-01&to=9999-12-31").get_data(as_text=True) == everything
+    auditor = browsers["auditor"]
+    assert auditor.get("/audit/?to=9999-12-31").get_data(as_text=True).count("<tr") == \
+        auditor.get("/audit/").get_data(as_text=True).count("<tr")
+    # A page far beyond the last is an empty page of the list, not an error.
+    far = leader.get("/tickets/all?page=99999999999999999999")
+    assert far.status_code == 200 and "/tickets/" in far.get_data(as_text=True)
+
+
+def test_random_query_strings_never_fail(app, full_demo, browser_for):
+    pages = list_pages(app)
+    browsers = {name: browser_for(name) for name in ROLES}
+
+    @given(query=queries, who=st.sampled_from(ROLES), path=st.sampled_from(pages))
+    @settings(max_examples=500, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    def get(query, who, path):
+        response = browsers[who].get(path, query_string=query)
+        assert response.status_code < 500, (who, path, query, response.status_code)
+
+    get()
+
+
+def test_control_characters_in_a_search_still_export(app, full_demo, browser_for):
+    from openpyxl import load_workbook
+
+    leader = browser_for("leader")
+    for path in ("/tickets/export.xlsx", "/tickets/findings/export.xlsx"):
+        response = leader.get(path, query_string={"q": "\x01网\x0b络"})
+        assert response.status_code == 200, path
+        about = load_workbook(io.BytesIO(response.data))["筛选条件"]
+        assert [row[1] for row in about.iter_rows(values_only=True) if row[0] == "关键词"] == ["网络"]

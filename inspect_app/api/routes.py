@@ -1,5 +1,6 @@
 import base64
 import binascii
+import re
 
 from flask import jsonify, request, url_for
 from flask_babel import gettext as _
@@ -8,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from .. import authz
 from ..extensions import db
-from ..ids import parse_id
+from ..ids import MAX_ID, parse_id
 from ..models import Inspection as InspectionModel
 from ..security import current_user, public
 from ..services import Conflict, DomainError, inspections
@@ -142,22 +143,29 @@ def put_answers(inspection_id: int):
     return jsonify(schemas.AnswersOut(results=results).model_dump(mode="json"))
 
 
+PHOTO_FIELDS = {"item_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                "client_uuid": {"type": "string", "format": "uuid", "pattern": schemas.UUID_PATTERN},
+                "file": {"type": "string", "format": "binary"}}
+
+
 @api.operation("POST", "/inspections/<int:inspection_id>/photos",
                summary="Upload a photo of an item (the same client_uuid twice stores one photo)",
-               multipart={"item_id": {"type": "integer"}, "client_uuid": {"type": "string", "format": "uuid"},
-                          "file": {"type": "string", "format": "binary"}},
+               multipart=PHOTO_FIELDS,
                responses={201: ("Stored", schemas.Photo), 200: ("Already stored (a replay)", schemas.Photo),
                           400: BAD[1], 404: NOT_FOUND[1], 409: LOCKED[1],
                           413: ("Larger than the upload limit", schemas.Error)})
 def post_photo(inspection_id: int):
     inspection = _inspection(inspection_id)
+    unknown = (set(request.form) | set(request.files)) - set(PHOTO_FIELDS)
+    if unknown:  # as JSON bodies refuse fields they do not know
+        raise DomainError(_("请求中含有未知的字段：%(names)s", names="、".join(sorted(unknown))[:200]))
     upload = request.files.get("file")
     item_id = parse_id(request.form.get("item_id"))
     client_uuid = request.form.get("client_uuid", "")
     if upload is None or item_id is None:
         raise DomainError(_("缺少照片或检查项。"))
-    if len(client_uuid) != 36:
-        raise DomainError(_("缺少照片编号。"))
+    if not re.fullmatch(schemas.UUID_PATTERN, client_uuid):
+        raise DomainError(_("缺少照片编号，或编号无效。"))
     photo, created = inspections.add_photo(db.session, current_user, inspection, item_id, upload.read(),
                                            filename=upload.filename or "photo.jpg", client_uuid=client_uuid)
     return jsonify(_photo_out(inspection, photo).model_dump(mode="json")), 201 if created else 200

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..ids import MAX_ID
 from .spec import Error
@@ -15,7 +15,19 @@ __all__ = ["Error"]  # one error shape for the whole API, defined with the regis
 # Text from a person: no NUL characters, which no database keeps.
 NO_NUL = r"^[^\x00]*$"
 Text = Field(default=None, max_length=2000, pattern=NO_NUL)
-Uuid = Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+Uuid = Field(pattern=UUID_PATTERN)
+# Whole base64 quanta, as base64.b64decode(validate=True) takes them.
+BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# The database keeps naive UTC; the API says which zone it is: 2026-11-28T02:15:00Z (RFC 3339, as the document's
+# date-time format requires).
+Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class _In(BaseModel):
@@ -63,7 +75,7 @@ class Answer(BaseModel):
     na_reason: str | None
     revision: int
     answered_by: str
-    answered_at: datetime
+    answered_at: Timestamp
     complete: bool
 
 
@@ -133,7 +145,7 @@ class AnswersOut(BaseModel):
 class SignatureIn(_In):
     role: Literal["lead", "unit"]
     signer_name: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
-    png_base64: str = Field(min_length=16, max_length=2_000_000)
+    png_base64: str = Field(min_length=16, max_length=2_000_000, pattern=BASE64_PATTERN)
 
 
 class SubmitIn(_In):

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from flask import Blueprint
 from pydantic import BaseModel
 
+from ..ids import MAX_ID
+
 OPENAPI_VERSION = "3.1.0"
 
 
@@ -79,7 +81,8 @@ class Registry:
         paths: dict[str, dict] = {}
         for op in self.operations:
             entry: dict = {"operationId": op.endpoint, "summary": op.summary, "responses": {}}
-            parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+            parameters = [{"name": name, "in": "path", "required": True,
+                           "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
                           for name in op.path_parameters]
             parameters += [{"name": name, "in": "query", "required": False, "schema": schema}
                            for name, schema in op.query.items()]
@@ -92,7 +95,8 @@ class Registry:
                 entry["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(op.request)}}}
             elif op.multipart is not None:
                 entry["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
-                    "type": "object", "properties": op.multipart, "required": list(op.multipart)}}}}
+                    "type": "object", "properties": op.multipart, "required": list(op.multipart),
+                    "additionalProperties": False}}}}
             # What any operation may answer besides its own: no session, or no permission; a change
             # without a valid CSRF token.
             common = {401: ("Not logged in, or the session ended", Error), 403: ("Not allowed", Error)}
@@ -107,8 +111,10 @@ class Registry:
         return {
             "openapi": OPENAPI_VERSION,
             "info": {"title": title, "version": version,
-                     "description": "The JSON API the tablets use. Session cookie authentication, as the pages; "
-                                    "every change needs the X-CSRFToken header."},
+                     "description": "The JSON API the tablets use. Session cookie authentication, as the pages "
+                                    "(401 without a session, before anything else is checked); every change "
+                                    "needs the X-CSRFToken header. Timestamps are RFC 3339 in UTC: "
+                                    "2026-11-28T02:15:00Z."},
             "paths": paths,
             "components": {
                 "schemas": schemas,

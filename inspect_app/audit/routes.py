@@ -1,10 +1,9 @@
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
-from ..clock import local_today
+from ..clock import local_today, parse_day, utc_start
 from ..database import transaction
 from ..extensions import db
 from ..labels import AUDIT_ACTION_LABELS, CHAIN_BREAK_LABELS
@@ -16,30 +15,15 @@ from . import bp
 from .forms import VerifyForm
 
 
-def _utc_start(day: date | None) -> datetime | None:
-    """Local midnight of `day`, as the naive UTC the trail stores."""
-    if day is None:
-        return None
-    local = datetime.combine(day, time.min, tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
-    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 def _filter() -> audit.AuditFilter:
-    day_to = _date_arg("to")
+    day_from, day_to = parse_day(request.args.get("from")), parse_day(request.args.get("to"))
     return audit.AuditFilter(
         action=request.args.get("action", "").strip(),
         actor=request.args.get("actor", "").strip(),
         object_type=request.args.get("object_type", "").strip(),
         object_id=request.args.get("object_id", "").strip(),
-        date_from=_utc_start(_date_arg("from")),
-        date_to=_utc_start(day_to + timedelta(days=1)) if day_to else None,
+        date_from=utc_start(day_from) if day_from else None,
+        date_to=utc_start(day_to + timedelta(days=1)) if day_to else None,
     )
 
 

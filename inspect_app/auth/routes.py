@@ -22,7 +22,8 @@ def login():
         return redirect(next_path or url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user, outcome = accounts.authenticate(db.session, form.username.data, form.password.data)
+        user, outcome = accounts.authenticate(db.session, form.username.data, form.password.data,
+                                              request.remote_addr)
         if outcome is LoginOutcome.OK:
             language = session.get("lang")
             session.clear()  # a new session id and a new CSRF token at every login
@@ -35,8 +36,9 @@ def login():
             g.user = user
             return redirect(next_path or url_for("main.index"))
         if outcome is LoginOutcome.LOCKED:
-            minutes = current_app.config["LOGIN_LOCK_MINUTES"]
-            flash(_("登录失败次数过多，账户已锁定 %(m)d 分钟。请稍后再试，或联系系统管理员。", m=minutes), "error")
+            message = _("从这台设备用此用户名登录失败次数过多，已暂停 %(m)d 分钟。请稍后再试，或联系系统管理员。",
+                        m=current_app.config["LOGIN_LOCK_MINUTES"])
+            flash(message, "error")
         elif outcome is LoginOutcome.INACTIVE:
             flash(_("该账户已停用，请联系系统管理员。"), "error")
         else:

@@ -10,7 +10,7 @@ from werkzeug.exceptions import Forbidden
 from .. import authz, clock
 from ..extensions import db
 from ..models import Finding, Inspection, OrgNode, Ticket
-from ..pagination import paginate, sort_order
+from ..pagination import page_number, paginate, sort_order
 from ..security import current_user
 from ..services import analytics
 from ..services.analytics import MEASURES
@@ -171,10 +171,7 @@ def gap():
     user = _viewer()
     state = filters.read(request.args, user)
     ctx = analytics.Context(db.session, user, state.filters)
-    try:
-        number = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        number = 1
+    number = page_number(request.args)
     per_page = 25
     rows, total = analytics.gap_rows(ctx, limit=per_page, offset=(number - 1) * per_page)
     page = _SimplePage(number, per_page, total, rows)

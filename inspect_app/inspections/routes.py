@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import authz
-from ..clock import local_today
+from ..clock import local_today, parse_day
 from ..extensions import db
 from ..i18n import localized
 from ..ids import parse_id
@@ -42,19 +42,12 @@ def _inspection_or_404(inspection_id: int) -> Inspection:
     return authz.get_or_404(current_user, Inspection, inspection_id)
 
 
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 def _filter() -> InspectionFilter:
     return InspectionFilter(
         q=request.args.get("q", "").strip(), status=request.args.get("status", ""),
         kind=request.args.get("kind", ""), unit_id=parse_id(request.args.get("unit")),
         district_id=parse_id(request.args.get("district")),
-        date_from=_date_arg("from"), date_to=_date_arg("to"),
+        date_from=parse_day(request.args.get("from")), date_to=parse_day(request.args.get("to")),
     )
 
 

@@ -40,6 +40,7 @@ from .rectification import (
     TicketEventKind,
     TicketStatus,
 )
+from .throttle import LoginThrottle
 
 __all__ = [
     "Answer",
@@ -66,6 +67,7 @@ __all__ = [
     "InspectionMember",
     "InspectionStatus",
     "InspectionTemplate",
+    "LoginThrottle",
     "NodeKind",
     "Notice",
     "NoticeCounter",

@@ -176,9 +176,11 @@ class Answer(db.Model):
 
 
 class AnswerRevision(db.Model):
-    """Every write of an answer. `client_uuid` makes each offline write count exactly once."""
+    """Every write of an answer. `client_uuid` makes each offline write count exactly once in its inspection:
+    the same UUID sent to another inspection is another write, and tells nothing of the first."""
 
     __tablename__ = "answer_revision"
+    __table_args__ = (UniqueConstraint("inspection_id", "client_uuid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     answer_id: Mapped[int] = mapped_column(ForeignKey("answer.id"), index=True)
@@ -192,7 +194,7 @@ class AnswerRevision(db.Model):
     na_reason: Mapped[str | None] = mapped_column(Text)
     changed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    client_uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
+    client_uuid: Mapped[str | None] = mapped_column(String(36))
 
     changed_by: Mapped[User] = relationship()
 

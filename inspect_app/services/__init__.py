@@ -18,6 +18,12 @@ class DomainError(Exception):
         self.field = field
 
 
+class NotAllowed(DomainError):
+    """The rules give this action to someone else (the lead, a team member): the message says whom."""
+
+    status_code = 403
+
+
 class Conflict(DomainError):
     """The object changed since the user loaded it (stale form, concurrent edit, replay with other content)."""
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import secrets
 import string
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..database import transaction
-from ..models import OrgNode, Role, User, utcnow
+from ..database import dialect_insert, transaction
+from ..models import LoginThrottle, OrgNode, Role, User, utcnow
 from ..models.org import ROLE_NODE_KINDS
 from . import DomainError, audit, notifications, passwords
 from .duties import AccountAction, check
@@ -31,36 +31,65 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
 
 
-def authenticate(session: Session, username: str, password: str) -> tuple[User | None, LoginOutcome]:
-    """Check a login attempt, counting failures and locking the account after too many."""
+def _throttle(session: Session, username: str, address: str, now: datetime) -> LoginThrottle:
+    """The pair's counter, locked for this transaction (created first if missing, without racing another)."""
+    insert = dialect_insert(session)
+    session.execute(insert(LoginThrottle).values(username=username, address=address, failures=0,
+                                                 window_ends_at=now).on_conflict_do_nothing())
+    return session.execute(
+        select(LoginThrottle).where(LoginThrottle.username == username, LoginThrottle.address == address)
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def authenticate(session: Session, username: str, password: str, address: str | None
+                 ) -> tuple[User | None, LoginOutcome]:
+    """Check a login attempt. Failures count per username and client address, known or not: after
+    LOGIN_MAX_FAILURES within LOGIN_LOCK_MINUTES that address may not try that username for LOGIN_LOCK_MINUTES,
+    while the owner elsewhere still logs in, and an unknown username is refused exactly like a real one.
+
+    `User.locked_until` is when the last of an account's address locks ends: clearing it (a password reset, an
+    unlock) lifts them all. `User.failed_logins` counts the account's failures since its last login.
+    """
     config = current_app.config
     user = find_user(session, username)
+    typed = username.strip()[:64]  # for the audit trail, as typed; the count ignores case
+    key, address = typed.lower(), (address or "")[:64]
     # The slow hash runs before the write lock is taken, so logins do not queue behind each other.
     password_ok = passwords.verify_password(user.password_hash if user else passwords.dummy_hash(), password)
     now = utcnow()
+    window = timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
     with transaction(session):
-        if user is None:
-            audit.record(session, None, "auth.login_failed", actor_name=username.strip()[:64],
-                         details={"reason": "unknown_user"})
-            return None, LoginOutcome.BAD_CREDENTIALS
-        session.refresh(user)  # the counters as they are now, under the lock
-        if user.locked_until and user.locked_until > now:
-            audit.record(session, user, "auth.login_refused", user, details={"reason": "locked"})
+        session.execute(delete(LoginThrottle).where(LoginThrottle.window_ends_at <= now))
+        throttle = _throttle(session, key, address, now)
+        if user is not None:
+            session.refresh(user)  # the counters as they are now, under the lock
+        account_locked = user is None or (user.locked_until is not None and user.locked_until > now)
+        if throttle.locked_until and throttle.locked_until > now and account_locked:
+            audit.record(session, user, "auth.login_refused", user, actor_name=typed,
+                         details={"reason": "locked"})
             return user, LoginOutcome.LOCKED
-        if not password_ok:
-            user.failed_logins += 1
-            if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
-                user.failed_logins = 0
-                user.locked_until = now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
-                audit.record(session, user, "auth.lockout", user, details={"minutes": config["LOGIN_LOCK_MINUTES"]})
+        if user is None or not password_ok:
+            if throttle.window_ends_at <= now or throttle.locked_until:
+                throttle.failures, throttle.locked_until, throttle.window_ends_at = 0, None, now + window
+            throttle.failures += 1
+            if user is not None:
+                user.failed_logins += 1
+            if throttle.failures >= config["LOGIN_MAX_FAILURES"]:
+                throttle.locked_until = throttle.window_ends_at = now + window
+                if user is not None:
+                    user.locked_until = max(user.locked_until or now, throttle.locked_until)
+                audit.record(session, user, "auth.lockout", user, actor_name=typed,
+                             details={"minutes": config["LOGIN_LOCK_MINUTES"]})
                 return user, LoginOutcome.LOCKED
-            audit.record(session, user, "auth.login_failed", user, details={"failures": user.failed_logins})
+            details = {"reason": "unknown_user"} if user is None else {"failures": user.failed_logins}
+            audit.record(session, user, "auth.login_failed", user, actor_name=typed, details=details)
             return user, LoginOutcome.BAD_CREDENTIALS
         if not user.active:
             audit.record(session, user, "auth.login_refused", user, details={"reason": "inactive"})
             return user, LoginOutcome.INACTIVE
+        session.delete(throttle)
         user.failed_logins = 0
-        user.locked_until = None
         user.last_login_at = now
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = passwords.hash_password(password)
@@ -238,21 +267,26 @@ def reset_password(session: Session, actor: User, user: User, reason: str) -> st
     with transaction(session):
         user.password_hash = passwords.hash_password(temporary)
         user.must_change_password = True
-        user.failed_logins = 0
-        user.locked_until = None
+        clear_lockout(session, user)
         end_user_sessions(session, user, "password_reset")
         audit.record(session, actor, "user.password_reset", user, details={"reason": reason})
         notifications.notify(session, [user], "password_reset", by=actor.display_name, reason=reason)
     return temporary
 
 
+def clear_lockout(session: Session, user: User) -> None:
+    """Let the account be tried again from every address. Call inside `transaction()`."""
+    user.failed_logins = 0
+    user.locked_until = None
+    session.execute(delete(LoginThrottle).where(LoginThrottle.username == user.username.lower()))
+
+
 def unlock(session: Session, actor: User, user: User) -> None:
-    """End a lock-out from failed logins before it runs out."""
+    """End a lock-out from failed logins before it runs out, from every address."""
     check(actor, AccountAction.UNLOCK, user.role)
     with transaction(session):
         was_locked = user.is_locked
-        user.failed_logins = 0
-        user.locked_until = None
+        clear_lockout(session, user)
         audit.record(session, actor, "user.unlock", user, details={"was_locked": was_locked})
 
 

@@ -40,7 +40,7 @@ from ..models import (
     utcnow,
 )
 from ..models.checklist import SEVERITY_ORDER
-from . import Conflict, DomainError, attachments, audit, scoring
+from . import Conflict, DomainError, NotAllowed, attachments, audit, scoring
 from .classified import Suspicion, find_suspicions
 
 REPEAT_WINDOW = timedelta(days=730)  # 24 months
@@ -391,7 +391,17 @@ def _check_can_answer(actor: User, inspection: Inspection) -> None:
     if inspection.is_locked:
         raise Conflict(_("检查已提交，答案不能再修改。如需更正，请组长重新打开检查。"))
     if not is_team_member(actor, inspection):
-        raise DomainError(_("只有检查组成员可以填写。"))
+        raise NotAllowed(_("只有检查组成员可以填写。"))
+
+
+def _revision_by_uuid(session: Session, inspection: Inspection, client_uuid: str) -> AnswerRevision | None:
+    """The write `client_uuid` names in this inspection; a UUID is looked up in no other."""
+    return session.scalar(select(AnswerRevision).where(AnswerRevision.inspection_id == inspection.id,
+                                                       AnswerRevision.client_uuid == client_uuid))
+
+
+def _answer_of(session: Session, inspection: Inspection, item_id: int) -> Answer | None:
+    return session.scalar(select(Answer).where(Answer.inspection_id == inspection.id, Answer.item_id == item_id))
 
 
 def save_answer(session: Session, actor: User, inspection: Inspection, data: AnswerInput) -> tuple[Answer, bool]:
@@ -404,11 +414,13 @@ def save_answer(session: Session, actor: User, inspection: Inspection, data: Ans
     _check_can_answer(actor, inspection)
     content = data.content()
     with transaction(session):
-        previous = session.scalar(select(AnswerRevision).where(AnswerRevision.client_uuid == data.client_uuid))
+        previous = _revision_by_uuid(session, inspection, data.client_uuid)
         if previous is not None:
             answer = session.get(Answer, previous.answer_id)
-            if previous.inspection_id != inspection.id or not _same_content(previous, content):
-                raise AnswerConflict(answer, _("这条记录的编号已被使用，但内容不同，未保存。"))
+            if answer.item_id != data.item_id or not _same_content(previous, content):
+                # The conflict shows the item this write was for, never the one the UUID was first used on.
+                raise AnswerConflict(_answer_of(session, inspection, data.item_id),
+                                     _("这条记录的编号已被使用，但内容不同，未保存。"))
             return answer, False  # the same write, replayed
         item = session.scalar(
             select(ChecklistItem).where(ChecklistItem.id == data.item_id,
@@ -456,9 +468,8 @@ def save_answer(session: Session, actor: User, inspection: Inspection, data: Ans
                                            **{f: content[f] for f in ANSWER_FIELDS}))
         except IntegrityError:
             session.expire_all()
-            stored = session.scalar(select(AnswerRevision).where(AnswerRevision.client_uuid == data.client_uuid))
-            current = session.scalar(select(Answer).where(Answer.inspection_id == inspection.id,
-                                                          Answer.item_id == item.id))
+            stored = _revision_by_uuid(session, inspection, data.client_uuid)
+            current = _answer_of(session, inspection, item.id)
             if stored is not None and _same_content(stored, content) and current is not None:
                 return current, False
             raise AnswerConflict(current) from None
@@ -558,14 +569,14 @@ def submit_inspection(session: Session, actor: User, inspection: Inspection,
                       signatures: list[SignatureInput]) -> list[Finding]:
     """Sign, lock, score, and make one finding per 不符合 or 基本符合 answer."""
     if not is_lead(actor, inspection):
-        raise DomainError(_("只有组长可以提交检查。"))
+        raise NotAllowed(_("只有组长可以提交检查。"))
     if inspection.status not in (InspectionStatus.PLANNED, InspectionStatus.IN_PROGRESS):
         raise Conflict(_("这次检查已经提交过了。"))
     items = load_items(session, inspection)
     answers = load_answers(session, inspection)
     state = progress(items, answers)
     if not state.done:
-        raise DomainError(_("还有 %(n)d 项未完成（未作答，或缺少问题描述、不适用原因），不能提交。",
+        raise Conflict(_("还有 %(n)d 项未完成（未作答，或缺少问题描述、不适用原因），不能提交。",
                             n=len(state.incomplete)))
     roles = {s.role: s for s in signatures}
     if set(roles) != {"lead", "unit"}:

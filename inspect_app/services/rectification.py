@@ -22,7 +22,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..clock import local_date, local_today, utc_at
-from ..database import transaction
+from ..database import dialect_insert, transaction
 from ..models import (
     Attachment,
     AttachmentKind,
@@ -346,21 +346,13 @@ def restore_finding(session: Session, actor: User, finding: Finding) -> None:
 # Issuing the notice ------------------------------------------------------------------------------------
 
 
-def _insert_ignoring_conflict(session: Session):
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
 def take_notice_number(session: Session, bureau_id: int, year: int) -> int:
     """The next sequence of a bureau's year, taken under a row lock: no gap, no duplicate.
 
     Call inside a writing transaction. On PostgreSQL the counter row is locked FOR UPDATE (created first
     if missing, without racing another creator); on SQLite the transaction already holds the write lock.
     """
-    insert = _insert_ignoring_conflict(session)
+    insert = dialect_insert(session)
     session.execute(insert(NoticeCounter).values(bureau_id=bureau_id, year=year, last_sequence=0)
                     .on_conflict_do_nothing())
     counter = session.execute(

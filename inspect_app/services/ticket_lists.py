@@ -6,14 +6,14 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import force_locale
 from sqlalchemy import Select, and_, case, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from .. import authz
-from ..clock import timezone
+from ..clock import parse_day, timezone, utc_start
 from ..labels import (
     CATEGORY_LABELS,
     COMPLIANCE_LABELS,
@@ -59,24 +59,12 @@ def severity_rank(column):
     return case({s: i for i, s in enumerate(SEVERITY_ORDER)}, value=column, else_=-1)
 
 
-def utc_start(day: date) -> datetime:
-    """Local midnight of `day`, as the naive UTC timestamps are stored in."""
-    return datetime.combine(day, time.min, tzinfo=timezone()).astimezone(UTC).replace(tzinfo=None)
-
-
 def _int(value) -> int | None:
     try:
         number = int(value)
     except (TypeError, ValueError):
         return None
     return number if 0 < number < 2**31 else None
-
-
-def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
 
 
 def _flag(value) -> bool:
@@ -105,8 +93,8 @@ class _Filter:
             "district": _int(args.get("district")),
             "repeat": _flag(args.get("repeat")),
             "q": str(args.get("q", "")).strip()[:100],
-            "date_from": _date(args.get("from")),
-            "date_to": _date(args.get("to")),
+            "date_from": parse_day(args.get("from")),
+            "date_to": parse_day(args.get("to")),
             "kind": args.get("kind", "") if args.get("kind", "") in ("bureau", "self") else "",
         }
         return cls(**values, **cls._more(args))
@@ -543,6 +531,7 @@ def to_xlsx(title: str, columns: Sequence[Column], rows: Iterator[list], filters
             exported_by: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -563,6 +552,8 @@ def to_xlsx(title: str, columns: Sequence[Column], rows: Iterator[list], filters
     for row in rows:
         cells = []
         for column, value in zip(columns, row, strict=True):
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters, which no worksheet holds
             cell = WriteOnlyCell(sheet, value=value)
             if column.kind == "date" and value is not None:
                 cell.number_format = "yyyy-mm-dd"
@@ -579,7 +570,7 @@ def to_xlsx(title: str, columns: Sequence[Column], rows: Iterator[list], filters
     about.append(["导出人", exported_by])
     about.append(["记录数", count])
     for name, value in filters or [("筛选条件", "无（全部）")]:
-        about.append([name, value])
+        about.append([name, ILLEGAL_CHARACTERS_RE.sub("", value)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
