@@ -1,6 +1,9 @@
 """The app factory, configuration and the health check."""
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -36,6 +39,16 @@ def test_demo_mode_follows_the_environment(monkeypatch, make_app):
     monkeypatch.setenv("INSPECT_DEMO", "0")
     monkeypatch.setenv("AUDIT_KEY", KEY)
     assert create_app().config["INSPECT_DEMO"] is False
+
+
+def test_the_command_line_says_what_to_set_without_a_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("AUDIT_KEY", "AUDIT_KEY_FILE", "INSPECT_DEMO")}
+    env["INSPECT_INSTANCE"] = str(tmp_path)
+    done = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "db", "heads"],
+                          cwd=Path(__file__).parent.parent, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "保密检查 cannot start: no audit key: set AUDIT_KEY_FILE" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_production_refuses_to_start_without_an_audit_key(monkeypatch, make_app):
