@@ -13,13 +13,15 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from .extensions import db
-from .models import AuditHead, OrgNode, Role
+from .models import AuditHead, OrgNode, Role, User
 from .services import DomainError, accounts, audit, checklists, demo
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
+    app.cli.add_command(reset_password)
+    app.cli.add_command(set_active)
     app.cli.add_command(audit_group)
     app.cli.add_command(checklists_group)
     app.cli.add_command(backup_group)
@@ -77,6 +79,41 @@ def create_user(username, display_name, role, org_code, create_bureau, bureau_na
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"created {user.username} ({user.role}) at {node.name}")
+
+
+def _account(username: str) -> User:
+    user = accounts.find_user(db.session, username)
+    if user is None:
+        raise click.ClickException(f"no account has the username {username!r}")
+    return user
+
+
+@click.command("reset-password")
+@with_appcontext
+@click.argument("username")
+@click.option("--reason", required=True, help="Why: kept in the audit trail and told to the account's holder.")
+def reset_password(username: str, reason: str) -> None:
+    """A temporary password for any account, the three admin accounts included (the web resets none of them).
+
+    The holder must change it at the next login; their sessions end.
+    """
+    user = _account(username)
+    try:
+        temporary = accounts.reset_password(db.session, None, user, reason)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"temporary password of {user.username}: {temporary}  (to be changed at the next login)")
+
+
+@click.command("set-active")
+@with_appcontext
+@click.argument("username")
+@click.option("--on/--off", "active", required=True, help="Reactivate or deactivate the account.")
+def set_active(username: str, active: bool) -> None:
+    """Deactivate (ending its sessions) or reactivate any account, the three admin accounts included."""
+    user = _account(username)
+    accounts.set_user_active(db.session, None, user, active)
+    click.echo(f"{user.username} is {'active' if active else 'deactivated'}")
 
 
 @click.group("audit", cls=AppGroup)

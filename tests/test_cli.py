@@ -1,5 +1,7 @@
 """Command-line entry points."""
 
+import json
+
 from sqlalchemy import func, select
 
 from inspect_app.extensions import db
@@ -94,3 +96,31 @@ def test_seed_demo_on_an_old_database_says_what_to_run(make_app, scratch_databas
     result = contextvars.Context().run(run)
     assert result.exit_code != 0
     assert "db upgrade" in result.output and "Traceback" not in result.output
+
+
+def test_the_command_line_resets_and_deactivates_an_admin_account_the_web_cannot(app, demo, browser_for):
+    from inspect_app.models import AuditRecord, Notification
+
+    auditor = browser_for("auditor")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["reset-password", "auditor"]).exit_code != 0  # a reason is required
+    result = runner.invoke(args=["reset-password", "auditor", "--reason", "密码遗忘，本人书面申请"])
+    assert result.exit_code == 0, result.output
+    temporary = result.output.split(": ", 1)[1].split()[0]
+    assert "/login" in auditor.get("/audit/").headers.get("Location", "")  # the old session ended
+    assert browser_for("auditor").get("/audit/").status_code != 200  # the old password no longer works
+    fresh = browser_for("auditor", temporary)
+    assert "password" in fresh.get("/audit/").headers.get("Location", "")  # a change comes first
+    record = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "user.password_reset")
+                                .order_by(AuditRecord.id.desc())).first()
+    assert record.actor_id is None and json.loads(record.details) == {"reason": "密码遗忘，本人书面申请"}
+    assert db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.user_id == user("auditor").id, Notification.kind == "password_reset"))
+
+    assert runner.invoke(args=["set-active", "secadmin", "--off"]).exit_code == 0
+    assert not user("secadmin").active
+    assert browser_for("secadmin").get("/rights/users").status_code != 200
+    assert runner.invoke(args=["set-active", "secadmin", "--on"]).exit_code == 0
+    assert browser_for("secadmin").get("/rights/users").status_code == 200
+    missing = runner.invoke(args=["set-active", "nobody", "--off"])
+    assert missing.exit_code != 0 and "nobody" in missing.output

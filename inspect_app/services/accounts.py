@@ -241,8 +241,9 @@ def _apply(session: Session, actor: User, user: User, action: str, values: dict,
         audit.record(session, actor, action, user, details=changes)
 
 
-def set_user_active(session: Session, actor: User, user: User, active: bool) -> None:
-    if user.id == actor.id and not active:
+def set_user_active(session: Session, actor: User | None, user: User, active: bool) -> None:
+    """No actor: the command line, where the three admin accounts are managed."""
+    if actor is not None and user.id == actor.id and not active:
         raise DomainError(_("不能停用自己的账户。"))
     check(actor, AccountAction.REACTIVATE if active else AccountAction.DEACTIVATE, user.role)
     with transaction(session):
@@ -254,10 +255,10 @@ def set_user_active(session: Session, actor: User, user: User, active: bool) -> 
         audit.record(session, actor, "user.activate" if active else "user.deactivate", user)
 
 
-def reset_password(session: Session, actor: User, user: User, reason: str) -> str:
+def reset_password(session: Session, actor: User | None, user: User, reason: str) -> str:
     """A new temporary password, returned once; the user must change it at the next login.
 
-    Their sessions end and they are told who reset it and why; the trail keeps both.
+    Their sessions end and they are told who reset it and why; the trail keeps both. No actor: the command line.
     """
     check(actor, AccountAction.RESET_PASSWORD, user.role)
     reason = reason.strip()
@@ -270,7 +271,8 @@ def reset_password(session: Session, actor: User, user: User, reason: str) -> st
         clear_lockout(session, user)
         end_user_sessions(session, user, "password_reset")
         audit.record(session, actor, "user.password_reset", user, details={"reason": reason})
-        notifications.notify(session, [user], "password_reset", by=actor.display_name, reason=reason)
+        notifications.notify(session, [user], "password_reset",
+                             by=actor.display_name if actor is not None else _("服务器命令行"), reason=reason)
     return temporary
 
 
