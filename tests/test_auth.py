@@ -112,7 +112,7 @@ def test_a_password_reset_lets_every_address_try_again(app, demo):
     tablet = Browser(app)  # the owner, who forgot the password
     for attempt in range(5):
         login_from(tablet, "10.0.0.66", "officer", f"guess-{attempt}")
-    temporary = accounts.reset_password(db.session, user("admin"), user("officer"))
+    temporary = accounts.reset_password(db.session, user("admin"), user("officer"), "本人遗忘密码")
     assert login_from(tablet, "10.0.0.66", "officer", temporary).status_code == 302
     assert db.session.scalars(select(LoginThrottle)).all() == []
 
