@@ -58,6 +58,18 @@ AUDIT_ACTION_LABELS = {
     "checklist.version_create": _l("新增检查表版本"),
     "checklist.version_retire": _l("停用检查表版本"),
     "checklist.version_restore": _l("恢复检查表版本"),
+    "demo.scale": _l("生成演示数据"),
+    # Inspections
+    "inspection.plan": _l("计划检查"),
+    "inspection.import_plan": _l("导入检查计划"),
+    "inspection.start": _l("开始检查"),
+    "inspection.answer": _l("填写检查结果"),
+    "inspection.photo_add": _l("添加现场照片"),
+    "inspection.photo_remove": _l("删除现场照片"),
+    "inspection.unclassified_confirmed": _l("确认不含国家秘密"),
+    "inspection.submit": _l("提交检查"),
+    "inspection.reopen": _l("退回重新填写"),
+    "inspection.cancel": _l("取消检查"),
     # Rectification
     "finding.edit": _l("修改问题"),
     "finding.merge": _l("合并问题"),

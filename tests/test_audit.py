@@ -295,3 +295,21 @@ def test_parse_head_reads_a_pasted_line_or_a_whole_file():
     assert audit.parse_head(f"序号：7\n校验时填写：7:{digest}\n") == audit.ChainHead(7, digest.lower())
     assert audit.parse_head(f"7:{digest}0") is None
     assert audit.parse_head("") is None
+
+
+def test_every_action_the_code_records_has_a_name_for_the_auditor():
+    """The trail's pages show each action by its name: an action written in code without one would show as a code."""
+    import ast
+    from pathlib import Path
+
+    from inspect_app.labels import AUDIT_ACTION_LABELS
+    from inspect_app.models import TicketEventKind
+
+    recorded = {f"ticket.{kind}" for kind in TicketEventKind}
+    for path in (Path(__file__).parent.parent / "inspect_app").rglob("*.py"):
+        for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "record"
+                    and len(call.args) >= 3 and isinstance(call.args[2], ast.Constant)):
+                recorded.add(call.args[2].value)
+    assert len(recorded) > 40
+    assert sorted(recorded - AUDIT_ACTION_LABELS.keys()) == []
