@@ -55,6 +55,7 @@ AUDIT_ACTION_LABELS = {
     "audit.verify": _l("校验审计链"),
     "audit.head_export": _l("导出审计链头"),
     "audit.rekey": _l("审计链启用密钥"),
+    "security.settings": _l("修改安全设置"),
     "checklist.version_create": _l("新增检查表版本"),
     "checklist.version_retire": _l("停用检查表版本"),
     "checklist.version_restore": _l("恢复检查表版本"),

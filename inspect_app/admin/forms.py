@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 
 class NodeForm(FlaskForm):
@@ -46,6 +46,19 @@ class NewUserForm(ProfileForm):
 class RightsForm(FlaskForm):
     role = SelectField(_l("角色"), choices=[], validate_choice=False)  # services/duties.py decides
     org_node_id = SelectField(_l("所属机构"), coerce=int, choices=[])
+
+
+def security_settings_form(settings) -> type[FlaskForm]:
+    """A form with one whole-number field a setting, named by its config key; the service checks the bounds."""
+
+    class SecuritySettingsForm(FlaskForm):
+        pass
+
+    for setting in settings:
+        setattr(SecuritySettingsForm, setting.name, IntegerField(
+            setting.label, validators=[InputRequired(message=_l("请填写一个整数。"))],
+            render_kw={"min": setting.minimum, "max": setting.maximum, "inputmode": "numeric"}))
+    return SecuritySettingsForm
 
 
 class ResetPasswordForm(FlaskForm):

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db, limiter
 from ..security import current_user, public, safe_next
-from ..services import DomainError, accounts, demo, sessions
+from ..services import DomainError, accounts, demo, security_settings, sessions
 from ..services.accounts import LoginOutcome
 from . import bp
 from .forms import ChangePasswordForm, LoginForm
@@ -37,7 +37,7 @@ def login():
             return redirect(next_path or url_for("main.index"))
         if outcome is LoginOutcome.LOCKED:
             message = _("从这台设备用此用户名登录失败次数过多，已暂停 %(m)d 分钟。请稍后再试，或联系系统管理员。",
-                        m=current_app.config["LOGIN_LOCK_MINUTES"])
+                        m=security_settings.value(db.session, "LOGIN_LOCK_MINUTES"))
             flash(message, "error")
         elif outcome is LoginOutcome.INACTIVE:
             flash(_("该账户已停用，请联系系统管理员。"), "error")
@@ -72,4 +72,5 @@ def change_password():
         else:
             flash(_("密码已修改。"), "success")
             return redirect(url_for("main.index"))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form,
+                           min_length=security_settings.value(db.session, "PASSWORD_MIN_LENGTH"))

@@ -40,6 +40,7 @@ from .rectification import (
     TicketEventKind,
     TicketStatus,
 )
+from .settings import SecuritySetting
 from .throttle import LoginThrottle
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "OrgNode",
     "ResponseType",
     "Role",
+    "SecuritySetting",
     "Severity",
     "Signature",
     "TemplateVersion",

@@ -2,13 +2,13 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from .. import authz
-from ..admin.forms import EmptyForm, RightsForm
+from ..admin.forms import EmptyForm, RightsForm, security_settings_form
 from ..admin.shared import account_listing, node_choices
 from ..extensions import db
 from ..labels import AUDIT_ACTION_LABELS, ROLE_LABELS
 from ..pagination import paginate
 from ..security import current_user
-from ..services import DomainError, accounts, duties
+from ..services import DomainError, accounts, duties, security_settings
 from . import bp
 
 
@@ -55,3 +55,20 @@ def unlock(user_id: int):
 def auditor_log():
     page = paginate(duties.auditor_trail(), per_page=50)
     return render_template("rights/auditor_log.html", page=page, actions=AUDIT_ACTION_LABELS)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    form = security_settings_form(security_settings.SETTINGS)(data=security_settings.current(db.session))
+    if form.validate_on_submit():
+        try:
+            changed = security_settings.update(
+                db.session, current_user, {s.name: form[s.name].data for s in security_settings.SETTINGS})
+        except duties.NotPermitted:
+            raise
+        except DomainError as exc:
+            form[exc.field].errors.append(exc.message)
+        else:
+            flash(_("安全设置已保存。") if changed else _("没有改动。"), "success")
+            return redirect(url_for("rights.settings"))
+    return render_template("rights/settings.html", form=form, settings=security_settings.SETTINGS)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..database import dialect_insert, transaction
 from ..models import LoginThrottle, OrgNode, Role, User, utcnow
 from ..models.org import ROLE_NODE_KINDS
-from . import DomainError, audit, notifications, passwords
+from . import DomainError, audit, notifications, passwords, security_settings
 from .duties import AccountAction, check
 from .sessions import end_user_sessions
 
@@ -51,14 +51,15 @@ def authenticate(session: Session, username: str, password: str, address: str | 
     `User.locked_until` is when the last of an account's address locks ends: clearing it (a password reset, an
     unlock) lifts them all. `User.failed_logins` counts the account's failures since its last login.
     """
-    config = current_app.config
     user = find_user(session, username)
+    max_failures, lock_minutes = (security_settings.value(session, "LOGIN_MAX_FAILURES"),
+                                  security_settings.value(session, "LOGIN_LOCK_MINUTES"))
     typed = username.strip()[:64]  # for the audit trail, as typed; the count ignores case
     key, address = typed.lower(), (address or "")[:64]
     # The slow hash runs before the write lock is taken, so logins do not queue behind each other.
     password_ok = passwords.verify_password(user.password_hash if user else passwords.dummy_hash(), password)
     now = utcnow()
-    window = timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+    window = timedelta(minutes=lock_minutes)
     with transaction(session):
         session.execute(delete(LoginThrottle).where(LoginThrottle.window_ends_at <= now))
         throttle = _throttle(session, key, address, now)
@@ -75,12 +76,12 @@ def authenticate(session: Session, username: str, password: str, address: str | 
             throttle.failures += 1
             if user is not None:
                 user.failed_logins += 1
-            if throttle.failures >= config["LOGIN_MAX_FAILURES"]:
+            if throttle.failures >= max_failures:
                 throttle.locked_until = throttle.window_ends_at = now + window
                 if user is not None:
                     user.locked_until = max(user.locked_until or now, throttle.locked_until)
                 audit.record(session, user, "auth.lockout", user, actor_name=typed,
-                             details={"minutes": config["LOGIN_LOCK_MINUTES"]})
+                             details={"minutes": lock_minutes})
                 return user, LoginOutcome.LOCKED
             details = {"reason": "unknown_user"} if user is None else {"failures": user.failed_logins}
             audit.record(session, user, "auth.login_failed", user, actor_name=typed, details=details)
@@ -151,8 +152,9 @@ def _check_username(session: Session, username: str, exclude: User | None = None
     return username
 
 
-def check_new_password(password: str, username: str) -> None:
-    problems = passwords.password_problems(password, username, current_app.config["PASSWORD_MIN_LENGTH"])
+def check_new_password(session: Session, password: str, username: str) -> None:
+    problems = passwords.password_problems(password, username,
+                                           security_settings.value(session, "PASSWORD_MIN_LENGTH"))
     if problems:
         raise DomainError(" ".join(problems), field="password")
 
@@ -182,7 +184,7 @@ def create_user(
         if password is None:
             password = temporary = generate_temporary_password()
         else:
-            check_new_password(password, username)
+            check_new_password(session, password, username)
         user = User(
             username=username,
             display_name=display_name.strip() or username,
@@ -297,7 +299,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
         raise DomainError(_("当前密码不正确。"), field="current_password")
     if new == current:
         raise DomainError(_("新密码不能与当前密码相同。"), field="password")
-    check_new_password(new, user.username)
+    check_new_password(session, new, user.username)
     with transaction(session):
         user.password_hash = passwords.hash_password(new)
         user.must_change_password = False

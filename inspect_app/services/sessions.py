@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..database import transaction
 from ..models import User, UserSession, utcnow
-from . import audit
+from . import audit, security_settings
 
 # last_seen_at is written at most this often, so a busy page does not write on every request.
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -30,12 +30,11 @@ def start_session(session: Session, user: User, *, ip: str | None, user_agent: s
     return token
 
 
-def _expiry_reason(us: UserSession) -> str | None:
+def _expiry_reason(session: Session, us: UserSession) -> str | None:
     now = utcnow()
-    config = current_app.config
-    if now - us.created_at > timedelta(hours=config["SESSION_MAX_HOURS"]):
+    if now - us.created_at > timedelta(hours=current_app.config["SESSION_MAX_HOURS"]):
         return "expired"
-    if now - us.last_seen_at > timedelta(minutes=config["SESSION_IDLE_MINUTES"]):
+    if now - us.last_seen_at > timedelta(minutes=security_settings.value(session, "SESSION_IDLE_MINUTES")):
         return "idle"
     if not us.user.active:
         return "deactivated"
@@ -51,7 +50,7 @@ def load_session(session: Session, token: str | None) -> UserSession | None:
                         .options(joinedload(UserSession.user).joinedload(User.org_node)))
     if us is None or us.revoked_at is not None:
         return None
-    reason = _expiry_reason(us)
+    reason = _expiry_reason(session, us)
     if reason:
         end_session(session, us, reason)
         return None

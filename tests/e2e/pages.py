@@ -80,6 +80,7 @@ MAIN_PAGES: dict[str, list[MainPage]] = {
         ("权限", "/rights/users"),
         ("账户权限", "/rights/users", r"^/rights/users/\d+$"),
         ("审计员操作", "/rights/auditors"),
+        ("安全设置", "/rights/settings"),
         ("通知", "/notifications"),
     ),
     "auditor": _pages(
