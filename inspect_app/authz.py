@@ -130,7 +130,7 @@ RULES: dict[str, _Rule] = {
     # The library is not unit-owned: everyone who works with checklists reads it; the auditor does not.
     "checklist.read": _roles(Role.ADMIN, Role.INSPECTOR, Role.LEADER, Role.OFFICER),
     "checklist.manage": _roles(Role.ADMIN),
-    # Rectification: the role gate; services/rectification.py decides the side (unit or verifier) per ticket.
+    # Rectification: the role gate; services/rectification/ decides the side (unit or verifier) per ticket.
     "tickets.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
     "notice.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
     "findings.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),

@@ -32,8 +32,8 @@ from inspect_app import clock
 from inspect_app.database import transaction
 from inspect_app.extensions import db
 from inspect_app.models import Finding, Inspection, Notice, Role, Ticket
-from inspect_app.services import analytics
-from inspect_app.services.analytics import MEASURES, Context, Filters
+from inspect_app.services import dashboard
+from inspect_app.services.dashboard import MEASURES, Context, Filters
 
 from .factories import answer_all, make_inspection, submit, submitted_inspection
 from .helpers import make_user, node, user
@@ -156,20 +156,20 @@ DISTRICT_FIGURES = {
 
 
 def test_every_figure_for_the_city(city):
-    data = analytics.dashboard(ctx_for("leader", city.filters()))
+    data = dashboard.dashboard(ctx_for("leader", city.filters()))
     assert data.figures.counts == CITY_FIGURES
     assert data.figures.coverage == 16.7  # 2 / 12
     assert data.figures.completion_rate == 33.3  # 1 accepted / 3 not cancelled
     assert data.figures.on_time_rate == 100.0  # T2 accepted on its due date, 23:30 local
     assert data.figures.median_days == 4.0  # T2: created T-9, accepted T-5
     # The headline figures equal the figures counted alone, measure by measure.
-    assert analytics.figures(ctx_for("leader", city.filters())).counts == CITY_FIGURES
+    assert dashboard.figures(ctx_for("leader", city.filters())).counts == CITY_FIGURES
 
 
 def test_the_charts_and_tables_for_the_city(city):
-    data = analytics.dashboard(ctx_for("leader", city.filters()))
+    data = dashboard.dashboard(ctx_for("leader", city.filters()))
     areas = {a.category: a for a in data.breakdown.areas}
-    assert list(areas)[:8] == list(analytics.AREAS)  # the eight areas always, in order
+    assert list(areas)[:8] == list(dashboard.AREAS)  # the eight areas always, in order
     assert areas["network"].by_severity == {"critical": 2, "serious": 0, "general": 1}
     assert areas["classification"].by_severity == {"critical": 0, "serious": 1, "general": 0}
     assert sum(a.total for a in areas.values()) == 4
@@ -196,23 +196,23 @@ def test_the_charts_and_tables_for_the_city(city):
 
 
 def test_a_district_leader_sees_only_that_district(city, district_leader):
-    data = analytics.dashboard(ctx_for("dh-leader", city.filters()))
+    data = dashboard.dashboard(ctx_for("dh-leader", city.filters()))
     assert data.figures.counts == DISTRICT_FIGURES
     assert data.figures.coverage == 25.0 and data.figures.completion_rate == 50.0
     assert {x.name for x in data.rankings.units_by_overdue} == {"东湖区人民政府办公室", "东湖区人民法院"}
     assert data.rankings.district_count == 1
     # The city's leader filtering by that district sees the same figures.
     district = node("BC-DH").id
-    assert analytics.figures(ctx_for("leader", city.filters(district_id=district))).counts == DISTRICT_FIGURES
+    assert dashboard.figures(ctx_for("leader", city.filters(district_id=district))).counts == DISTRICT_FIGURES
 
 
 def test_filters_by_unit_type_and_kind(city):
     # XS-YY is an institution (事业单位); DH-ZFB a party and government organ.
-    institution = analytics.figures(ctx_for("leader", city.filters(unit_type="institution")))
+    institution = dashboard.figures(ctx_for("leader", city.filters(unit_type="institution")))
     assert (institution["inspections"], institution["findings"], institution["units_active"]) == (1, 2, 2)
-    spot = analytics.figures(ctx_for("leader", city.filters(kind="spot")))
+    spot = dashboard.figures(ctx_for("leader", city.filters(kind="spot")))
     assert spot["inspections"] == 0 and spot["backlog"] == 1 and spot["backlog_overdue"] == 1  # T6, from I3
-    own = analytics.figures(ctx_for("leader", city.filters(kind="self")))
+    own = dashboard.figures(ctx_for("leader", city.filters(kind="self")))
     assert own["inspections"] == 1 and own["units_covered"] == 1 and own["findings"] == 0
 
 
@@ -220,7 +220,7 @@ def test_a_ticket_closed_after_midnight_on_the_day_after_its_due_date_is_late(ci
     t2 = city.tickets["T2"]
     with transaction(db.session):
         db.session.get(Ticket, t2.id).accepted_at = local(t2.due_date + timedelta(days=1), 0, 30)
-    figures = analytics.figures(ctx_for("leader", city.filters()))
+    figures = dashboard.figures(ctx_for("leader", city.filters()))
     assert (figures["tickets_on_time"], figures["tickets_late"], figures.on_time_rate) == (0, 1, 0.0)
     assert figures.median_days == 5.0
 
@@ -236,15 +236,15 @@ def test_days_to_close_count_local_days_exactly_at_midnight(city):
             ticket = db.session.get(Ticket, t2.id)
             ticket.created_at = local(c_day, c_h, c_m)
             ticket.accepted_at = local(a_day, a_h, a_m)
-        assert analytics.median_days_to_close(ctx_for("leader", city.filters())) == days
+        assert dashboard.median_days_to_close(ctx_for("leader", city.filters())) == days
     with transaction(db.session):
         # A millisecond before midnight (SQLite's date functions count whole milliseconds) is the day before.
         db.session.get(Ticket, t2.id).created_at = local(created, 0, 0) - timedelta(milliseconds=1)
-    assert analytics.median_days_to_close(ctx_for("leader", city.filters())) == 5.0
+    assert dashboard.median_days_to_close(ctx_for("leader", city.filters())) == 5.0
 
 
 def test_no_data_at_all(demo):
-    data = analytics.dashboard(ctx_for("leader", Filters.for_preset("12m")))
+    data = dashboard.dashboard(ctx_for("leader", Filters.for_preset("12m")))
     assert data.figures.counts == {**dict.fromkeys(MEASURES, 0), "units_active": 12, "units_uncovered": 12}
     assert data.figures.coverage == 0.0
     assert data.figures.completion_rate is None and data.figures.on_time_rate is None
@@ -258,7 +258,7 @@ def test_no_data_at_all(demo):
 def test_a_period_with_only_cancelled_inspections(city):
     cancelled = city.inspections["I4"]
     day = clock.local_date(cancelled.cancelled_at)
-    figures = analytics.figures(ctx_for("leader", Filters(start=day, end=day, preset=None)))
+    figures = dashboard.figures(ctx_for("leader", Filters(start=day, end=day, preset=None)))
     assert figures["inspections"] == 0 and figures["units_covered"] == 0 and figures["findings"] == 0
     assert figures.coverage == 0.0 and figures.completion_rate is None and figures.median_days is None
     # The backlog is today's, whatever the period.
@@ -266,20 +266,20 @@ def test_a_period_with_only_cancelled_inspections(city):
 
 
 def test_histogram_median():
-    assert analytics.histogram_median([]) is None
-    assert analytics.histogram_median([(4, 1)]) == 4
-    assert analytics.histogram_median([(1, 1), (3, 1)]) == 2
-    assert analytics.histogram_median([(1, 2), (10, 1)]) == 1
-    assert analytics.histogram_median([(0, 1), (2, 2), (9, 1)]) == 2
+    assert dashboard.histogram_median([]) is None
+    assert dashboard.histogram_median([(4, 1)]) == 4
+    assert dashboard.histogram_median([(1, 1), (3, 1)]) == 2
+    assert dashboard.histogram_median([(1, 2), (10, 1)]) == 1
+    assert dashboard.histogram_median([(0, 1), (2, 2), (9, 1)]) == 2
 
 
 def test_trend_buckets():
-    assert [b[0] for b in analytics.trend_buckets(date(2026, 1, 15), date(2026, 3, 2))] == [
+    assert [b[0] for b in dashboard.trend_buckets(date(2026, 1, 15), date(2026, 3, 2))] == [
         "2026-01", "2026-02", "2026-03"]
-    buckets = analytics.trend_buckets(date(2026, 1, 15), date(2026, 3, 2))
+    buckets = dashboard.trend_buckets(date(2026, 1, 15), date(2026, 3, 2))
     assert buckets[0][1] == date(2026, 1, 15) and buckets[-1][2] == date(2026, 3, 2)
-    assert analytics.trend_buckets(date(2020, 2, 1), date(2026, 1, 1))[0][0] == "2020Q1"
-    assert analytics.trend_buckets(date(2000, 1, 1), date(2026, 1, 1))[0][0] == "2000"
+    assert dashboard.trend_buckets(date(2020, 2, 1), date(2026, 1, 1))[0][0] == "2020Q1"
+    assert dashboard.trend_buckets(date(2000, 1, 1), date(2026, 1, 1))[0][0] == "2000"
 
 
 # Drill-down: every figure equals the length of its list -----------------------------------------
@@ -288,20 +288,20 @@ def test_trend_buckets():
 @pytest.mark.parametrize("username", ["leader", "dh-leader", "officer"])
 def test_every_figure_equals_the_length_of_its_list(city, district_leader, username):
     ctx = ctx_for(username, city.filters())
-    numbers = analytics.dashboard(ctx).figures if username != "officer" else analytics.figures(ctx)
+    numbers = dashboard.dashboard(ctx).figures if username != "officer" else dashboard.figures(ctx)
     for key in MEASURES:
-        listed = db.session.scalar(select(func.count()).select_from(analytics.listing(ctx, key).subquery()))
+        listed = db.session.scalar(select(func.count()).select_from(dashboard.listing(ctx, key).subquery()))
         assert listed == numbers[key], key
-    data = analytics.dashboard(ctx)
+    data = dashboard.dashboard(ctx)
     for area in data.breakdown.areas:
-        stmt = analytics.listing(ctx, "findings", category=area.category)
+        stmt = dashboard.listing(ctx, "findings", category=area.category)
         assert db.session.scalar(select(func.count()).select_from(stmt.subquery())) == area.total
     for row in data.items:
-        stmt = analytics.listing(ctx, "findings", item=(row.template_key, row.item_key))
+        stmt = dashboard.listing(ctx, "findings", item=(row.template_key, row.item_key))
         assert db.session.scalar(select(func.count()).select_from(stmt.subquery())) == row.findings
     for row in data.rankings.units_by_overdue:
         unit_ctx = ctx.with_filters(unit_id=row.node_id)
-        assert analytics.count(unit_ctx, "backlog_overdue") == row.value
+        assert dashboard.count(unit_ctx, "backlog_overdue") == row.value
 
 
 PAGE_OF = {"inspections": "inspections", "units": "units", "findings": "findings", "tickets": "tickets",

@@ -18,8 +18,8 @@ from inspect_app.models import (
     TicketEvent,
     User,
 )
-from inspect_app.services import analytics, audit, demo_scale
-from inspect_app.services.analytics import Context, Filters
+from inspect_app.services import audit, dashboard, demo_scale
+from inspect_app.services.dashboard import Context, Filters
 
 from .helpers import user
 
@@ -74,7 +74,7 @@ def test_scale_adds_a_realistic_city(demo):
     assert count(select(func.count()).select_from(AuditRecord).where(AuditRecord.action == "demo.scale")) == 1
     assert audit.verify_chain(db.session) is None
     # The dashboard has figures to show, and they hold together.
-    figures = analytics.figures(Context(db.session, user("leader"), Filters.for_preset("12m")))
+    figures = dashboard.figures(Context(db.session, user("leader"), Filters.for_preset("12m")))
     assert figures["inspections"] > 0 and figures["findings"] > 0 and figures["backlog_overdue"] > 0
     assert figures["tickets_on_time"] + figures["tickets_late"] == figures["tickets_accepted"]
 

@@ -1,5 +1,5 @@
 """保密检查情况通报, the period summary: rendered from the dashboard's fixed data set and read back with poppler,
-its figures against analytics', its charts, scoping, versions, the command line, the dashboard's button and the
+its figures against the dashboard's, its charts, scoping, versions, the command line, the dashboard's button and the
 download buttons on the inspection, notice and ticket pages."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from inspect_app.extensions import db
 from inspect_app.models import Document, Inspection, Role, Ticket
 from inspect_app.pdf import cn_date, score
-from inspect_app.services import analytics, documents, summary
-from inspect_app.services.analytics import Context
+from inspect_app.services import dashboard, documents, summary
+from inspect_app.services.dashboard import Context
 
 from . import factories as f
 from .helpers import make_user, node, user
@@ -39,11 +39,11 @@ def summary_url(city, **extra) -> str:
     return f"/documents/summary.pdf?{query}"
 
 
-def figures_of(username: str, city, **filters) -> analytics.Figures:
-    return analytics.figures(Context(db.session, user(username), city.filters(**filters)))
+def figures_of(username: str, city, **filters) -> dashboard.Figures:
+    return dashboard.figures(Context(db.session, user(username), city.filters(**filters)))
 
 
-def assert_figures_in(text: str, figures: analytics.Figures) -> None:
+def assert_figures_in(text: str, figures: dashboard.Figures) -> None:
     """The body text states the dashboard's figures, each in its sentence."""
     n = figures.counts
     for expected in (
@@ -305,7 +305,7 @@ def test_the_dashboard_button_carries_the_period_and_district(city, browser_for,
     assert document.scope_node_id == district
     # The default period; a unit-type filter, which the summary does not apply, is said so.
     page = leader.get("/dashboard?type=institution").get_data(as_text=True)
-    start, end = analytics.period_bounds("12m", city.today)
+    start, end = dashboard.period_bounds("12m", city.today)
     assert f"/documents/summary.pdf?from={start.isoformat()}&amp;to={end.isoformat()}\"" in page
     assert "不含单位类型、检查类型和单位筛选" in page
     assert "下载通报 PDF" in browser_for("inspector2").get("/dashboard").get_data(as_text=True)

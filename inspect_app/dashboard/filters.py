@@ -17,8 +17,8 @@ from .. import authz, clock
 from ..extensions import db
 from ..labels import INSPECTION_KIND_LABELS, UNIT_TYPE_LABELS
 from ..models import NodeKind, OrgNode, User
-from ..services import analytics
-from ..services.analytics import DEFAULT_PERIOD, EARLIEST, MAX_SPAN_DAYS, PERIOD_PRESETS, Filters
+from ..services import dashboard
+from ..services.dashboard import DEFAULT_PERIOD, EARLIEST, MAX_SPAN_DAYS, PERIOD_PRESETS, Filters
 
 # The parameters a drill-down link carries over from the dashboard.
 FILTER_PARAMS = ("period", "from", "to", "district", "type", "kind", "unit")
@@ -88,11 +88,11 @@ def read(args: MultiDict, user: User, today: date | None = None) -> FilterState:
             if preset != "custom":
                 errors.append(_("未知的时间段；已改为近12个月。"))
             preset = DEFAULT_PERIOD
-        start, end = analytics.period_bounds(preset, today)
+        start, end = dashboard.period_bounds(preset, today)
         if preset != DEFAULT_PERIOD:
             params["period"] = preset
 
-    districts = analytics.district_choices(db.session, user)
+    districts = dashboard.district_choices(db.session, user)
     district = None
     district_id = _id(args.get("district"))
     if district_id is not None:
@@ -109,7 +109,7 @@ def read(args: MultiDict, user: User, today: date | None = None) -> FilterState:
         params["type"] = unit_type
 
     kind = args.get("kind") or None
-    if kind and kind not in INSPECTION_KIND_LABELS and kind != analytics.ANY_KIND:
+    if kind and kind not in INSPECTION_KIND_LABELS and kind != dashboard.ANY_KIND:
         errors.append(_("未知的检查类型，已忽略。"))
         kind = None
     if kind:

@@ -1,4 +1,4 @@
-"""The leadership dashboard and the lists behind its figures. Thin: the figures are in services/analytics."""
+"""The leadership dashboard and the lists behind its figures. Thin: the figures are in services/dashboard/."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from ..extensions import db
 from ..models import Finding, Inspection, OrgNode, Ticket
 from ..pagination import page_number, paginate, sort_order
 from ..security import current_user
-from ..services import analytics
-from ..services.analytics import MEASURES
+from ..services import dashboard
+from ..services.dashboard import MEASURES
+from ..services.units import unit_context, unit_summary
 from . import bp, filters, views
 from .links import detail_url, district_label
 
@@ -39,7 +40,7 @@ def _viewer():
 @bp.context_processor
 def _helpers():
     return {"detail_url": detail_url, "district_label": district_label, "measures": MEASURES,
-            "labels_period": analytics.PERIOD_PRESETS, "local_date": clock.local_date}
+            "labels_period": dashboard.PERIOD_PRESETS, "local_date": clock.local_date}
 
 
 @bp.route("/dashboard")
@@ -48,8 +49,8 @@ def index():
     state = filters.read(request.args, user)
     if not authz.can(user, "dashboard.view"):
         return _unit_dashboard(user, state)
-    ctx = analytics.Context(db.session, user, state.filters)
-    data = analytics.dashboard(ctx)
+    ctx = dashboard.Context(db.session, user, state.filters)
+    data = dashboard.dashboard(ctx)
     score_chart, findings_chart = views.trend_charts(data.breakdown.trend, state)
     return render_template(
         "dashboard/index.html", state=state, data=data, figures=data.figures,
@@ -61,12 +62,12 @@ def index():
 def _unit_dashboard(user, state):
     """An officer's own unit: what is open, what is due, what is late, and the latest scores."""
     unit = user.org_node
-    ctx = analytics.unit_context(db.session, user, unit)
-    summary = analytics.unit_summary(ctx)
+    ctx = unit_context(db.session, user, unit)
+    summary = unit_summary(ctx)
     return render_template("dashboard/unit.html", unit=unit, summary=summary, state=state, today=ctx.today)
 
 
-def _measure(page: str) -> analytics.Measure:
+def _measure(page: str) -> dashboard.Measure:
     key = request.args.get("show") or DEFAULT_MEASURE[page]
     measure = MEASURES.get(key)
     if measure is None or measure.base not in PAGES[page]:
@@ -78,7 +79,7 @@ def _page_context(page: str):
     user = _viewer()
     state = filters.read(request.args, user)
     measure = _measure(page)
-    ctx = analytics.Context(db.session, user, state.filters)
+    ctx = dashboard.Context(db.session, user, state.filters)
     return state, measure, ctx
 
 
@@ -88,7 +89,7 @@ def inspections():
     sort, order = sort_order(request.args, {
         "submitted": Inspection.submitted_at, "unit": OrgNode.name, "score": Inspection.score,
         "kind": Inspection.kind}, "-submitted")
-    stmt = (analytics.listing(ctx, measure.key).join(OrgNode, OrgNode.id == Inspection.unit_id)
+    stmt = (dashboard.listing(ctx, measure.key).join(OrgNode, OrgNode.id == Inspection.unit_id)
             .options(contains_eager(Inspection.unit)).order_by(order, Inspection.id.desc()))
     page = paginate(stmt)
     ids = [i.id for i in page.items]
@@ -105,7 +106,7 @@ def units():
     state, measure, ctx = _page_context("units")
     sort, order = sort_order(request.args, {"name": OrgNode.name, "code": OrgNode.code,
                                             "type": OrgNode.unit_type}, "name")
-    stmt = analytics.listing(ctx, measure.key).options(joinedload(OrgNode.parent)).order_by(order, OrgNode.id)
+    stmt = dashboard.listing(ctx, measure.key).options(joinedload(OrgNode.parent)).order_by(order, OrgNode.id)
     page = paginate(stmt)
     ids = [u.id for u in page.items]
     done = dict(db.session.execute(
@@ -122,7 +123,7 @@ def findings():
     sort, order = sort_order(request.args, {
         "date": Inspection.submitted_at, "unit": OrgNode.name, "severity": Finding.severity,
         "area": Finding.category}, "-date")
-    stmt = (analytics.listing(ctx, measure.key, **narrow).join(OrgNode, OrgNode.id == Finding.unit_id)
+    stmt = (dashboard.listing(ctx, measure.key, **narrow).join(OrgNode, OrgNode.id == Finding.unit_id)
             .options(contains_eager(Finding.unit), contains_eager(Finding.inspection), joinedload(Finding.item))
             .order_by(order, Finding.id.desc()))
     page = paginate(stmt)
@@ -135,12 +136,12 @@ def _finding_narrowing() -> tuple[dict, dict]:
     narrow, params = {}, {}
     category = request.args.get("category")
     if category:
-        if category not in analytics.AREAS and category != "self_assessment":
+        if category not in dashboard.AREAS and category != "self_assessment":
             abort(404)
         narrow["category"], params["category"] = category, category
     severity = request.args.get("severity")
     if severity:
-        if severity not in analytics.SEVERITIES:
+        if severity not in dashboard.SEVERITIES:
             abort(404)
         narrow["severity"], params["severity"] = severity, severity
     item = request.args.get("item")
@@ -158,7 +159,7 @@ def tickets():
     sort, order = sort_order(request.args, {
         "due": Ticket.due_date, "created": Ticket.created_at, "unit": OrgNode.name, "status": Ticket.status,
         "accepted": Ticket.accepted_at}, "due" if measure.base == "backlog" else "-created")
-    stmt = (analytics.listing(ctx, measure.key).join(OrgNode, OrgNode.id == Ticket.unit_id)
+    stmt = (dashboard.listing(ctx, measure.key).join(OrgNode, OrgNode.id == Ticket.unit_id)
             .options(contains_eager(Ticket.unit), selectinload(Ticket.finding).joinedload(Finding.item))
             .order_by(order, Ticket.id))
     page = paginate(stmt)
@@ -170,10 +171,10 @@ def tickets():
 def gap():
     user = _viewer()
     state = filters.read(request.args, user)
-    ctx = analytics.Context(db.session, user, state.filters)
+    ctx = dashboard.Context(db.session, user, state.filters)
     number = page_number(request.args)
     per_page = 25
-    rows, total = analytics.gap_rows(ctx, limit=per_page, offset=(number - 1) * per_page)
+    rows, total = dashboard.gap_rows(ctx, limit=per_page, offset=(number - 1) * per_page)
     page = _SimplePage(number, per_page, total, rows)
     return render_template("dashboard/gap.html", state=state, page=page)
 

@@ -13,8 +13,8 @@ from markupsafe import Markup
 
 from .. import charts, i18n
 from ..labels import CATEGORY_LABELS, SEVERITY_LABELS
-from ..services import analytics
-from ..services.analytics import THREE_MANAGEMENTS, Dashboard
+from ..services import dashboard
+from ..services.dashboard import THREE_MANAGEMENTS, Dashboard
 from .filters import FilterState
 
 
@@ -29,12 +29,12 @@ def _fmt(value: float | None, unit: str = "") -> str:
     return f"{text}{unit}"
 
 
-def area_chart(areas: list[analytics.AreaRow], state: FilterState, chart_id: str = "areas") -> Markup:
+def area_chart(areas: list[dashboard.AreaRow], state: FilterState, chart_id: str = "areas") -> Markup:
     names = severity_names()
     bars = []
     for row in areas:
         label = str(CATEGORY_LABELS.get(row.category, row.category))
-        parts = "，".join(f"{names[k]} {row.by_severity.get(k, 0)}" for k in analytics.SEVERITIES)
+        parts = "，".join(f"{names[k]} {row.by_severity.get(k, 0)}" for k in dashboard.SEVERITIES)
         bars.append(charts.Bar(
             label=label, value=row.total, display=str(row.total),
             note="★" if row.category in THREE_MANAGEMENTS else None,
@@ -47,7 +47,7 @@ def area_chart(areas: list[analytics.AreaRow], state: FilterState, chart_id: str
         empty=_("本期没有发现问题。"))
 
 
-def trend_charts(points: list[analytics.TrendPoint], state: FilterState) -> tuple[Markup, Markup]:
+def trend_charts(points: list[dashboard.TrendPoint], state: FilterState) -> tuple[Markup, Markup]:
     labels = [p.label for p in points]
     hrefs = [url_for("dashboard.inspections", **state.args(show="inspections", period="custom",
                                                            **{"from": p.start.isoformat(), "to": p.end.isoformat()}))
@@ -67,7 +67,7 @@ def trend_charts(points: list[analytics.TrendPoint], state: FilterState) -> tupl
     return score, rate
 
 
-def items_chart(items: list[analytics.ItemRow], state: FilterState) -> Markup:
+def items_chart(items: list[dashboard.ItemRow], state: FilterState) -> Markup:
     bars = []
     for row in items:
         text = i18n.localized(row.item, "text") if row.item is not None else row.ref
@@ -82,11 +82,11 @@ def items_chart(items: list[analytics.ItemRow], state: FilterState) -> Markup:
                              empty=_("本期没有发现问题。"))
 
 
-def _district_name(row: analytics.RankRow) -> str:
+def _district_name(row: dashboard.RankRow) -> str:
     return _("市直单位") if row.is_bureau else row.name
 
 
-def ranking_charts(rankings: analytics.Rankings, state: FilterState) -> dict[str, Markup]:
+def ranking_charts(rankings: dashboard.Rankings, state: FilterState) -> dict[str, Markup]:
     out = {}
     if rankings.district_count > 1:
         out["districts_by_score"] = charts.hbar_chart(

@@ -30,7 +30,7 @@ from ..extensions import db
 from ..ids import parse_id
 from ..models import Document, DocumentKind, Inspection, NodeKind, Notice
 from ..security import current_user, wants_json
-from ..services import Conflict, DomainError, analytics, documents
+from ..services import Conflict, DomainError, dashboard, documents
 from ..services import summary as summaries
 from . import bp
 
@@ -72,7 +72,7 @@ def document_url(kind: str, record) -> str | None:
 
 
 @bp.app_template_global()
-def summary_url(filters: analytics.Filters) -> str | None:
+def summary_url(filters: dashboard.Filters) -> str | None:
     """The summary of the dashboard's period and district, for leaders and inspectors."""
     if not authz.can(current_user._get_current_object() if current_user else None, "documents.summary"):
         return None
@@ -128,7 +128,7 @@ def summary():
     authz.require(user, "documents.summary")
     start, end = _day("from"), _day("to")
     if start is None or end is None:
-        default_start, default_end = analytics.period_bounds(analytics.DEFAULT_PERIOD, clock.local_today())
+        default_start, default_end = dashboard.period_bounds(dashboard.DEFAULT_PERIOD, clock.local_today())
         start, end = start or default_start, end or default_end
     district = None
     if request.args.get("district"):

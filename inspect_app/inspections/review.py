@@ -1,7 +1,7 @@
 """After submit: the lead inspector reviews the findings and issues the notice (整改通知书).
 
 Routes under /inspections/<id>/findings and /inspections/<id>/notice; the work is in
-services/rectification.py.
+services/rectification/.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ class Inspection(db.Model):
             "status IN ('planned', 'in_progress', 'submitted', 'issued', 'closed', 'cancelled')", name="status"
         ),
         Index("ix_inspection_unit_status", "unit_id", "status"),
-        # The dashboard: inspections done in a period, read from the index alone (services/analytics.py). The id
+        # The dashboard: inspections done in a period, read from the index alone (services/dashboard/). The id
         # is there for PostgreSQL, whose indexes do not carry the key that findings and tickets join on.
         Index("ix_inspection_done", "status", "submitted_at", "kind", "unit_id", "score", "band", "id"),
     )

@@ -2,7 +2,7 @@
 
 Its "record" is its parameters: a period (local days, inclusive) and the bureau whose units it covers,
 optionally narrowed to the units directly under the city bureau (市直单位). The figures are the dashboard's
-(services/analytics.py) for the same period and area, as a leader of that bureau sees them, so the same
+(services/dashboard/) for the same period and area, as a leader of that bureau sees them, so the same
 summary asked for by the city's leader (choosing a district) or by that district's leader is one record,
 one version and one verification code.
 
@@ -24,7 +24,7 @@ from .. import clock
 from ..formatting import cite_in_document
 from ..labels import CATEGORY_LABELS, SEVERITY_LABELS, label
 from ..models import Finding, NodeKind, OrgNode, Role, User
-from . import DomainError, analytics
+from . import DomainError, dashboard
 
 TYPICAL_ITEMS = 10  # typical problems: the most failed items, as the dashboard's chart
 REPEAT_UNITS_SHOWN = 20  # repeat offenders listed by name; the rest are counted
@@ -80,7 +80,7 @@ def district_choices(session: Session, actor: User | None) -> list[OrgNode]:
     the units in `actor`'s scope (district bureaus, and the city bureau for its 市直 units). `actor` None is
     the command line, which may choose any."""
     if actor is not None:
-        return analytics.district_choices(session, actor)
+        return dashboard.district_choices(session, actor)
     parents = select(OrgNode.parent_id).where(OrgNode.kind == NodeKind.UNIT)
     return list(session.scalars(select(OrgNode).where(OrgNode.id.in_(parents)).order_by(OrgNode.path)))
 
@@ -95,9 +95,9 @@ def root_bureau(session: Session) -> OrgNode | None:
 def check_period(start: date, end: date) -> None:
     if start > end:
         raise DomainError(_("开始日期晚于结束日期，请重新选择时间段。"))
-    if start < analytics.EARLIEST:
-        raise DomainError(_("开始日期过早，请选择 %(year)d 年以后的日期。", year=analytics.EARLIEST.year))
-    if (end - start).days > analytics.MAX_SPAN_DAYS:
+    if start < dashboard.EARLIEST:
+        raise DomainError(_("开始日期过早，请选择 %(year)d 年以后的日期。", year=dashboard.EARLIEST.year))
+    if (end - start).days > dashboard.MAX_SPAN_DAYS:
         raise DomainError(_("时间段不能超过十年。"))
 
 
@@ -123,10 +123,10 @@ def load(session: Session, params: dict) -> PeriodSummary | None:
     return PeriodSummary(start, end, bureau, bool(params.get("direct"))) if bureau is not None else None
 
 
-def context(session: Session, record: PeriodSummary, today: date | None = None) -> analytics.Context:
+def context(session: Session, record: PeriodSummary, today: date | None = None) -> dashboard.Context:
     """The dashboard's context for the summary: the period, the bureau's units, the three bureau kinds."""
-    filters = analytics.Filters(start=record.start, end=record.end, district_id=record.district_id, preset=None)
-    return analytics.Context(session, _BureauLeader(record.bureau), filters, today)  # type: ignore[arg-type]
+    filters = dashboard.Filters(start=record.start, end=record.end, district_id=record.district_id, preset=None)
+    return dashboard.Context(session, _BureauLeader(record.bureau), filters, today)  # type: ignore[arg-type]
 
 
 # The data ---------------------------------------------------------------------------------------------
@@ -149,24 +149,24 @@ def period_text(start: date, end: date) -> str:
     return f"{cn_date(start)}至{cn_date(end)}"
 
 
-def _figures(figures: analytics.Figures) -> dict:
+def _figures(figures: dashboard.Figures) -> dict:
     return {**figures.counts, "coverage": figures.coverage, "completion_rate": figures.completion_rate,
             "on_time_rate": figures.on_time_rate, "median_days": _round(figures.median_days)}
 
 
-def _areas(areas: list[analytics.AreaRow]) -> list[dict]:
+def _areas(areas: list[dashboard.AreaRow]) -> list[dict]:
     return [{"category": a.category, "label": label(CATEGORY_LABELS, a.category), "total": a.total,
-             **{s: a.by_severity.get(s, 0) for s in analytics.SEVERITIES},
-             "three": a.category in analytics.THREE_MANAGEMENTS} for a in areas]
+             **{s: a.by_severity.get(s, 0) for s in dashboard.SEVERITIES},
+             "three": a.category in dashboard.THREE_MANAGEMENTS} for a in areas]
 
 
-def _trend(points: list[analytics.TrendPoint]) -> list[dict]:
+def _trend(points: list[dashboard.TrendPoint]) -> list[dict]:
     return [{"label": p.label, "from": p.start.isoformat(), "to": p.end.isoformat(), "inspections": p.inspections,
              "average_score": p.average_score, "findings": p.findings,
              "per_inspection": p.findings_per_inspection, "repeat": p.repeat} for p in points]
 
 
-def _typical(ctx: analytics.Context, items: list[analytics.ItemRow]) -> list[dict]:
+def _typical(ctx: dashboard.Context, items: list[dashboard.ItemRow]) -> list[dict]:
     """The most failed items, each with what its findings were: 不符合 or 基本符合, severity, repeats, area."""
     if not items:
         return []
@@ -180,7 +180,7 @@ def _typical(ctx: analytics.Context, items: list[analytics.ItemRow]) -> list[dic
     parts: dict[tuple[str, str], dict] = {}
     for template_key, item_key, category, compliance, severity, repeat, n in rows:
         part = parts.setdefault((template_key, item_key), {"categories": {}, "noncompliant": 0, "partial": 0,
-                                                           "repeat": 0, **dict.fromkeys(analytics.SEVERITIES, 0)})
+                                                           "repeat": 0, **dict.fromkeys(dashboard.SEVERITIES, 0)})
         part["categories"][category] = part["categories"].get(category, 0) + n
         part[compliance] = part.get(compliance, 0) + n
         part[severity] = part.get(severity, 0) + n
@@ -202,12 +202,12 @@ def _typical(ctx: analytics.Context, items: list[analytics.ItemRow]) -> list[dic
     return out
 
 
-def _rank_rows(rows: list[analytics.RankRow]) -> list[dict]:
+def _rank_rows(rows: list[dashboard.RankRow]) -> list[dict]:
     return [{"name": "市直单位" if r.is_bureau else r.name, "value": _round(r.value), "count": r.count}
             for r in rows]
 
 
-def _rankings(rankings: analytics.Rankings) -> dict:
+def _rankings(rankings: dashboard.Rankings) -> dict:
     return {
         "districts_by_score": _rank_rows(rankings.districts_by_score) if rankings.district_count > 1 else [],
         "districts_by_overdue": _rank_rows(rankings.districts_by_overdue) if rankings.district_count > 1 else [],
@@ -224,11 +224,11 @@ def _district_name(node: OrgNode | None) -> str:
     return "市直" if node.kind == NodeKind.BUREAU else node.name.removesuffix(BUREAU_SUFFIX)
 
 
-def repeat_offenders(ctx: analytics.Context, shown: int = REPEAT_UNITS_SHOWN) -> dict:
+def repeat_offenders(ctx: dashboard.Context, shown: int = REPEAT_UNITS_SHOWN) -> dict:
     """Units with repeat findings (屡查屡犯) in the period, most first: how many, on which items. The counts
     add up to the figure `findings_repeat`, since they are its rows grouped by unit."""
     n = func.count().label("n")
-    repeats = analytics.listing(ctx, "findings_repeat")
+    repeats = dashboard.listing(ctx, "findings_repeat")
     ranked = ctx.session.execute(
         repeats.with_only_columns(Finding.unit_id, n).group_by(Finding.unit_id)
         .order_by(n.desc(), Finding.unit_id)).all()
@@ -258,8 +258,8 @@ def summary_data(session: Session, record: PeriodSummary) -> dict:
     """Everything the summary shows, from the dashboard's own queries for its period and area."""
     today = clock.local_today()
     ctx = context(session, record, today)
-    numbers, parts = analytics.overview(ctx, with_previous=True)
-    comparison = analytics.comparison(numbers, parts)
+    numbers, parts = dashboard.overview(ctx, with_previous=True)
+    comparison = dashboard.comparison(numbers, parts)
     bureau = record.bureau
     return {
         "issuer": bureau.name,
@@ -269,7 +269,7 @@ def summary_data(session: Session, record: PeriodSummary) -> dict:
         "period": {"from": record.start.isoformat(), "to": record.end.isoformat(),
                    "text": period_text(record.start, record.end)},
         "figures": _figures(numbers),
-        "severity_labels": {s: label(SEVERITY_LABELS, s) for s in analytics.SEVERITIES},
+        "severity_labels": {s: label(SEVERITY_LABELS, s) for s in dashboard.SEVERITIES},
         "areas": _areas(parts.areas),
         "trend": _trend(parts.trend),
         "comparison": None if comparison is None else {
@@ -277,8 +277,8 @@ def summary_data(session: Session, record: PeriodSummary) -> dict:
             "score_change": comparison.score_change,
             "findings_per_inspection": comparison.findings_per_inspection,
             "previous_findings_per_inspection": comparison.previous_findings_per_inspection},
-        "typical": _typical(ctx, analytics.most_failed_items(ctx, TYPICAL_ITEMS)),
-        "rankings": _rankings(analytics.rankings(ctx)),
+        "typical": _typical(ctx, dashboard.most_failed_items(ctx, TYPICAL_ITEMS)),
+        "rankings": _rankings(dashboard.rankings(ctx)),
         "repeat_offenders": repeat_offenders(ctx),
         # The day it was drawn up (成文日期) and the day the backlog is counted to. Part of the record version:
         # a download on a later day shows that day, never the date of an earlier rendering.

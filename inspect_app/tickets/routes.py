@@ -1,6 +1,6 @@
 """Rectification tickets: the unit's inbox, the bureau's queue, every ticket with its timeline, the overdue
 lists, the findings list, the exports and the notice. Thin: each route loads through authz and calls
-one service in services/rectification.py (or reads through services/ticket_lists.py)."""
+one service in services/rectification/ (or reads through services/rectification/lists.py)."""
 
 from __future__ import annotations
 
@@ -38,8 +38,9 @@ from ..models import (
 )
 from ..pagination import paginate, sort_order
 from ..security import current_user
-from ..services import DomainError, attachments, audit, rectification, ticket_lists
+from ..services import DomainError, attachments, audit, rectification
 from ..services.rectification import Upload
+from ..services.rectification import lists as ticket_lists
 from . import bp
 
 VIEW_ROLES = {"inbox": (Role.OFFICER,), "queue": (Role.INSPECTOR,), "all": (Role.OFFICER, Role.INSPECTOR, Role.LEADER)}

@@ -1,4 +1,4 @@
-"""The units in scope and one unit's profile. Thin: the queries are in services/analytics."""
+"""The units in scope and one unit's profile. Thin: the queries are in services/units.py."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from ..labels import UNIT_TYPE_LABELS
 from ..models import NodeKind
 from ..pagination import paginate, sort_order
 from ..security import current_user
-from ..services import analytics
+from ..services import dashboard, units
 from . import bp, views
 
 
 @bp.context_processor
 def _helpers():
-    return {"detail_url": detail_url, "district_label": district_label, "measures": analytics.MEASURES}
+    return {"detail_url": detail_url, "district_label": district_label, "measures": dashboard.MEASURES}
 
 
 def _user():
@@ -31,7 +31,7 @@ def _user():
 @bp.route("")
 def index():
     user = _user()
-    districts = analytics.district_choices(db.session, user)
+    districts = dashboard.district_choices(db.session, user)
     district = None
     if request.args.get("district"):
         district = next((d for d in districts if str(d.id) == request.args["district"]), None)
@@ -42,13 +42,13 @@ def index():
         unit_type = None
     search = request.args.get("q", "").strip()[:100]
     today = clock.local_today()
-    stmt, columns = analytics.units_query(
+    stmt, columns = units.units_query(
         db.session, user, search=search or None, district_id=district.id if district else None,
         unit_type=unit_type, key_only=request.args.get("key") == "1",
         include_inactive=request.args.get("inactive") == "1", today=today)
     sort, order = sort_order(request.args, columns, "name")
     page = paginate(stmt.order_by(order.nulls_last(), columns["name"]))
-    rows = analytics.unit_rows(db.session, page.items, today)
+    rows = units.unit_rows(db.session, page.items, today)
     return render_template("units/index.html", page=page, rows=rows, sort=sort, search=search,
                            districts=districts, district=district, unit_type=unit_type)
 
@@ -60,9 +60,9 @@ def profile(unit_id: int):
     if unit.kind != NodeKind.UNIT or not authz.can(user, "units.view", unit):
         raise NotFound()
     today = clock.local_today()
-    data = analytics.unit_profile(db.session, user, unit, today)
-    history = paginate(analytics.unit_history(unit), per_page=10)
-    counts = analytics.finding_counts(db.session, [i.id for i in history.items])
+    data = units.unit_profile(db.session, user, unit, today)
+    history = paginate(units.unit_history(unit), per_page=10)
+    counts = units.finding_counts(db.session, [i.id for i in history.items])
     return render_template("units/profile.html", unit=unit, data=data, history=history, counts=counts,
                            today=today, score_chart=views.score_chart(data.scores, unit))
 

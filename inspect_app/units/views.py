@@ -8,7 +8,7 @@ from markupsafe import Markup
 from .. import charts
 from ..dashboard.links import detail_url
 from ..models import OrgNode
-from ..services.analytics import ScorePoint
+from ..services.units import ScorePoint
 
 
 def score_chart(points: list[ScorePoint], unit: OrgNode) -> Markup:

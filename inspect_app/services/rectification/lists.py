@@ -12,9 +12,9 @@ from flask_babel import force_locale
 from sqlalchemy import Select, and_, case, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from .. import authz
-from ..clock import parse_day, timezone, utc_start
-from ..labels import (
+from ... import authz
+from ...clock import parse_day, timezone, utc_start
+from ...labels import (
     CATEGORY_LABELS,
     COMPLIANCE_LABELS,
     FINDING_STATUS_LABELS,
@@ -23,7 +23,7 @@ from ..labels import (
     TICKET_STATUS_LABELS,
     label,
 )
-from ..models import (
+from ...models import (
     ExtensionRequest,
     ExtensionStatus,
     Finding,
@@ -41,9 +41,9 @@ from ..models import (
     TicketStatus,
     User,
 )
-from ..models.checklist import SEVERITY_ORDER
-from .rectification import AWAITING_UNIT, UNFINISHED
-from .spreadsheets import csv_lines
+from ...models.checklist import SEVERITY_ORDER
+from ..spreadsheets import csv_lines
+from .rules import AWAITING_UNIT, UNFINISHED
 
 Unit = aliased(OrgNode, name="unit")
 Bureau = aliased(OrgNode, name="bureau")

@@ -1,0 +1,35 @@
+"""The dashboard as a whole, in a fixed number of aggregate queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .context import Context
+from .figures import Breakdown, Comparison, Figures, comparison, overview
+from .rankings import GapRow, ItemRow, Rankings, gap_rows, most_failed_items, rankings
+
+
+@dataclass
+class Dashboard:
+    figures: Figures
+    breakdown: Breakdown
+    items: list[ItemRow]
+    rankings: Rankings
+    gaps: list[GapRow]
+    gap_total: int
+    comparison: Comparison | None
+
+
+def dashboard(ctx: Context) -> Dashboard:
+    """Everything the leadership dashboard shows, in a fixed number of aggregate queries (no N+1)."""
+    numbers, parts = overview(ctx, with_previous=ctx.filters.preset != "all")
+    gaps, gap_total = gap_rows(ctx, limit=10)
+    return Dashboard(
+        figures=numbers,
+        breakdown=parts,
+        items=most_failed_items(ctx),
+        rankings=rankings(ctx),
+        gaps=gaps,
+        gap_total=gap_total,
+        comparison=comparison(numbers, parts),
+    )
