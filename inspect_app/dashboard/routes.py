@@ -14,7 +14,7 @@ from ..pagination import page_number, paginate, sort_order
 from ..security import current_user
 from ..services import dashboard
 from ..services.dashboard import MEASURES
-from ..services.units import unit_context, unit_summary
+from ..services.units import finding_counts, unit_context, unit_summary
 from . import bp, filters, views
 from .links import detail_url, district_label
 
@@ -92,13 +92,8 @@ def inspections():
     stmt = (dashboard.listing(ctx, measure.key).join(OrgNode, OrgNode.id == Inspection.unit_id)
             .options(contains_eager(Inspection.unit)).order_by(order, Inspection.id.desc()))
     page = paginate(stmt)
-    ids = [i.id for i in page.items]
-    finding_counts = dict(db.session.execute(
-        select(Finding.inspection_id, func.count()).where(Finding.inspection_id.in_(ids),
-                                                          Finding.status == "active")
-        .group_by(Finding.inspection_id)).all()) if ids else {}
     return render_template("dashboard/list_inspections.html", state=state, measure=measure, page=page, sort=sort,
-                           finding_counts=finding_counts)
+                           finding_counts=finding_counts(db.session, [i.id for i in page.items]))
 
 
 @bp.route("/dashboard/units")

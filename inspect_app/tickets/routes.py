@@ -38,7 +38,7 @@ from ..models import (
 )
 from ..pagination import paginate, sort_order
 from ..security import current_user
-from ..services import DomainError, attachments, audit, rectification
+from ..services import DomainError, attachments, audit, dashboard, rectification
 from ..services.rectification import Upload
 from ..services.rectification import lists as ticket_lists
 from . import bp
@@ -101,7 +101,7 @@ def _list(view: str):
         "tickets/list.html", view=view, page=page, flt=flt, sort=sort, today=today,
         pending_ext=ticket_lists.with_pending_extension(db.session, page.items),
         counts=ticket_lists.view_counts(db.session, user, today), awaiting_notice=awaiting_notice,
-        units=ticket_lists.unit_choices(db.session, user), districts=ticket_lists.district_choices(db.session, user),
+        units=ticket_lists.unit_choices(db.session, user), districts=dashboard.district_choices(db.session, user),
         endpoint=request.endpoint)
 
 
@@ -122,7 +122,7 @@ def overdue():
                            pending_ext=ticket_lists.with_pending_extension(db.session, page.items),
                            counts=ticket_lists.view_counts(db.session, user, today), view="overdue",
                            units=ticket_lists.unit_choices(db.session, user),
-                           districts=ticket_lists.district_choices(db.session, user))
+                           districts=dashboard.district_choices(db.session, user))
 
 
 @bp.route("/tickets/findings")
@@ -137,7 +137,7 @@ def findings():
                            tickets=ticket_lists.tickets_of(db.session, page.items),
                            counts=ticket_lists.view_counts(db.session, user, today),
                            units=ticket_lists.unit_choices(db.session, user),
-                           districts=ticket_lists.district_choices(db.session, user))
+                           districts=dashboard.district_choices(db.session, user))
 
 
 # Exports ------------------------------------------------------------------------------------------------

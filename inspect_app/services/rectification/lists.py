@@ -337,12 +337,6 @@ def unit_choices(session: Session, user: User) -> list[OrgNode]:
                                 .order_by(OrgNode.path)))
 
 
-def district_choices(session: Session, user: User) -> list[OrgNode]:
-    """The bureaus whose units the user sees (the city bureau stands for the units directly under it)."""
-    parents = select(OrgNode.parent_id).where(OrgNode.id.in_(authz.visible_unit_ids(user)))
-    return list(session.scalars(select(OrgNode).where(OrgNode.id.in_(parents)).order_by(OrgNode.path)))
-
-
 # Findings -------------------------------------------------------------------------------------------------
 
 

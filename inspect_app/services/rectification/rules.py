@@ -9,6 +9,7 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from ...config import Defaults
 from ...models import (
     Inspection,
     Role,
@@ -21,7 +22,6 @@ from ...models import (
 from .. import Conflict, DomainError, audit, notifications
 from ..classified import find_suspicions
 
-DEFAULT_RECTIFICATION_DAYS = {"critical": 7, "serious": 30, "general": 60}
 DEFAULT_REMIND_DAYS = 3
 EVIDENCE_TYPES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
 RECHECK_PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
@@ -43,7 +43,8 @@ def _config(key: str, default):
 
 
 def rectification_days(severity: str) -> int:
-    days = {**DEFAULT_RECTIFICATION_DAYS, **(_config("RECTIFICATION_DAYS", None) or {})}
+    # An instance's config may set some severities only; the others keep the defaults.
+    days = {**Defaults.RECTIFICATION_DAYS, **(_config("RECTIFICATION_DAYS", None) or {})}
     return int(days[severity])
 
 
