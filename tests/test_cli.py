@@ -111,6 +111,10 @@ def test_the_command_line_resets_and_deactivates_an_admin_account_the_web_cannot
     assert browser_for("auditor").get("/audit/").status_code != 200  # the old password no longer works
     fresh = browser_for("auditor", temporary)
     assert "password" in fresh.get("/audit/").headers.get("Location", "")  # a change comes first
+    fresh.post("/password", {"current_password": temporary, "password": "Ledger-Quartz-58",
+                             "confirm": "Ledger-Quartz-58"})
+    told = fresh.get("/notifications").get_data(as_text=True)
+    assert "您的密码已被 服务器命令行 重置，原因：密码遗忘，本人书面申请" in told
     record = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "user.password_reset")
                                 .order_by(AuditRecord.id.desc())).first()
     assert record.actor_id is None and json.loads(record.details) == {"reason": "密码遗忘，本人书面申请"}

@@ -274,7 +274,7 @@ def reset_password(session: Session, actor: User | None, user: User, reason: str
         end_user_sessions(session, user, "password_reset")
         audit.record(session, actor, "user.password_reset", user, details={"reason": reason})
         notifications.notify(session, [user], "password_reset",
-                             by=actor.display_name if actor is not None else _("服务器命令行"), reason=reason)
+                             by=actor.display_name if actor is not None else "", reason=reason)
     return temporary
 
 

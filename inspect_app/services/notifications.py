@@ -44,7 +44,9 @@ _TEXTS: dict[str, Callable[[dict], str]] = {
         "系统管理员新建了账户 %(username)s（%(name)s，%(org)s），申请角色：%(role)s，请审核授权。",
         **{**p, "role": str(ROLE_LABELS.get(p["role"], p["role"]))}),
     "password_reset": lambda p: _(
-        "您的密码已被 %(by)s 重置，原因：%(reason)s。如非您本人申请，请立即告知安全保密管理员。", **p),
+        "您的密码已被 %(by)s 重置，原因：%(reason)s。如非您本人申请，请立即告知安全保密管理员。",
+        # No one named: the command line, said in the reader's language, not the one it ran in.
+        **{**p, "by": p["by"] or _("服务器命令行")}),
 }
 
 
