@@ -142,7 +142,7 @@ def benchmark(app, inspection_id: int, runs: int, naive_runs: int) -> dict:
             db.session.expire_all()
             inspection = db.session.get(Inspection, inspection_id)
             prepared = documents.prepare(db.session, "inspection_report", inspection)
-            results["ours_pages"] = engine.render(documents.document_html(prepared), roots=documents._roots()).pages
+            results["ours_pages"] = engine.render(documents.document_html(prepared), roots=documents.roots()).pages
 
         ours()  # cold: fonts found and loaded, stylesheet parsed, thumbnails made
         ours()
@@ -159,7 +159,7 @@ def benchmark(app, inspection_id: int, runs: int, naive_runs: int) -> dict:
                      for sha in [*prepared.kind.thumbnails(data), *prepared.kind.originals(data)]}
         naive_html = Template(NAIVE_TEMPLATE.read_text(encoding="utf-8")).render(
             data=data, doc={"code": prepared.code}, originals=originals)
-        roots = documents._roots()
+        roots = documents.roots()
         stylesheet_text = faces_css() + engine.STYLESHEET.read_text() + NAIVE_CSS  # the same faces as ours
 
         def naive():
@@ -219,7 +219,7 @@ def memory(app, inspection_id: int, count: int) -> dict:
     with app.test_request_context():
         prepared = documents.prepare(db.session, "inspection_report", db.session.get(Inspection, inspection_id))
         html = documents.document_html(prepared)
-        roots = documents._roots()
+        roots = documents.roots()
     with tempfile.NamedTemporaryFile("w", suffix=".html", delete=False, encoding="utf-8") as f:
         f.write(html)
     try:
@@ -248,7 +248,7 @@ with app.test_request_context():
         wall, cpu = time.perf_counter(), time.process_time()
         db.session.expire_all()
         prepared = documents.prepare(db.session, "inspection_report", db.session.get(Inspection, {inspection_id}))
-        engine.render(documents.document_html(prepared), roots=documents._roots())
+        engine.render(documents.document_html(prepared), roots=documents.roots())
         return time.perf_counter() - wall, time.process_time() - cpu
 
     first = once()
@@ -272,7 +272,8 @@ def write_samples(app, inspection_id: int, notice_id: int, folder: Path) -> None
     from inspect_app import clock
     from inspect_app.extensions import db
     from inspect_app.models import Inspection, Notice
-    from inspect_app.services import documents, summary
+    from inspect_app.services import documents
+    from inspect_app.services.documents import summary
 
     folder.mkdir(parents=True, exist_ok=True)
     with app.test_request_context():

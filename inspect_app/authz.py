@@ -109,6 +109,20 @@ def in_scope(user: User, obj: Any) -> bool:
     return own.contains(node)
 
 
+def can_see_document(user: User, document: Any) -> bool:
+    """Whether `user` may see a rendered document (or a job rendering one): one of a unit's, when its unit
+    lies in their scope; a period summary of a bureau's area, when a bureau-side reader's subtree holds it."""
+    if not can(user, "documents.view"):
+        return False
+    if document.unit_id is not None:
+        unit = db.session.get(OrgNode, document.unit_id)
+        return unit is not None and in_scope(user, unit)
+    if document.scope_node_id is not None and user.role != Role.OFFICER:
+        area, own = db.session.get(OrgNode, document.scope_node_id), scope_node(user)
+        return area is not None and own is not None and own.contains(area)
+    return False
+
+
 # What each role may do. An object, when given, must also lie in the user's scope.
 _Rule = Callable[[User, Any], bool]
 

@@ -395,7 +395,7 @@ def _day(option: str, value: str):
 def report_summary(start: str, end: str, district_code: str | None, out: Path) -> None:
     """The period summary for leadership (保密检查情况通报) of the whole city, or of one district."""
     from .models import DocumentKind
-    from .services import summary
+    from .services.documents import summary
 
     first, last = _day("--from", start), _day("--to", end)
     if first > last:

@@ -22,7 +22,8 @@ from inspect_app import pdf
 from inspect_app.clock import local_today
 from inspect_app.extensions import db
 from inspect_app.models import Inspection, Notice
-from inspect_app.services import documents, summary
+from inspect_app.services import documents
+from inspect_app.services.documents import summary
 
 from . import factories as f
 

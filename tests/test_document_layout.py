@@ -16,7 +16,8 @@ from inspect_app.clock import local_date, local_today
 from inspect_app.extensions import db
 from inspect_app.models import Notice
 from inspect_app.pdf import engine
-from inspect_app.services import documents, rectification, summary
+from inspect_app.services import documents, rectification
+from inspect_app.services.documents import summary
 
 from . import factories as f
 from .helpers import user
@@ -105,11 +106,11 @@ def test_the_qr_code_holds_the_configured_address_or_the_bare_code(app):
     code = "ABCD-EFGH-JKMN-PQRS"
     with app.test_request_context("/", base_url="http://attacker.example"):
         app.config["DOCUMENTS_BASE_URL"] = ""
-        assert documents._verify_url(code) == code  # never the request's Host
+        assert documents.verify_url(code) == code  # never the request's Host
         app.config["DOCUMENTS_BASE_URL"] = "https://inspect.bureau.internal/"
-        assert documents._verify_url(code) == f"https://inspect.bureau.internal/verify?code={code}"
+        assert documents.verify_url(code) == f"https://inspect.bureau.internal/verify?code={code}"
     with app.app_context():
-        assert documents._verify_url(code) == f"https://inspect.bureau.internal/verify?code={code}"
+        assert documents.verify_url(code) == f"https://inspect.bureau.internal/verify?code={code}"
 
 
 # The notice -------------------------------------------------------------------------------------

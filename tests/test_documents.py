@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from inspect_app.extensions import db
 from inspect_app.models import AuditRecord, Document, Inspection, Notice, Role
-from inspect_app.pdf import cn_date, cn_number, sentence
+from inspect_app.pdf import cn_date, cn_number, sentence, worker
 from inspect_app.services import documents, inspections
 
 from . import factories as f
@@ -389,7 +389,7 @@ def test_big_documents_render_in_the_worker_with_progress(issued, app, browser_f
     pdf.close()
     document = db.session.scalar(select(Document).where(Document.verification_code == code))
     assert document.created_by_id == user("leader").id and document.pages >= 3
-    raw = documents.worker.read_status(documents.jobs_dir(), code)
+    raw = worker.read_status(documents.jobs_dir(), code)
     assert raw["pid"] and raw["pid"] != __import__("os").getpid()  # rendered in another process
     assert browser.get(job_url).status_code == 303  # the progress page now leads to the file
 
@@ -412,7 +412,6 @@ def test_a_job_past_its_deadline_or_whose_process_died_reads_as_failed(tmp_path)
     import json
     import time
 
-    worker = documents.worker
     gone = subprocess.Popen(["true"])
     gone.wait()
     for job_id, status in (("AAAA-AAAA-AAAA-AAAA", {"state": "running", "pid": gone.pid, "deadline": time.time() + 60}),

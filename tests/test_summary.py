@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from inspect_app.extensions import db
 from inspect_app.models import Document, Inspection, Role, Ticket
 from inspect_app.pdf import cn_date, score
-from inspect_app.services import dashboard, documents, summary
+from inspect_app.services import dashboard, documents
 from inspect_app.services.dashboard import Context
+from inspect_app.services.documents import summary
 
 from . import factories as f
 from .helpers import make_user, node, user

@@ -31,7 +31,7 @@ from ..ids import parse_id
 from ..models import Document, DocumentKind, Inspection, NodeKind, Notice
 from ..security import current_user, wants_json
 from ..services import Conflict, DomainError, dashboard, documents
-from ..services import summary as summaries
+from ..services.documents import summary as summaries
 from . import bp
 
 _DOWNLOAD_ROUTES = {
@@ -144,7 +144,7 @@ def summary():
 def _document_or_404(document_id: int) -> Document:
     """A document through the scoping rules: a unit's through its unit; a summary's (no unit) through its area."""
     document = db.session.get(Document, document_id)
-    if document is None or not documents.visible(current_user, document):
+    if document is None or not authz.can_see_document(current_user, document):
         raise NotFound()
     return document
 
@@ -175,7 +175,7 @@ def download(document_id: int):
 
 def _job_or_404(code: str) -> documents.Job:
     job = documents.job_status(db.session, code)
-    if job is None or not documents.visible(current_user, job):
+    if job is None or not authz.can_see_document(current_user, job):
         raise NotFound()
     return job
 
@@ -201,12 +201,9 @@ def job(code: str):
     job = _job_or_404(code)
     if job.state == "done" and job.document is not None:
         return redirect(url_for(".download", document_id=job.document.id), 303)
-    status = documents.worker.read_status(documents.jobs_dir(), code) or {}
-    meta = status.get("meta", {})
     return render_template("documents/job.html", job=job, payload=_job_payload(job),
-                           retry_url=render_url(meta.get("kind", ""), meta.get("object_id"), meta.get("params")),
-                           kind_label=documents.KINDS[meta["kind"]].label if meta.get("kind") in documents.KINDS
-                           else "")
+                           retry_url=render_url(job.kind or "", job.object_id, job.params),
+                           kind_label=documents.KINDS[job.kind].label if job.kind in documents.KINDS else "")
 
 
 @bp.get("/documents/jobs/<code>.json")

@@ -1,9 +1,9 @@
 """Official documents as PDF: the templates, the GB/T 9704 stylesheet, and the WeasyPrint pipeline.
 
-This package turns a document's data (plain JSON values, prepared by services/documents.py) into PDF
+This package turns a document's data (plain JSON values, prepared by services/documents/) into PDF
 bytes. It knows nothing of the database or of requests, so the worker process can use it alone.
 
-Adding a document type is one template here plus one data function in services/documents.py.
+Adding a document type is one template here plus a data function and a `Kind` in services/documents/.
 """
 
 from __future__ import annotations

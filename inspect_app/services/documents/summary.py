@@ -20,11 +20,11 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from .. import clock
-from ..formatting import cite_in_document
-from ..labels import CATEGORY_LABELS, SEVERITY_LABELS, label
-from ..models import Finding, NodeKind, OrgNode, Role, User
-from . import DomainError, dashboard
+from ... import clock
+from ...formatting import cite_in_document
+from ...labels import CATEGORY_LABELS, SEVERITY_LABELS, label
+from ...models import Finding, NodeKind, OrgNode, Role, User
+from .. import DomainError, dashboard
 
 TYPICAL_ITEMS = 10  # typical problems: the most failed items, as the dashboard's chart
 REPEAT_UNITS_SHOWN = 20  # repeat offenders listed by name; the rest are counted
@@ -138,7 +138,7 @@ def _round(value: float | None) -> float | None:
 
 def period_text(start: date, end: date) -> str:
     """2025年12月至2026年11月 for whole months, else 2025年12月5日至2026年11月30日."""
-    from ..pdf import cn_date
+    from ...pdf import cn_date
 
     whole = start.day == 1 and (end + timedelta(days=1)).day == 1
     if whole:
@@ -301,7 +301,7 @@ def bulletin_number(session: Session, record: PeriodSummary, year: int) -> str:
     first time takes the next number of the bureau's year. Numbers live in the documents' parameters, so no
     counter is needed; two first renderings of different periods in the same instant could share a number,
     which the bureau's registry would see at once (documents are drawn up by a few leaders, not in bulk)."""
-    from ..models import Document, DocumentKind
+    from ...models import Document, DocumentKind
 
     prefix, params = bulletin_prefix(record.bureau), record.params()
     taken: list[int] = []
