@@ -67,3 +67,13 @@ class ResetPasswordForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change something."""
+
+
+class ActiveForm(FlaskForm):
+    """Switch a node or an account on or off: the button pressed sends active=1; any other value switches off."""
+
+    active = StringField()
+
+    @property
+    def switched_on(self) -> bool:
+        return self.active.data == "1"

@@ -123,7 +123,7 @@ def new():
         default = "self-assessment" if is_officer else "network"
         form.versions.data = [v.id for v in current if v.template.key == default]
     if form.validate_on_submit():
-        unit = authz.get_node_or_404(current_user, form.unit_id.data)
+        unit = authz.get_or_404(current_user, OrgNode, form.unit_id.data)
         chosen = [v for v in current if v.id in set(form.versions.data)]
         by_id = {u.id: u for u in candidates}
         try:
