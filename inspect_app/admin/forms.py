@@ -4,6 +4,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
+from ..forms import FlagField
+
 
 class NodeForm(FlaskForm):
     kind = SelectField(_l("类别"), choices=[])
@@ -70,10 +72,6 @@ class EmptyForm(FlaskForm):
 
 
 class ActiveForm(FlaskForm):
-    """Switch a node or an account on or off: the button pressed sends active=1; any other value switches off."""
+    """Switch a node or an account on or off: the button pressed sends active=1, or 0 to switch it off."""
 
-    active = StringField()
-
-    @property
-    def switched_on(self) -> bool:
-        return self.active.data == "1"
+    active = FlagField()

@@ -132,7 +132,7 @@ def move_node(node: OrgNode):
 def set_node_active(node: OrgNode):
     form = ActiveForm()
     if form.validate_on_submit():
-        active = form.switched_on
+        active = form.active.data
         try:
             affected = org.set_node_active(db.session, current_user, node, active)
         except DomainError as exc:
@@ -218,7 +218,7 @@ def edit_user(user: User):
 def set_user_active(user: User):
     form = ActiveForm()
     if form.validate_on_submit():
-        active = form.switched_on
+        active = form.active.data
         accounts.set_user_active(db.session, current_user, user, active)
         flash(_("账户已启用。") if active else _("账户已停用，其登录已全部结束。"), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))

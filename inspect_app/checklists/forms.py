@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import StringField
+
+from ..forms import FlagField
 
 
 class UploadTemplateForm(FlaskForm):
@@ -9,6 +10,6 @@ class UploadTemplateForm(FlaskForm):
 
 
 class VersionStatusForm(FlaskForm):
-    """Retire a version (retired=1) or bring it back into use (any other value)."""
+    """Retire a version (retired=1) or bring it back into use (retired=0)."""
 
-    retired = StringField()
+    retired = FlagField()

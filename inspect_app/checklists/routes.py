@@ -190,7 +190,7 @@ def set_status(key: str, number: int):
         abort(404)
     form = VersionStatusForm()
     if form.validate_on_submit():
-        retired = form.retired.data == "1"
+        retired = form.retired.data
         checklists.set_version_status(db.session, current_user, version, retired)
         title = localized(version, "title")
         if retired:
