@@ -57,6 +57,17 @@ class AnswerForm(Form):
         )
 
 
+class FindingReviewForm(Form):
+    """One change to one finding before the notice (action = edit | merge | drop | restore); the service checks it."""
+
+    action = HiddenField()
+    description = TextAreaField()
+    severity = StringField()
+    confirm_unclassified = FlagField()
+    into = StringField()  # the id of the finding to merge into
+    reason = StringField()  # why it is dropped
+
+
 class SignForm(Form):
     """The lead inspector's and the unit representative's names and signatures, drawn on the tablet."""
 
