@@ -186,9 +186,9 @@ def require(user: User | None, action: str, obj: Any = None) -> None:
 # The gates on the views ------------------------------------------------------------------------------
 
 
-def _mark(gated: Callable, view: Callable, action: str) -> Callable:
-    """Record the view's gates (the URL-map test checks that every route has one)."""
-    gated.authz_gates = (*getattr(view, "authz_gates", ()), action)  # type: ignore[attr-defined]
+def _mark(gated: Callable, view: Callable, gate: str) -> Callable:
+    """Record the view's gates, outermost first (a test checks that every route has one)."""
+    gated.authz_gates = (gate, *getattr(view, "authz_gates", ()))  # type: ignore[attr-defined]
     return gated
 
 
