@@ -97,11 +97,7 @@ def get_or_404(user: User, model: type[T], object_id: Any) -> T:
 
 
 def in_scope(user: User, obj: Any) -> bool:
-    """True when a unit-owned object (or an org node, an account, a notification) lies inside what `user` sees."""
-    if isinstance(obj, User):
-        return user.role in ACCOUNT_ROLES and user.org_node.contains(obj.org_node)
-    if isinstance(obj, Notification):
-        return obj.user_id == user.id
+    """True when a unit-owned object (or an org node) lies inside what `user` sees."""
     if isinstance(obj, OrgNode):
         node = obj
     else:

@@ -17,12 +17,13 @@ DAY_MESSAGE = _l("日期格式不正确，请用日期选择器选择。")
 
 
 class Form(FlaskForm):
-    """A form whose fields the service checks: validating checks only their shape (a date, a choice), and the
-    first problem is refused the way a service refuses, as a DomainError naming its field."""
+    """A page's form whose content the service checks. It reads the posted fields only (a JSON body is the API's);
+    validating checks only their shape (a date, a choice), and `check` refuses the first problem the way a service
+    refuses, as a DomainError naming its field."""
 
     class Meta:
         def wrap_formdata(self, form, formdata):
-            # The pages post forms; a JSON body is the API's, which has schemas of its own.
+            # A JSON body read as fields would hand them lists and numbers where the service expects text.
             if request.is_json and not (request.form or request.files):
                 return None
             return super().wrap_formdata(form, formdata)

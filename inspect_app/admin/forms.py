@@ -4,7 +4,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from ..forms import FlagField
+from ..forms import FlagField, Form
 
 
 class NodeForm(FlaskForm):
@@ -71,7 +71,7 @@ class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change something."""
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(Form):
     """Switch a node or an account on or off: the button pressed sends active=1, or 0 to switch it off."""
 
     active = FlagField()

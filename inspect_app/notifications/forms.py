@@ -1,6 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
+from ..forms import Form
 
-class MarkReadForm(FlaskForm):
+
+class MarkReadForm(Form):
     next = HiddenField()  # the page to return to, when it is one of ours
