@@ -5,19 +5,25 @@ an officer sees their own unit only; the admin manages the org tree and accounts
 accounts' rights, of their subtree, and neither sees any unit's work; the auditor sees the audit trail only
 (services/duties.py has who may do what to whose account). Every route that loads a unit-owned object loads it here:
 an object outside the caller's scope answers 404, exactly as one that does not exist.
+
+Every view carries its gate from here: `@requires(action)` for a page without an object (403 for a role that may
+not), `@loads(Model, "model_id", action)` for one with an object (load it through the caller's scope: 404 outside;
+check the action on it: 403; hand it to the view). Views reachable without logging in are `security.public`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
+from flask import g
 from sqlalchemy import Select, false, select
 from werkzeug.exceptions import Forbidden, NotFound
 
 from .extensions import db
 from .ids import parse_id
-from .models import NodeKind, OrgNode, Role, User
+from .models import NodeKind, Notification, OrgNode, Role, User
 
 T = TypeVar("T")
 
@@ -53,39 +59,41 @@ def visible_nodes(user: User) -> Select:
     return select(OrgNode).where(OrgNode.path.startswith(node.path))
 
 
+def visible_accounts(user: User) -> Select:
+    """A select of the accounts `user` manages (joined to their org node): those of the subtree an admin or a
+    secadmin belongs to; nobody else's."""
+    stmt = select(User).join(User.org_node)
+    if user.role not in ACCOUNT_ROLES:
+        return stmt.where(false())
+    return stmt.where(OrgNode.path.startswith(user.org_node.path))
+
+
 def scoped(stmt: Select, model: Any, user: User) -> Select:
     """Restrict a select over a unit-owned model to the units `user` sees."""
     return stmt.where(model.unit_id.in_(visible_unit_ids(user)))
 
 
+def visible(user: User, model: type[T]) -> Select:
+    """A select of the rows of `model` that `user` may load: org nodes and accounts of the tree they see or
+    manage, their own notifications, and the unit-owned rows of the units they see."""
+    if model is OrgNode:
+        return visible_nodes(user)
+    if model is User:
+        return visible_accounts(user)
+    if model is Notification:
+        return select(Notification).where(Notification.user_id == user.id)
+    return scoped(select(model), model, user)
+
+
 def get_or_404(user: User, model: type[T], object_id: Any) -> T:
-    """Load a unit-owned object by id through the user's scope; 404 when absent or out of scope."""
+    """Load an object by id through the user's scope; 404 when absent or out of scope."""
     object_id = parse_id(object_id)
     if object_id is None:
         raise NotFound()
-    obj = db.session.scalar(scoped(select(model).where(model.id == object_id), model, user))
+    obj = db.session.scalar(visible(user, model).where(model.id == object_id))
     if obj is None:
         raise NotFound()
     return obj
-
-
-def get_node_or_404(user: User, node_id: Any) -> OrgNode:
-    node_id = parse_id(node_id)
-    if node_id is None:
-        raise NotFound()
-    node = db.session.scalar(visible_nodes(user).where(OrgNode.id == node_id))
-    if node is None:
-        raise NotFound()
-    return node
-
-
-def get_account_or_404(user: User, account_id: Any) -> User:
-    """An account in the subtree `user` manages; 404 when absent or outside it."""
-    account_id = parse_id(account_id)
-    account = db.session.get(User, account_id) if account_id is not None else None
-    if account is None or user.role not in ACCOUNT_ROLES or not user.org_node.contains(account.org_node):
-        raise NotFound()
-    return account
 
 
 def in_scope(user: User, obj: Any) -> bool:
@@ -131,7 +139,15 @@ def _roles(*roles: str) -> _Rule:
     return lambda user, _obj: user.role in roles
 
 
+def _anyone(_user: User, _obj: Any) -> bool:
+    return True
+
+
 RULES: dict[str, _Rule] = {
+    # Any signed-in user: their own home, password and session, and pages whose loader answers 404 for what they
+    # may not see (a document by its id or code).
+    "signed_in": _anyone,
+    "notifications.read": _anyone,  # the reader's own, loaded by their user id
     "org.manage": _roles(Role.ADMIN),
     "user.manage": _roles(Role.ADMIN),
     "rights.manage": _roles(Role.SECADMIN),
@@ -141,11 +157,14 @@ RULES: dict[str, _Rule] = {
     "units.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
     "inspection.view": _roles(Role.INSPECTOR, Role.LEADER, Role.OFFICER),
     "inspection.plan": _roles(Role.INSPECTOR, Role.OFFICER),
+    "inspection.import": _roles(Role.INSPECTOR),  # the annual plan, from a spreadsheet
     # The library is not unit-owned: everyone who works with checklists reads it; the auditor does not.
     "checklist.read": _roles(Role.ADMIN, Role.INSPECTOR, Role.LEADER, Role.OFFICER),
     "checklist.manage": _roles(Role.ADMIN),
     # Rectification: the role gate; services/rectification/ decides the side (unit or verifier) per ticket.
     "tickets.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
+    "tickets.inbox": _roles(Role.OFFICER),  # the unit's tickets to answer
+    "tickets.queue": _roles(Role.INSPECTOR),  # the bureau's tickets to verify
     "notice.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
     "findings.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
     "findings.review": _roles(Role.INSPECTOR, Role.LEADER),
@@ -172,3 +191,56 @@ def require(user: User | None, action: str, obj: Any = None) -> None:
     """403 when the user may not act; callers load `obj` through this module first, so it is in scope."""
     if not can(user, action, obj):
         raise Forbidden()
+
+
+# The gates on the views ------------------------------------------------------------------------------
+
+
+def _mark(gated: Callable, view: Callable, gate: str) -> Callable:
+    """Record the view's gates, outermost first (a test checks that every route has one)."""
+    gated.authz_gates = (gate, *getattr(view, "authz_gates", ()))  # type: ignore[attr-defined]
+    return gated
+
+
+def _known(action: str) -> str:
+    if action not in RULES:
+        raise KeyError(f"unknown action {action!r}")
+    return action
+
+
+def requires(*actions: str) -> Callable:
+    """Gate a view without an object: the user must be allowed one of `actions` (403 otherwise)."""
+    for action in actions:
+        _known(action)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def gated(*args, **kwargs):
+            user = g.get("user")
+            if not any(can(user, action) for action in actions):
+                raise Forbidden()
+            return view(*args, **kwargs)
+
+        return _mark(gated, view, " | ".join(actions))
+
+    return decorator
+
+
+def loads(model: type, arg: str, action: str, *, name: str | None = None) -> Callable:
+    """Gate a view with an object: load `model` by the URL's `arg` through the user's scope (404 outside it), check
+    `action` on it (403), and hand it to the view as `name` (by default `arg` without its `_id`)."""
+    name = name or arg.removesuffix("_id")
+    rule = RULES[_known(action)]
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def gated(*args, **kwargs):
+            user = g.get("user")
+            obj = get_or_404(user, model, kwargs.pop(arg))
+            if not (user.active and rule(user, obj)):  # in scope already: it was loaded through it
+                raise Forbidden()
+            return view(*args, **{name: obj}, **kwargs)
+
+        return _mark(gated, view, f"{action} {model.__name__}")
+
+    return decorator

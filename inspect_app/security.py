@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, g, jsonify, redirect, request, session, url_for
@@ -43,21 +42,6 @@ def public(view: Callable) -> Callable:
     """Mark a view as reachable without logging in. Everything else needs a login."""
     view.is_public = True  # type: ignore[attr-defined]
     return view
-
-
-def roles_required(*roles: str) -> Callable:
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            from werkzeug.exceptions import Forbidden
-
-            if current_user is None or current_user.role not in roles:
-                raise Forbidden()
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def wants_json() -> bool:

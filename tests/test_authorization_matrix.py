@@ -126,6 +126,15 @@ def routes(app) -> list[tuple[str, str, str]]:
     return found
 
 
+def test_every_route_has_a_door(app):
+    """Every view is reachable without logging in (security.public) or carries its gate from authz (requires or
+    loads), so a new route cannot forget its door."""
+    doorless = [f"{rule.rule} ({rule.endpoint})" for rule in app.url_map.iter_rules()
+                if rule.endpoint != "static" and not getattr(app.view_functions[rule.endpoint], "is_public", False)
+                and not getattr(app.view_functions[rule.endpoint], "authz_gates", ())]
+    assert doorless == []
+
+
 def test_every_route_with_an_id_is_in_the_matrix(app):
     for rule in app.url_map.iter_rules():
         if rule.arguments and rule.endpoint not in NOT_UNIT_OWNED:

@@ -58,13 +58,13 @@ def test_a_deactivated_user_can_do_nothing(demo):
 
 def test_scoped_loader_answers_404_outside_scope(demo, app):
     with app.test_request_context():
-        assert authz.get_node_or_404(user("admin"), node("XS-YY").id).code == "XS-YY"
+        assert authz.get_or_404(user("admin"), OrgNode, node("XS-YY").id).code == "XS-YY"
         with pytest.raises(NotFound):
-            authz.get_node_or_404(user("officer"), node("XS-YY").id)
+            authz.get_or_404(user("officer"), OrgNode, node("XS-YY").id)
         with pytest.raises(NotFound):
-            authz.get_node_or_404(user("inspector2"), node("XS-YY").id)
+            authz.get_or_404(user("inspector2"), OrgNode, node("XS-YY").id)
         with pytest.raises(NotFound):
-            authz.get_node_or_404(user("inspector2"), "not-a-number")
+            authz.get_or_404(user("inspector2"), OrgNode, "not-a-number")
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
+from ..forms import FlagField, Form
+
 
 class NodeForm(FlaskForm):
     kind = SelectField(_l("类别"), choices=[])
@@ -67,3 +69,9 @@ class ResetPasswordForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change something."""
+
+
+class ActiveForm(Form):
+    """Switch a node or an account on or off: the button pressed sends active=1, or 0 to switch it off."""
+
+    active = FlagField()

@@ -1,6 +1,5 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from .. import authz
 from ..extensions import db
@@ -12,6 +11,7 @@ from ..security import current_user
 from ..services import DomainError, accounts, duties, org, spreadsheets
 from . import bp
 from .forms import (
+    ActiveForm,
     EditNodeForm,
     EmptyForm,
     ImportUnitsForm,
@@ -21,7 +21,7 @@ from .forms import (
     ProfileForm,
     ResetPasswordForm,
 )
-from .shared import account_listing, managed_nodes, node_choices
+from .shared import account_listing, node_choices
 
 
 def _node_choices(nodes: list[OrgNode], kinds: tuple[str, ...]) -> list[tuple[int, str]]:
@@ -46,23 +46,21 @@ def _field_error(form, exc: DomainError) -> None:
 
 
 @bp.route("/org", endpoint="org")
+@authz.requires("org.manage")
 def org_tree():
     query = request.args.get("q", "").strip()
-    nodes = managed_nodes()
+    nodes = org.visible_tree(db.session, current_user)
     if query:
         q = query.lower()
         nodes = [n for n in nodes if q in n.name.lower() or q in n.code.lower()]
-    counts = dict(
-        db.session.execute(
-            select(User.org_node_id, func.count()).where(User.active.is_(True)).group_by(User.org_node_id)
-        ).all()
-    )
+    counts = org.active_account_counts(db.session)
     return render_template("admin/org.html", nodes=nodes, query=query, user_counts=counts, action_form=EmptyForm())
 
 
 @bp.route("/org/new", methods=["GET", "POST"])
+@authz.requires("org.manage")
 def new_node():
-    nodes = managed_nodes()
+    nodes = org.visible_tree(db.session, current_user)
     form = NodeForm()
     form.kind.choices = [(k, str(KIND_LABELS[k])) for k in (NodeKind.DISTRICT, NodeKind.UNIT)]
     form.parent_id.choices = _node_choices(nodes, (NodeKind.BUREAU, NodeKind.DISTRICT))
@@ -70,7 +68,7 @@ def new_node():
     if request.method == "GET" and request.args.get("parent"):
         form.parent_id.data = parse_id(request.args.get("parent"))
     if form.validate_on_submit():
-        parent = authz.get_node_or_404(current_user, form.parent_id.data)
+        parent = authz.get_or_404(current_user, OrgNode, form.parent_id.data)
         try:
             node = org.create_node(
                 db.session, current_user, kind=form.kind.data, name=form.name.data, code=form.code.data,
@@ -85,8 +83,9 @@ def new_node():
 
 
 @bp.route("/org/<int:node_id>", methods=["GET", "POST"])
-def edit_node(node_id: int):
-    node = authz.get_node_or_404(current_user, node_id)
+@authz.requires("org.manage")
+@authz.loads(OrgNode, "node_id", "org.manage")
+def edit_node(node: OrgNode):
     form = EditNodeForm(obj=node)
     form.unit_type.choices = _unit_type_choices()
     if form.validate_on_submit():
@@ -98,29 +97,24 @@ def edit_node(node_id: int):
         else:
             flash(_("已保存。"), "success")
             return redirect(url_for("admin.edit_node", node_id=node.id))
-    nodes = managed_nodes()
     move_form = MoveNodeForm()
     parent_kinds = tuple(k for k, children in CHILD_KINDS.items() if node.kind in children)
-    move_form.parent_id.choices = [
-        c for c in _node_choices(nodes, parent_kinds) if c[0] != node.parent_id and not _is_within(nodes, c[0], node)
-    ]
-    users = db.session.scalars(select(User).where(User.org_node_id == node.id).order_by(User.username)).all()
+    targets = [n for n in org.visible_tree(db.session, current_user)
+               if n.id != node.parent_id and not node.contains(n)]  # never under itself or its own subtree
+    move_form.parent_id.choices = _node_choices(targets, parent_kinds)
+    users = org.accounts_at(db.session, node)
     return render_template("admin/node_edit.html", node=node, form=form, move_form=move_form, users=users,
                            action_form=EmptyForm())
 
 
-def _is_within(nodes: list[OrgNode], node_id: int, ancestor: OrgNode) -> bool:
-    target = next((n for n in nodes if n.id == node_id), None)
-    return target is not None and target.path.startswith(ancestor.path)
-
-
 @bp.route("/org/<int:node_id>/move", methods=["POST"])
-def move_node(node_id: int):
-    node = authz.get_node_or_404(current_user, node_id)
+@authz.requires("org.manage")
+@authz.loads(OrgNode, "node_id", "org.manage")
+def move_node(node: OrgNode):
     form = MoveNodeForm()
-    form.parent_id.choices = [(n.id, n.name) for n in managed_nodes()]
+    form.parent_id.choices = [(n.id, n.name) for n in org.visible_tree(db.session, current_user)]
     if form.validate_on_submit():
-        parent = authz.get_node_or_404(current_user, form.parent_id.data)
+        parent = authz.get_or_404(current_user, OrgNode, form.parent_id.data)
         try:
             org.move_node(db.session, current_user, node, parent)
         except DomainError as exc:
@@ -133,10 +127,12 @@ def move_node(node_id: int):
 
 
 @bp.route("/org/<int:node_id>/active", methods=["POST"])
-def set_node_active(node_id: int):
-    node = authz.get_node_or_404(current_user, node_id)
-    if EmptyForm().validate_on_submit():
-        active = request.form.get("active") == "1"
+@authz.requires("org.manage")
+@authz.loads(OrgNode, "node_id", "org.manage")
+def set_node_active(node: OrgNode):
+    form = ActiveForm()
+    if form.validate_on_submit():
+        active = form.active.data
         try:
             affected = org.set_node_active(db.session, current_user, node, active)
         except DomainError as exc:
@@ -150,6 +146,7 @@ def set_node_active(node_id: int):
 
 
 @bp.route("/org/import", methods=["GET", "POST"])
+@authz.requires("org.manage")
 def import_units():
     form = ImportUnitsForm()
     report = None
@@ -171,18 +168,20 @@ def import_units():
 
 
 @bp.route("/users")
+@authz.requires("user.manage")
 def users():
     listing = account_listing("admin.users", _("账户管理"))
     return render_template("admin/users.html", **listing, edit_endpoint="admin.edit_user")
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
+@authz.requires("user.manage")
 def new_user():
     form = NewUserForm()
     form.role.choices = [(k, str(ROLE_LABELS[k])) for k in BUSINESS_ROLES]
     form.org_node_id.choices = node_choices()
     if form.validate_on_submit():
-        node = authz.get_node_or_404(current_user, form.org_node_id.data)
+        node = authz.get_or_404(current_user, OrgNode, form.org_node_id.data)
         try:
             user, temporary = accounts.create_user(
                 db.session, current_user, username=form.username.data, display_name=form.display_name.data,
@@ -196,8 +195,9 @@ def new_user():
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-def edit_user(user_id: int):
-    user = authz.get_account_or_404(current_user, user_id)
+@authz.requires("user.manage")
+@authz.loads(User, "user_id", "user.manage")
+def edit_user(user: User):
     form = ProfileForm(obj=user)
     if form.validate_on_submit():
         try:
@@ -213,18 +213,21 @@ def edit_user(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
-def set_user_active(user_id: int):
-    user = authz.get_account_or_404(current_user, user_id)
-    if EmptyForm().validate_on_submit():
-        active = request.form.get("active") == "1"
+@authz.requires("user.manage")
+@authz.loads(User, "user_id", "user.manage")
+def set_user_active(user: User):
+    form = ActiveForm()
+    if form.validate_on_submit():
+        active = form.active.data
         accounts.set_user_active(db.session, current_user, user, active)
         flash(_("账户已启用。") if active else _("账户已停用，其登录已全部结束。"), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
-def reset_password(user_id: int):
-    user = authz.get_account_or_404(current_user, user_id)
+@authz.requires("user.manage")
+@authz.loads(User, "user_id", "user.manage")
+def reset_password(user: User):
     form = ResetPasswordForm()
     if not form.validate_on_submit():
         return redirect(url_for("admin.edit_user", user_id=user.id))

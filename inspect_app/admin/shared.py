@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from flask import request
 
-from .. import authz
 from ..extensions import db
 from ..labels import ROLE_LABELS
-from ..models import OrgNode, User
+from ..models import User
 from ..pagination import paginate, sort_order
 from ..security import current_user
-from ..services import accounts
-
-
-def managed_nodes() -> list[OrgNode]:
-    return db.session.scalars(authz.visible_nodes(current_user).order_by(OrgNode.path)).all()
+from ..services import accounts, org
 
 
 def account_listing(endpoint: str, title: str) -> dict:
@@ -29,5 +24,5 @@ def account_listing(endpoint: str, title: str) -> dict:
 
 def node_choices(user: User | None = None) -> list[tuple[int, str]]:
     """The active nodes of the actor's subtree (and the account's own, if inactive), indented."""
-    return [(n.id, "　" * n.depth + n.name) for n in managed_nodes()
+    return [(n.id, "　" * n.depth + n.name) for n in org.visible_tree(db.session, current_user)
             if n.active or (user is not None and n.id == user.org_node_id)]

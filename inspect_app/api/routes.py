@@ -39,11 +39,6 @@ def _body(model: type[BaseModel]):
         raise DomainError(_("请求内容有误：%(where)s %(msg)s", where=where, msg=first["msg"])) from None
 
 
-def _inspection(inspection_id: int) -> InspectionModel:
-    authz.require(current_user, "inspection.view")
-    return authz.get_or_404(current_user, InspectionModel, inspection_id)
-
-
 def _answer_out(answer, item) -> schemas.Answer:
     return schemas.Answer(
         item_id=answer.item_id, value=answer.value, note=answer.note, finding_text=answer.finding_text,
@@ -63,6 +58,7 @@ def _photo_out(inspection: InspectionModel, photo) -> schemas.Photo:
 
 @api.operation("GET", "/csrf", summary="A CSRF token for this session",
                responses={200: ("The token to send as X-CSRFToken", schemas.Csrf)})
+@authz.requires("signed_in")
 def get_csrf():
     return jsonify(csrf_token=generate_csrf())
 
@@ -76,11 +72,10 @@ def openapi():
 @api.operation("GET", "/inspections/<int:inspection_id>",
                summary="An inspection with its checklist items, answers, photos and progress",
                responses={200: ("The inspection", schemas.Inspection), 404: NOT_FOUND[1]})
-def get_inspection(inspection_id: int):
-    inspection = _inspection(inspection_id)
-    items = inspections.load_items(db.session, inspection)
-    answers = inspections.load_answers(db.session, inspection)
-    state = inspections.progress(items, answers)
+@authz.loads(InspectionModel, "inspection_id", "inspection.view")
+def get_inspection(inspection: InspectionModel):
+    view = inspections.inspection_view(db.session, current_user._get_current_object(), inspection)
+    items, answers, state = view.items, view.answers, view.progress
     sections: dict[int, schemas.Section] = {}
     for item in items:
         section = sections.get(item.section_id)
@@ -93,16 +88,12 @@ def get_inspection(inspection_id: int):
             severity=item.severity, points=item.points, deduction=item.deduction, veto=item.veto,
             choices=[schemas.Choice(**c) for c in item.choices], unit_label=item.unit_label))
     by_id = {i.id: i for i in items}
-    is_member = inspections.is_team_member(current_user, inspection)
     out = schemas.Inspection(
         id=inspection.id, title=inspection.title, unit=schemas.Unit(id=inspection.unit.id, name=inspection.unit.name),
         kind=inspection.kind, status=inspection.status, locked=inspection.is_locked,
-        can_answer=is_member and not inspection.is_locked,
-        can_submit=inspections.is_lead(current_user, inspection) and not inspection.is_locked,
-        sections=list(sections.values()),
+        can_answer=view.can_answer, can_submit=view.can_submit, sections=list(sections.values()),
         answers=[_answer_out(a, by_id[a.item_id]) for a in answers.values() if a.item_id in by_id],
-        photos=[_photo_out(inspection, p) for ps in inspections.photos_by_item(db.session, inspection).values()
-                for p in ps],
+        photos=[_photo_out(inspection, p) for ps in view.photos.values() for p in ps],
         progress=schemas.Progress(total=state.total, answered=state.answered, complete=state.complete),
     )
     return jsonify(out.model_dump(mode="json"))
@@ -113,8 +104,8 @@ def get_inspection(inspection_id: int):
                request=schemas.AnswersIn,
                responses={200: ("One result per write", schemas.AnswersOut), 400: BAD[1], 404: NOT_FOUND[1],
                           409: LOCKED[1]})
-def put_answers(inspection_id: int):
-    inspection = _inspection(inspection_id)
+@authz.loads(InspectionModel, "inspection_id", "inspection.view")
+def put_answers(inspection: InspectionModel):
     batch = _body(schemas.AnswersIn)
     if inspection.is_locked:
         return _error(409, "locked", _("检查已提交，答案不能再修改。如需更正，请组长重新打开检查。"))
@@ -154,8 +145,8 @@ PHOTO_FIELDS = {"item_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                responses={201: ("Stored", schemas.Photo), 200: ("Already stored (a replay)", schemas.Photo),
                           400: BAD[1], 404: NOT_FOUND[1], 409: LOCKED[1],
                           413: ("Larger than the upload limit", schemas.Error)})
-def post_photo(inspection_id: int):
-    inspection = _inspection(inspection_id)
+@authz.loads(InspectionModel, "inspection_id", "inspection.view")
+def post_photo(inspection: InspectionModel):
     unknown = (set(request.form) | set(request.files)) - set(PHOTO_FIELDS)
     if unknown:  # as JSON bodies refuse fields they do not know
         raise DomainError(_("请求中含有未知的字段：%(names)s", names="、".join(sorted(unknown))[:200]))
@@ -173,12 +164,10 @@ def post_photo(inspection_id: int):
 
 @api.operation("DELETE", "/inspections/<int:inspection_id>/photos/<int:photo_id>", summary="Remove a photo",
                responses={204: ("Removed", None), 404: NOT_FOUND[1], 409: LOCKED[1]})
-def delete_photo(inspection_id: int, photo_id: int):
-    from ..models import Attachment
-
-    inspection = _inspection(inspection_id)
-    photo = db.session.get(Attachment, photo_id)
-    if photo is None or photo.inspection_id != inspection.id:
+@authz.loads(InspectionModel, "inspection_id", "inspection.view")
+def delete_photo(inspection: InspectionModel, photo_id: int):
+    photo = inspections.photo_of(db.session, inspection, photo_id, kind=None)  # the service refuses other kinds
+    if photo is None:
         return _error(404, "not_found", _("照片不存在。"))
     inspections.remove_photo(db.session, current_user, inspection, photo)
     return "", 204
@@ -188,8 +177,8 @@ def delete_photo(inspection_id: int, photo_id: int):
                summary="Sign and submit: locks the answers, scores, and makes the findings",
                request=schemas.SubmitIn,
                responses={200: ("Submitted", schemas.SubmitOut), 400: BAD[1], 404: NOT_FOUND[1], 409: LOCKED[1]})
-def submit_inspection(inspection_id: int):
-    inspection = _inspection(inspection_id)
+@authz.loads(InspectionModel, "inspection_id", "inspection.view")
+def submit_inspection(inspection: InspectionModel):
     body = _body(schemas.SubmitIn)
     signatures = []
     for signature in body.signatures:

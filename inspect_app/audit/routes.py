@@ -3,6 +3,7 @@ from datetime import timedelta
 from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
+from .. import authz
 from ..clock import local_today, parse_day, utc_start
 from ..database import transaction
 from ..extensions import db
@@ -28,6 +29,7 @@ def _filter() -> audit.AuditFilter:
 
 
 @bp.route("/")
+@authz.requires("audit.read")
 def index():
     page = paginate(audit.search(_filter()), per_page=50)
     return render_template("audit/index.html", page=page, args=request.args, actions=AUDIT_ACTION_LABELS,
@@ -35,6 +37,7 @@ def index():
 
 
 @bp.route("/export.csv")
+@authz.requires("audit.read")
 def export():
     flt = _filter()
     with transaction(db.session):
@@ -51,6 +54,7 @@ STAMP = "yyyy-MM-dd HH:mm:ss ZZZZ"
 
 
 @bp.route("/head.txt")
+@authz.requires("audit.read")
 def head():
     """The newest link, for the auditor to keep outside the system and check the trail against later."""
     mark = audit.current_head(db.session)
@@ -70,6 +74,7 @@ def head():
 
 
 @bp.route("/verify", methods=["POST"])
+@authz.requires("audit.read")
 def verify():
     form = VerifyForm()  # the CSRF token is checked for every POST before this
     text = (form.head.data or "").strip()

@@ -1,6 +1,7 @@
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from .. import authz
 from ..extensions import db, limiter
 from ..security import current_user, public, safe_next
 from ..services import DomainError, accounts, demo, security_settings, sessions
@@ -50,6 +51,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
+@authz.requires("signed_in")
 def logout():
     accounts.record_logout(db.session, current_user)
     sessions.end_session(db.session, g.user_session, "logout")
@@ -62,6 +64,7 @@ def logout():
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@authz.requires("signed_in")
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():

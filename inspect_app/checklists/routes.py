@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..admin.forms import EmptyForm
-from ..authz import require
+from .. import authz
 from ..extensions import db
 from ..formatting import field_changes
 from ..i18n import localized
@@ -21,12 +20,7 @@ from ..security import current_user
 from ..services import DomainError, checklists, legal_texts
 from ..services.checklists import MAX_UPLOAD_BYTES, UploadRejected
 from . import bp
-from .forms import UploadTemplateForm
-
-
-@bp.before_request
-def _readers_only():
-    require(current_user, "checklist.read")
+from .forms import UploadTemplateForm, VersionStatusForm
 
 
 def _template_or_404(key: str) -> ChecklistTemplate:
@@ -37,6 +31,7 @@ def _template_or_404(key: str) -> ChecklistTemplate:
 
 
 @bp.route("/checklists", endpoint="index")
+@authz.requires("checklist.read")
 def index():
     everything = checklists.current_versions(db.session)
     category = request.args.get("category", "")
@@ -51,6 +46,7 @@ def index():
 
 
 @bp.route("/checklists/search", endpoint="search")
+@authz.requires("checklist.read")
 def search():
     query = request.args.get("q", "").strip()[: checklists.MAX_QUERY_LENGTH]
     result = checklists.search_library(db.session, query) if query else None
@@ -66,12 +62,14 @@ def _render_version(template: ChecklistTemplate, version):
 
 
 @bp.route("/checklists/<key>", endpoint="template")
+@authz.requires("checklist.read")
 def template_page(key: str):
     template = _template_or_404(key)
     return _render_version(template, checklists.reading_version(template))
 
 
 @bp.route("/checklists/<key>/versions/<int:number>", endpoint="version")
+@authz.requires("checklist.read")
 def version_page(key: str, number: int):
     template = _template_or_404(key)
     version = checklists.get_version(db.session, template, number)
@@ -91,6 +89,7 @@ def _version_arg(name: str) -> int | None:
 
 
 @bp.route("/checklists/<key>/diff", endpoint="diff")
+@authz.requires("checklist.read")
 def diff(key: str):
     template = _template_or_404(key)
     context = {"template": template, "old": None, "new": None, "diff": None, "error": None, "pick_old": None,
@@ -120,8 +119,8 @@ def diff(key: str):
 
 
 @bp.route("/admin/checklists", methods=["GET", "POST"], endpoint="manage")
+@authz.requires("checklist.manage")
 def manage():
-    require(current_user, "checklist.manage")
     form = UploadTemplateForm()
     rejected: UploadRejected | None = None
     if form.validate_on_submit():
@@ -183,14 +182,15 @@ def _impact() -> Impact | None:
 
 
 @bp.route("/admin/checklists/<key>/versions/<int:number>/status", methods=["POST"], endpoint="set_status")
+@authz.requires("checklist.manage")
 def set_status(key: str, number: int):
-    require(current_user, "checklist.manage")
     template = _template_or_404(key)
     version = checklists.get_version(db.session, template, number)
     if version is None:
         abort(404)
-    if EmptyForm().validate_on_submit():
-        retired = request.form.get("retired") == "1"
+    form = VersionStatusForm()
+    if form.validate_on_submit():
+        retired = form.retired.data
         checklists.set_version_status(db.session, current_user, version, retired)
         title = localized(version, "title")
         if retired:

@@ -118,7 +118,7 @@ def read(args: MultiDict, user: User, today: date | None = None) -> FilterState:
     unit = None
     unit_id = _id(args.get("unit"))
     if unit_id is not None:
-        unit = authz.get_node_or_404(user, unit_id)
+        unit = authz.get_or_404(user, OrgNode, unit_id)
         if unit.kind != NodeKind.UNIT:
             raise NotFound()
         params["unit"] = str(unit.id)

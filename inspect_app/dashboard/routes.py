@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, render_template, request
-from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
-from werkzeug.exceptions import Forbidden
 
 from .. import authz, clock
 from ..extensions import db
@@ -29,23 +27,20 @@ DEFAULT_MEASURE = {"inspections": "inspections", "units": "units_active", "findi
                    "tickets": "backlog"}
 
 
-def _viewer():
-    """Leaders and inspectors see their subtree's figures; an officer sees their own unit's."""
-    user = current_user._get_current_object()
-    if not (authz.can(user, "dashboard.view") or authz.can(user, "dashboard.unit")):
-        raise Forbidden()
-    return user
-
-
 @bp.context_processor
 def _helpers():
     return {"detail_url": detail_url, "district_label": district_label, "measures": MEASURES,
             "labels_period": dashboard.PERIOD_PRESETS, "local_date": clock.local_date}
 
 
+# Leaders and inspectors see their subtree's figures; an officer sees their own unit's.
+VIEWERS = ("dashboard.view", "dashboard.unit")
+
+
 @bp.route("/dashboard")
+@authz.requires(*VIEWERS)
 def index():
-    user = _viewer()
+    user = current_user._get_current_object()
     state = filters.read(request.args, user)
     if not authz.can(user, "dashboard.view"):
         return _unit_dashboard(user, state)
@@ -76,7 +71,7 @@ def _measure(page: str) -> dashboard.Measure:
 
 
 def _page_context(page: str):
-    user = _viewer()
+    user = current_user._get_current_object()
     state = filters.read(request.args, user)
     measure = _measure(page)
     ctx = dashboard.Context(db.session, user, state.filters)
@@ -84,6 +79,7 @@ def _page_context(page: str):
 
 
 @bp.route("/dashboard/inspections")
+@authz.requires(*VIEWERS)
 def inspections():
     state, measure, ctx = _page_context("inspections")
     sort, order = sort_order(request.args, {
@@ -97,21 +93,20 @@ def inspections():
 
 
 @bp.route("/dashboard/units")
+@authz.requires(*VIEWERS)
 def units():
     state, measure, ctx = _page_context("units")
     sort, order = sort_order(request.args, {"name": OrgNode.name, "code": OrgNode.code,
                                             "type": OrgNode.unit_type}, "name")
     stmt = dashboard.listing(ctx, measure.key).options(joinedload(OrgNode.parent)).order_by(order, OrgNode.id)
     page = paginate(stmt)
-    ids = [u.id for u in page.items]
-    done = dict(db.session.execute(
-        select(Inspection.unit_id, func.count()).where(*ctx.inspection_conditions(), Inspection.unit_id.in_(ids))
-        .group_by(Inspection.unit_id)).all()) if ids else {}
+    done = dashboard.inspections_per_unit(ctx, [u.id for u in page.items])
     return render_template("dashboard/list_units.html", state=state, measure=measure, page=page, sort=sort,
                            done=done)
 
 
 @bp.route("/dashboard/findings")
+@authz.requires(*VIEWERS)
 def findings():
     state, measure, ctx = _page_context("findings")
     narrow, narrow_params = _finding_narrowing()
@@ -149,6 +144,7 @@ def _finding_narrowing() -> tuple[dict, dict]:
 
 
 @bp.route("/dashboard/tickets")
+@authz.requires(*VIEWERS)
 def tickets():
     state, measure, ctx = _page_context("tickets")
     sort, order = sort_order(request.args, {
@@ -163,8 +159,9 @@ def tickets():
 
 
 @bp.route("/dashboard/gap")
+@authz.requires(*VIEWERS)
 def gap():
-    user = _viewer()
+    user = current_user._get_current_object()
     state = filters.read(request.args, user)
     ctx = dashboard.Context(db.session, user, state.filters)
     number = page_number(request.args)

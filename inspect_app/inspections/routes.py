@@ -1,5 +1,3 @@
-import base64
-import binascii
 import calendar
 import uuid
 from datetime import date, timedelta
@@ -8,8 +6,6 @@ from flask import abort, flash, get_template_attribute, redirect, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from .. import authz
 from ..clock import local_today, parse_day
@@ -17,29 +13,13 @@ from ..extensions import db
 from ..i18n import localized
 from ..ids import parse_id
 from ..labels import INSPECTION_KIND_LABELS, INSPECTION_STATUS_LABELS
-from ..models import (
-    Attachment,
-    AttachmentKind,
-    Finding,
-    Inspection,
-    NodeKind,
-    Notice,
-    OrgNode,
-    Role,
-    Signature,
-    Ticket,
-)
+from ..models import Attachment, Inspection, NodeKind, OrgNode, Role
 from ..pagination import paginate, sort_order
 from ..security import current_user
-from ..services import DomainError, attachments, checklists, inspections, spreadsheets
-from ..services.inspections import AnswerConflict, AnswerInput, ClassifiedSuspected, InspectionFilter, SignatureInput
+from ..services import DomainError, attachments, checklists, inspections, org, spreadsheets
+from ..services.inspections import AnswerConflict, ClassifiedSuspected, InspectionFilter
 from . import bp
-from .forms import ImportPlanForm, PlanForm, ReasonForm
-
-
-def _inspection_or_404(inspection_id: int) -> Inspection:
-    authz.require(current_user, "inspection.view")
-    return authz.get_or_404(current_user, Inspection, inspection_id)
+from .forms import AnswerForm, ImportPlanForm, PlanForm, ReasonForm, SignForm
 
 
 def _filter() -> InspectionFilter:
@@ -52,7 +32,7 @@ def _filter() -> InspectionFilter:
 
 
 def _scope_choices() -> tuple[list[OrgNode], list[OrgNode]]:
-    nodes = db.session.scalars(authz.visible_nodes(current_user).order_by(OrgNode.path)).all()
+    nodes = org.visible_tree(db.session, current_user)
     return [n for n in nodes if n.kind == NodeKind.DISTRICT], [n for n in nodes if n.kind == NodeKind.UNIT]
 
 
@@ -61,8 +41,8 @@ SORTS = {"date": Inspection.scheduled_on, "unit": OrgNode.name, "status": Inspec
 
 
 @bp.route("/")
+@authz.requires("inspection.view")
 def index():
-    authz.require(current_user, "inspection.view")
     sort, order = sort_order(request.args, SORTS, default="-date")
     page = paginate(inspections.search(current_user, _filter()).order_by(order, Inspection.id.desc()))
     districts, units = _scope_choices()
@@ -71,8 +51,8 @@ def index():
 
 
 @bp.route("/calendar")
+@authz.requires("inspection.view")
 def month():
-    authz.require(current_user, "inspection.view")
     today = local_today()
     try:
         year, number = (int(p) for p in request.args.get("month", f"{today.year}-{today.month}").split("-"))
@@ -96,8 +76,8 @@ def month():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@authz.requires("inspection.plan")
 def new():
-    authz.require(current_user, "inspection.plan")
     is_officer = current_user.role == Role.OFFICER
     form = PlanForm()
     _districts, units = _scope_choices()
@@ -123,7 +103,7 @@ def new():
         default = "self-assessment" if is_officer else "network"
         form.versions.data = [v.id for v in current if v.template.key == default]
     if form.validate_on_submit():
-        unit = authz.get_node_or_404(current_user, form.unit_id.data)
+        unit = authz.get_or_404(current_user, OrgNode, form.unit_id.data)
         chosen = [v for v in current if v.id in set(form.versions.data)]
         by_id = {u.id: u for u in candidates}
         try:
@@ -144,10 +124,8 @@ def new():
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@authz.requires("inspection.import")
 def import_plan():
-    authz.require(current_user, "inspection.plan")
-    if current_user.role != Role.INSPECTOR:
-        abort(403)
     form = ImportPlanForm()
     report = None
     if form.validate_on_submit():
@@ -164,32 +142,26 @@ def import_plan():
     return render_template("inspections/import.html", form=form, report=report)
 
 
+def _view(inspection: Inspection) -> inspections.InspectionView:
+    return inspections.inspection_view(db.session, current_user._get_current_object(), inspection)
+
+
 @bp.route("/<int:inspection_id>")
-def detail(inspection_id: int):
-    inspection = _inspection_or_404(inspection_id)
-    items = inspections.load_items(db.session, inspection)
-    answers = inspections.load_answers(db.session, inspection)
-    state = inspections.progress(items, answers)
-    show_answers = current_user.role != Role.OFFICER or inspection.is_self or inspection.is_locked
-    findings = db.session.scalars(select(Finding).where(Finding.inspection_id == inspection.id)
-                                  .order_by(Finding.position)).all()
-    signatures = db.session.scalars(select(Signature).where(Signature.inspection_id == inspection.id)).all()
-    notice = db.session.scalar(select(Notice).where(Notice.inspection_id == inspection.id))
-    tickets = db.session.scalars(select(Ticket).where(Ticket.inspection_id == inspection.id)
-                                 .options(selectinload(Ticket.finding)).order_by(Ticket.id)).all()
+@authz.loads(Inspection, "inspection_id", "inspection.view")
+def detail(inspection: Inspection):
+    view = _view(inspection)
     return render_template(
-        "inspections/detail.html", inspection=inspection, items=items, answers=answers, progress=state,
-        show_answers=show_answers, photos=inspections.photos_by_item(db.session, inspection), findings=findings,
-        signatures={s.role: s for s in signatures}, reason_form=ReasonForm(), notice=notice, tickets=tickets,
-        section_titles={f"{i.version_id}:{i.section.key}": localized(i.section, "title") for i in items},
-        can_fill=inspections.is_team_member(current_user, inspection) and not inspection.is_locked,
-        is_lead=inspections.is_lead(current_user, inspection),
+        "inspections/detail.html", inspection=inspection, items=view.items, answers=view.answers,
+        progress=view.progress, show_answers=view.show_answers, photos=view.photos, findings=view.findings,
+        signatures=view.signatures, reason_form=ReasonForm(), notice=view.notice, tickets=view.tickets,
+        section_titles={f"{i.version_id}:{i.section.key}": localized(i.section, "title") for i in view.items},
+        can_fill=view.can_answer, is_lead=view.is_lead,
     )
 
 
 @bp.route("/<int:inspection_id>/cancel", methods=["POST"])
-def cancel(inspection_id: int):
-    inspection = _inspection_or_404(inspection_id)
+@authz.loads(Inspection, "inspection_id", "inspection.view")
+def cancel(inspection: Inspection):
     form = ReasonForm()
     if form.validate_on_submit():
         try:
@@ -204,8 +176,8 @@ def cancel(inspection_id: int):
 
 
 @bp.route("/<int:inspection_id>/reopen", methods=["POST"])
-def reopen(inspection_id: int):
-    inspection = _inspection_or_404(inspection_id)
+@authz.loads(Inspection, "inspection_id", "inspection.view")
+def reopen(inspection: Inspection):
     form = ReasonForm()
     if form.validate_on_submit():
         try:
@@ -224,20 +196,19 @@ def reopen(inspection_id: int):
 
 
 @bp.route("/<int:inspection_id>/fill")
-def fill(inspection_id: int):
-    inspection = _inspection_or_404(inspection_id)
-    if not inspections.is_team_member(current_user, inspection):
-        abort(403)
+@authz.loads(Inspection, "inspection_id", "inspection.view")
+def fill(inspection: Inspection):
+    view = _view(inspection)
+    if not view.is_member:
+        abort(403)  # the team fills it; everyone else who sees it reads it
     if inspection.is_locked:
         flash(_("检查已提交，答案只读。"), "info")
         return redirect(url_for("inspections.detail", inspection_id=inspection.id))
-    items = inspections.load_items(db.session, inspection)
-    answers = inspections.load_answers(db.session, inspection)
+    items = view.items
     suggestions = inspections.repeat_suggestions(db.session, inspection, items)
     return render_template(
-        "inspections/fill.html", inspection=inspection, items=items, answers=answers,
-        progress=inspections.progress(items, answers), photos=inspections.photos_by_item(db.session, inspection),
-        suggestions=suggestions, new_uuid=lambda: str(uuid.uuid4()),
+        "inspections/fill.html", inspection=inspection, items=items, answers=view.answers,
+        progress=view.progress, photos=view.photos, suggestions=suggestions, new_uuid=lambda: str(uuid.uuid4()),
         severities={i.id: inspections.step_up(i.severity) if i.id in suggestions else i.severity for i in items},
     )
 
@@ -262,17 +233,10 @@ def item_fragments(items, words) -> dict[int, tuple[Markup, Markup]]:
 
 
 @bp.route("/<int:inspection_id>/items/<int:item_id>", methods=["POST"])
-def save_item(inspection_id: int, item_id: int):
+@authz.loads(Inspection, "inspection_id", "inspection.view")
+def save_item(inspection: Inspection, item_id: int):
     """One answer sent by the plain form (the page's script sends the same through the API)."""
-    inspection = _inspection_or_404(inspection_id)
-    form = request.form
-    data = AnswerInput(
-        item_id=item_id, client_uuid=form.get("client_uuid", ""),
-        base_revision=parse_id(form.get("base_revision")) or 0,
-        value=form.get("value"), note=form.get("note"), finding_text=form.get("finding_text"),
-        severity=form.get("severity"), na_reason=form.get("na_reason"),
-        confirm_unclassified=form.get("confirm_unclassified") == "1",
-    )
+    data = AnswerForm().answer(item_id)
     if len(data.client_uuid) != 36:
         abort(400)
     try:
@@ -289,19 +253,16 @@ def save_item(inspection_id: int, item_id: int):
 
 
 @bp.route("/<int:inspection_id>/submit", methods=["GET", "POST"])
-def submit(inspection_id: int):
-    inspection = _inspection_or_404(inspection_id)
-    if not inspections.is_lead(current_user, inspection):
-        abort(403)
-    items = inspections.load_items(db.session, inspection)
-    answers = inspections.load_answers(db.session, inspection)
-    state = inspections.progress(items, answers)
-    if request.method == "POST" and not inspection.is_locked:
+@authz.loads(Inspection, "inspection_id", "inspection.view")
+def submit(inspection: Inspection):
+    view = _view(inspection)
+    if not view.is_lead:
+        abort(403)  # the lead signs and submits
+    items, answers, state = view.items, view.answers, view.progress
+    form = SignForm()
+    if form.is_submitted() and not inspection.is_locked:
         try:
-            signatures = [SignatureInput(role, request.form.get(f"{role}_name", ""),
-                                         _data_url_png(request.form.get(f"{role}_signature", "")))
-                          for role in ("lead", "unit")]
-            findings = inspections.submit_inspection(db.session, current_user, inspection, signatures)
+            findings = inspections.submit_inspection(db.session, current_user, inspection, form.signatures())
         except DomainError as exc:
             flash(exc.message, "error")
         else:
@@ -313,22 +274,12 @@ def submit(inspection_id: int):
                            preview=inspections.compute_score(items, answers) if state.done else None)
 
 
-def _data_url_png(data_url: str) -> bytes:
-    prefix = "data:image/png;base64,"
-    if not data_url.startswith(prefix):
-        raise DomainError(_("请在签名框内签名。"), field="signatures")
-    try:
-        return base64.b64decode(data_url[len(prefix):], validate=True)
-    except (binascii.Error, ValueError):
-        raise DomainError(_("签名数据无效，请重新签名。"), field="signatures") from None
-
-
 # Files ------------------------------------------------------------------------------------------
 
 
-def _photo_or_404(inspection: Inspection, photo_id: int, kind: str = AttachmentKind.PHOTO) -> Attachment:
-    photo = db.session.get(Attachment, photo_id)
-    if photo is None or photo.inspection_id != inspection.id or photo.kind != kind:
+def _photo_or_404(inspection: Inspection, photo_id: int) -> Attachment:
+    photo = inspections.photo_of(db.session, inspection, photo_id)
+    if photo is None:
         abort(404)
     return photo
 
@@ -343,22 +294,21 @@ def _send(attachment: Attachment, thumbnail: bool = False):
 
 
 @bp.route("/<int:inspection_id>/photos/<int:photo_id>")
-def photo(inspection_id: int, photo_id: int):
-    inspection = _inspection_or_404(inspection_id)
+@authz.loads(Inspection, "inspection_id", "inspection.view")
+def photo(inspection: Inspection, photo_id: int):
     return _send(_photo_or_404(inspection, photo_id))
 
 
 @bp.route("/<int:inspection_id>/photos/<int:photo_id>/thumb")
-def photo_thumbnail(inspection_id: int, photo_id: int):
-    inspection = _inspection_or_404(inspection_id)
+@authz.loads(Inspection, "inspection_id", "inspection.view")
+def photo_thumbnail(inspection: Inspection, photo_id: int):
     return _send(_photo_or_404(inspection, photo_id), thumbnail=True)
 
 
 @bp.route("/<int:inspection_id>/signatures/<role>.png")
-def signature(inspection_id: int, role: str):
-    inspection = _inspection_or_404(inspection_id)
-    signed = db.session.scalar(select(Signature).where(Signature.inspection_id == inspection.id,
-                                                       Signature.role == role))
+@authz.loads(Inspection, "inspection_id", "inspection.view")
+def signature(inspection: Inspection, role: str):
+    signed = _view(inspection).signatures.get(role)
     if signed is None:
         abort(404)
     return _send(signed.attachment)

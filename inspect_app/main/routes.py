@@ -1,14 +1,16 @@
 import hashlib
 
-from flask import current_app, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask import current_app, jsonify, make_response, redirect, render_template, session, url_for
 from sqlalchemy import text
 
+from .. import authz
 from ..extensions import db
 from ..models import Role
 from ..security import current_user, public, safe_next
 from ..services import accounts
 from ..templating import static_url
 from . import bp
+from .forms import LanguageForm
 
 HOME_BY_ROLE = {
     Role.ADMIN: "admin.org",
@@ -19,11 +21,13 @@ HOME_BY_ROLE = {
 
 
 @bp.route("/")
+@authz.requires("signed_in")
 def index():
     return redirect(url_for(HOME_BY_ROLE.get(current_user.role, "dashboard.index")))
 
 
 @bp.route("/pending")
+@authz.requires("signed_in")
 def pending():
     """Where an account without a role lands until the secadmin grants one."""
     return render_template("main/pending.html")
@@ -43,12 +47,13 @@ def healthz():
 @bp.route("/language", methods=["POST"])
 @public
 def set_language():
-    language = request.form.get("lang", "")
-    if language in current_app.config["LANGUAGES"]:
+    form = LanguageForm()
+    language = form.lang.data
+    if form.validate_on_submit() and language in current_app.config["LANGUAGES"]:
         session["lang"] = language
         if current_user:
             accounts.set_language(db.session, current_user, language)
-    back = safe_next(request.form.get("next"))
+    back = safe_next(form.next.data)
     return redirect(back or url_for("main.index"))
 
 

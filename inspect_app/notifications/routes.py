@@ -4,28 +4,15 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
-from werkzeug.exceptions import NotFound
 
+from .. import authz
 from ..extensions import db
 from ..models import Notification
 from ..pagination import paginate
 from ..security import current_user, safe_next
 from ..services import notifications
 from . import bp
-
-
-def _user():
-    return current_user._get_current_object()
-
-
-def _own(notification_id: int) -> Notification:
-    """The reader's notification; anyone else's answers 404."""
-    note = db.session.scalar(select(Notification).where(Notification.id == notification_id,
-                                                        Notification.user_id == _user().id))
-    if note is None:
-        raise NotFound()
-    return note
+from .forms import MarkReadForm
 
 
 @bp.app_context_processor
@@ -39,33 +26,42 @@ def _unread():
 
 
 @bp.route("")
+@authz.requires("notifications.read")
 def index():
+    user = current_user._get_current_object()
     unread_only = request.args.get("unread") == "1"
-    stmt = notifications.for_user(_user())
+    stmt = notifications.for_user(user)
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
     page = paginate(stmt)
     return render_template("notifications/index.html", page=page, unread_only=unread_only,
                            text_of=notifications.text_of, url_of=notifications.url_of,
-                           unread=notifications.unread_count(db.session, _user()))
+                           unread=notifications.unread_count(db.session, user))
+
+
+# A notification is the reader's own: anyone else's answers 404 (authz loads it by the reader's id).
 
 
 @bp.route("/<int:notification_id>/open")
-def open_(notification_id: int):
+@authz.loads(Notification, "notification_id", "notifications.read", name="note")
+def open_(note: Notification):
     """Follow a notification to its object, marking it read on the way."""
-    note = _own(notification_id)
-    notifications.mark_read(db.session, _user(), note)
+    notifications.mark_read(db.session, current_user._get_current_object(), note)
     return redirect(notifications.url_of(note) or url_for("notifications.index"))
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])
-def mark_read(notification_id: int):
-    notifications.mark_read(db.session, _user(), _own(notification_id))
-    return redirect(safe_next(request.form.get("next")) or url_for("notifications.index"))
+@authz.loads(Notification, "notification_id", "notifications.read", name="note")
+def mark_read(note: Notification):
+    form = MarkReadForm()
+    if form.validate_on_submit():
+        notifications.mark_read(db.session, current_user._get_current_object(), note)
+    return redirect(safe_next(form.next.data) or url_for("notifications.index"))
 
 
 @bp.route("/read-all", methods=["POST"])
+@authz.requires("notifications.read")
 def mark_all_read():
-    count = notifications.mark_all_read(db.session, _user())
+    count = notifications.mark_all_read(db.session, current_user._get_current_object())
     flash(_("已将 %(n)d 条通知标为已读。", n=count) if count else _("没有未读通知。"), "success")
     return redirect(url_for("notifications.index"))

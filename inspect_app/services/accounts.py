@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from .. import authz
 from ..database import dialect_insert, transaction
 from ..models import LoginThrottle, OrgNode, Role, User, utcnow
 from ..models.org import ROLE_NODE_KINDS
@@ -113,7 +114,7 @@ ACCOUNT_SORTS = {
 
 def account_list(actor: User, *, query: str = "", role: str = "") -> Select:
     """A select of the accounts in the subtree `actor` manages, matching a search and a role."""
-    stmt = select(User).join(User.org_node).where(OrgNode.path.startswith(actor.org_node.path))
+    stmt = authz.visible_accounts(actor)
     if query:
         like = f"%{query}%"
         stmt = stmt.where(or_(User.username.ilike(like), User.display_name.ilike(like), OrgNode.name.ilike(like)))

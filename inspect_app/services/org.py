@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import String, func, literal, select, update
 from sqlalchemy.orm import Session
 
+from .. import authz
 from ..database import transaction
 from ..labels import KIND_LABELS
 from ..models import NodeKind, OrgNode, UnitType, User
@@ -33,6 +34,22 @@ UNIT_TYPE_NAMES = {
 def subtree(node: OrgNode):
     """A select of every node at or below `node`."""
     return select(OrgNode).where(OrgNode.path.startswith(node.path))
+
+
+def visible_tree(session: Session, actor: User) -> list[OrgNode]:
+    """The nodes `actor` sees (the tree an admin manages), parents before their children."""
+    return list(session.scalars(authz.visible_nodes(actor).order_by(OrgNode.path)))
+
+
+def active_account_counts(session: Session) -> dict[int, int]:
+    """How many active accounts belong to each node."""
+    return dict(session.execute(
+        select(User.org_node_id, func.count()).where(User.active.is_(True)).group_by(User.org_node_id)).all())
+
+
+def accounts_at(session: Session, node: OrgNode) -> list[User]:
+    """The accounts that belong to `node` itself, by username."""
+    return list(session.scalars(select(User).where(User.org_node_id == node.id).order_by(User.username)))
 
 
 def _check_fields(session: Session, *, name: str, code: str, unit_type: str | None, kind: str,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import render_template, request
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import NotFound
 
 from .. import authz, clock
 from ..dashboard.links import detail_url, district_label
 from ..extensions import db
 from ..labels import UNIT_TYPE_LABELS
-from ..models import NodeKind
+from ..models import NodeKind, OrgNode
 from ..pagination import paginate, sort_order
 from ..security import current_user
 from ..services import dashboard, units
@@ -21,16 +21,10 @@ def _helpers():
     return {"detail_url": detail_url, "district_label": district_label, "measures": dashboard.MEASURES}
 
 
-def _user():
-    user = current_user._get_current_object()
-    if not authz.can(user, "units.view"):
-        raise Forbidden()
-    return user
-
-
 @bp.route("")
+@authz.requires("units.view")
 def index():
-    user = _user()
+    user = current_user._get_current_object()
     districts = dashboard.district_choices(db.session, user)
     district = None
     if request.args.get("district"):
@@ -54,13 +48,12 @@ def index():
 
 
 @bp.route("/<int:unit_id>")
-def profile(unit_id: int):
-    user = _user()
-    unit = authz.get_node_or_404(user, unit_id)
-    if unit.kind != NodeKind.UNIT or not authz.can(user, "units.view", unit):
-        raise NotFound()
+@authz.loads(OrgNode, "unit_id", "units.view")
+def profile(unit: OrgNode):
+    if unit.kind != NodeKind.UNIT:
+        raise NotFound()  # a bureau has the dashboard, not a unit's profile
     today = clock.local_today()
-    data = units.unit_profile(db.session, user, unit, today)
+    data = units.unit_profile(db.session, current_user._get_current_object(), unit, today)
     history = paginate(units.unit_history(unit), per_page=10)
     counts = units.finding_counts(db.session, [i.id for i in history.items])
     return render_template("units/profile.html", unit=unit, data=data, history=history, counts=counts,

@@ -26,6 +26,7 @@ from .figures import (
     count,
     figures,
     histogram_median,
+    inspections_per_unit,
     listing,
     median_days_to_close,
     overview,
@@ -37,6 +38,6 @@ __all__ = [
     "ANY_KIND", "AREAS", "DEFAULT_PERIOD", "EARLIEST", "MAX_SPAN_DAYS", "MEASURES", "PERIOD_PRESETS", "SEVERITIES",
     "THREE_MANAGEMENTS", "AreaRow", "Context", "Dashboard", "Figures", "Filters", "ItemRow", "Measure", "RankRow",
     "Rankings", "TrendPoint", "comparison", "count", "dashboard", "district_choices", "figures", "gap_rows",
-    "histogram_median", "listing", "median_days_to_close", "most_failed_items", "overview", "period_bounds",
-    "rankings", "trend_buckets",
+    "histogram_median", "inspections_per_unit", "listing", "median_days_to_close", "most_failed_items", "overview",
+    "period_bounds", "rankings", "trend_buckets",
 ]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, case, func
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 
 from ...models import (
     Finding,
@@ -226,6 +226,15 @@ def listing(ctx: Context, key: str, **narrow) -> Select:
     if measure.base == "findings":
         stmt = stmt.where(*finding_conditions(**narrow))
     return stmt
+
+
+def inspections_per_unit(ctx: Context, unit_ids: list[int]) -> dict[int, int]:
+    """The inspections done in the period, per unit, for a page of the units list."""
+    if not unit_ids:
+        return {}
+    return dict(ctx.session.execute(
+        select(Inspection.unit_id, func.count()).where(*ctx.inspection_conditions(), Inspection.unit_id.in_(unit_ids))
+        .group_by(Inspection.unit_id)).all())
 
 
 def finding_conditions(*, severity: str | None = None, category: str | None = None,

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ... import authz
 from ...clock import local_today, utc_at
 from ...database import dialect_insert, transaction
 from ...models import (
@@ -174,3 +175,10 @@ def _close_if_done(session: Session, actor: User | None, inspection: Inspection)
     notice = session.scalar(select(Notice).where(Notice.inspection_id == inspection.id))
     notifications.notify(session, recipients, "notice_closed", notice, unit=inspection.unit.name)
     return True
+
+
+def awaiting_notice(session: Session, lead: User) -> list[Inspection]:
+    """The inspections `lead` has submitted and not yet issued a notice for, oldest first."""
+    return list(session.scalars(authz.scoped(select(Inspection), Inspection, lead).where(
+        Inspection.lead_id == lead.id, Inspection.status == InspectionStatus.SUBMITTED)
+        .order_by(Inspection.submitted_at)))

@@ -42,6 +42,12 @@ def review_findings(session: Session, inspection: Inspection) -> list[Finding]:
                                 .order_by(Finding.position, Finding.id)))
 
 
+def finding_of(session: Session, inspection: Inspection, finding_id: int | None) -> Finding | None:
+    """A finding of this inspection by its id; None for any other id."""
+    finding = session.get(Finding, finding_id) if finding_id else None
+    return finding if finding is not None and finding.inspection_id == inspection.id else None
+
+
 def active_findings(session: Session, inspection: Inspection) -> list[Finding]:
     return [f for f in review_findings(session, inspection) if f.status == FindingStatus.ACTIVE]
 
