@@ -16,7 +16,7 @@ from ..services import dashboard
 from ..services.dashboard import MEASURES
 from ..services.units import finding_counts, unit_context, unit_summary
 from . import bp, filters, views
-from .links import detail_url, district_label
+from .links import district_label
 
 # The drill-down pages and the figures each may show.
 PAGES = {
@@ -39,7 +39,7 @@ def _viewer():
 
 @bp.context_processor
 def _helpers():
-    return {"detail_url": detail_url, "district_label": district_label, "measures": MEASURES,
+    return {"district_label": district_label, "measures": MEASURES,
             "labels_period": dashboard.PERIOD_PRESETS, "local_date": clock.local_date}
 
 
