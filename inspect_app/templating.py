@@ -12,6 +12,7 @@ from flask_babel import format_date, format_datetime, get_locale
 
 from . import authz, formatting, i18n, labels
 from .security import current_user
+from .services.org import district_name
 
 
 @cache
@@ -44,7 +45,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.tests["nav_path_matches"] = nav_path_matches
     app.jinja_env.filters["highlight"] = formatting.highlight
     app.jinja_env.globals.update(static_url=static_url, localized=i18n.localized, nav_items=nav_items,
-                                 labels=labels, label=labels.label)
+                                 labels=labels, label=labels.label, district_name=district_name)
 
     @app.context_processor
     def inject():

@@ -16,7 +16,6 @@ from ..services import dashboard
 from ..services.dashboard import MEASURES
 from ..services.units import finding_counts, unit_context, unit_summary
 from . import bp, filters, views
-from .links import district_label
 
 # The drill-down pages and the figures each may show.
 PAGES = {
@@ -39,8 +38,7 @@ def _viewer():
 
 @bp.context_processor
 def _helpers():
-    return {"district_label": district_label, "measures": MEASURES,
-            "labels_period": dashboard.PERIOD_PRESETS, "local_date": clock.local_date}
+    return {"measures": MEASURES, "labels_period": dashboard.PERIOD_PRESETS, "local_date": clock.local_date}
 
 
 @bp.route("/dashboard")

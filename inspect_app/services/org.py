@@ -30,6 +30,18 @@ UNIT_TYPE_NAMES = {
 }
 
 
+def district_name(node: OrgNode | None, *, short: bool = False, chinese: bool = False) -> str:
+    """The units under `node` named as a district, wherever a page, list, chart or document names one: the
+    district bureau's name, or 市直单位 when `node` is the city bureau standing for the units directly under it.
+    `short` names the place only (东湖区), as a column beside a unit's own name does. The pages read it in the
+    reader's language; the official documents, Chinese only, pass `chinese`."""
+    if node is None:
+        return ""
+    if node.kind == NodeKind.BUREAU:
+        return "市直单位" if chinese else _("市直单位")
+    return node.place_name if short else node.name
+
+
 def subtree(node: OrgNode):
     """A select of every node at or below `node`."""
     return select(OrgNode).where(OrgNode.path.startswith(node.path))

@@ -6,7 +6,6 @@ from flask import render_template, request
 from werkzeug.exceptions import Forbidden, NotFound
 
 from .. import authz, clock
-from ..dashboard.links import district_label
 from ..extensions import db
 from ..labels import UNIT_TYPE_LABELS
 from ..models import NodeKind
@@ -18,7 +17,7 @@ from . import bp, views
 
 @bp.context_processor
 def _helpers():
-    return {"district_label": district_label, "measures": dashboard.MEASURES}
+    return {"measures": dashboard.MEASURES}
 
 
 def _user():
