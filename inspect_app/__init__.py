@@ -77,7 +77,7 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
 
-    from .services import passwords
+    from .services.accounts import passwords
 
     passwords.configure(app.config)
 

@@ -29,7 +29,8 @@ from ..models import (
     UnitType,
     User,
 )
-from . import audit, checklists, inspections, org, passwords, rectification
+from . import audit, checklists, inspections, org, rectification
+from .accounts import passwords
 
 DEMO_PASSWORD = "Demo@2026"
 CITY_CODE = "BC-BMJ"

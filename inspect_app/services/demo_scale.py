@@ -50,7 +50,8 @@ from ..models import (
     utcnow,
 )
 from ..models.checklist import SEVERITY_ORDER
-from . import audit, checklists, passwords, scoring
+from . import audit, checklists, scoring
+from .accounts import passwords
 from .demo import CITY_CODE, DEMO_PASSWORD
 from .inspections import REPEAT_WINDOW, scored_items
 

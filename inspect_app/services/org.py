@@ -13,6 +13,7 @@ from ..labels import KIND_LABELS
 from ..models import NodeKind, OrgNode, UnitType, User
 from ..models.org import CHILD_KINDS
 from . import DomainError, audit, spreadsheets
+from .accounts.sessions import end_user_sessions
 
 # The Chinese names an import file may use for a unit type, besides the keys themselves.
 UNIT_TYPE_NAMES = {
@@ -135,8 +136,6 @@ def move_node(session: Session, actor: User, node: OrgNode, new_parent: OrgNode)
 def set_node_active(session: Session, actor: User, node: OrgNode, active: bool) -> int:
     """Activate or deactivate a node. Deactivating also deactivates the accounts attached to it;
     returns how many. A node with active children cannot be deactivated."""
-    from .sessions import end_user_sessions
-
     with transaction(session):
         if node.active == active:
             return 0
