@@ -10,7 +10,8 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from ..formatting import cite_in_document
-from ..services import checklists, legal_texts
+from ..services import checklists
+from ..services.checklists import legal_texts
 
 
 @click.group("checklists", cls=AppGroup)
