@@ -28,9 +28,7 @@ def seed_demo(scale: int, rng_seed: int) -> None:
     created = demo.seed(db.session)
     click.echo("demo data created" if created else "demo data already present; nothing changed")
     if scale:
-        from ..services import demo_scale
-
-        report = demo_scale.add_scale(db.session, scale, seed=rng_seed, progress=click.echo)
+        report = demo.add_scale(db.session, scale, seed=rng_seed, progress=click.echo)
         states = ", ".join(f"{k} {v}" for k, v in sorted(report.ticket_states.items()))
         click.echo(f"added {report.inspections} inspections, {report.answers} answers, {report.findings} findings, "
                    f"{report.tickets} tickets ({states}), {report.units_added} units")

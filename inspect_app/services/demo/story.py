@@ -14,9 +14,9 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import clock
-from ..database import transaction
-from ..models import (
+from ... import clock
+from ...database import transaction
+from ...models import (
     Attachment,
     ExtensionRequest,
     Inspection,
@@ -29,8 +29,8 @@ from ..models import (
     UnitType,
     User,
 )
-from . import audit, checklists, inspections, org, rectification
-from .accounts import passwords
+from .. import audit, checklists, inspections, org, rectification
+from ..accounts import passwords
 
 DEMO_PASSWORD = "Demo@2026"
 CITY_CODE = "BC-BMJ"
