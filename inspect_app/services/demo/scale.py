@@ -50,9 +50,9 @@ from ...models import (
     utcnow,
 )
 from ...models.checklist import SEVERITY_ORDER
-from .. import audit, checklists, scoring
+from .. import audit, checklists
 from ..accounts import passwords
-from ..inspections import REPEAT_WINDOW, scored_items
+from ..inspections import REPEAT_WINDOW, scored_items, scoring
 from ..rectification.rules import rectification_days
 from .story import CITY_CODE, DEMO_PASSWORD
 

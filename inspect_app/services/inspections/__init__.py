@@ -1,6 +1,7 @@
 """Inspections: planning and the annual plan's import (planning.py), the checklist, answers and photos
-(answers.py), submitting and reopening (submission.py)."""
+(answers.py), submitting and reopening (submission.py), and scoring after the self-assessment standard."""
 
+from . import scoring
 from .answers import (
     REPEAT_WINDOW,
     AnswerConflict,
@@ -32,9 +33,34 @@ from .planning import (
 from .submission import SignatureInput, compute_score, reopen_inspection, scored_items, submit_inspection
 
 __all__ = [
-    "MAX_PLAN_ROWS", "REPEAT_WINDOW", "AnswerConflict", "AnswerInput", "ClassifiedSuspected", "InspectionFilter",
-    "SignatureInput", "add_photo", "cancel_inspection", "compute_score", "import_plan", "is_complete", "is_lead",
-    "is_team_member", "items_by_id", "load_answers", "load_items", "photos_by_item", "plan_inspection", "progress",
-    "remove_photo", "reopen_inspection", "repeat_suggestions", "save_answer", "scored_items", "search", "step_up",
-    "submit_inspection", "team_candidates",
+    "MAX_PLAN_ROWS",
+    "REPEAT_WINDOW",
+    "AnswerConflict",
+    "AnswerInput",
+    "ClassifiedSuspected",
+    "InspectionFilter",
+    "SignatureInput",
+    "add_photo",
+    "cancel_inspection",
+    "compute_score",
+    "import_plan",
+    "is_complete",
+    "is_lead",
+    "is_team_member",
+    "items_by_id",
+    "load_answers",
+    "load_items",
+    "photos_by_item",
+    "plan_inspection",
+    "progress",
+    "remove_photo",
+    "reopen_inspection",
+    "repeat_suggestions",
+    "save_answer",
+    "scored_items",
+    "scoring",
+    "search",
+    "step_up",
+    "submit_inspection",
+    "team_candidates",
 ]
