@@ -18,8 +18,8 @@ from ..models import (
     Ticket,
     User,
 )
+from .dashboard import count, count_measures, listing
 from .dashboard.context import ANY_KIND, BUREAU_KINDS, DONE_STATUSES, EARLIEST, UNFINISHED, Context, Filters
-from .dashboard.figures import count, count_measures, listing
 
 # One unit --------------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from ...models import (
     Ticket,
 )
 from .context import BUREAU_KINDS, Context
-from .figures import listing
+from .measures import listing
 
 
 @dataclass
