@@ -56,7 +56,7 @@ PERIOD_PRESETS = {
 DEFAULT_PERIOD = "12m"
 
 
-def _months_back(day: date, months: int) -> date:
+def months_back(day: date, months: int) -> date:
     """The first day of the month `months` before `day`'s month."""
     index = day.year * 12 + day.month - 1 - months
     return date(index // 12, index % 12 + 1, 1)
@@ -69,10 +69,10 @@ def period_bounds(preset: str, today: date) -> tuple[date, date]:
     if preset == "last_year":
         return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
     if preset == "3y":
-        return _months_back(today, 35), today
+        return months_back(today, 35), today
     if preset == "all":
         return EARLIEST, today
-    return _months_back(today, 11), today
+    return months_back(today, 11), today
 
 
 def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
