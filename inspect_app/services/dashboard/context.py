@@ -19,20 +19,17 @@ from ...models import (
     FindingStatus,
     Inspection,
     InspectionKind,
-    InspectionStatus,
     NodeKind,
     OrgNode,
     Role,
     Ticket,
-    TicketStatus,
     User,
 )
+from ...models.inspection import BUREAU_KINDS, DONE_STATUSES
+from ...models.rectification import UNFINISHED
 
-BUREAU_KINDS = (InspectionKind.ROUTINE, InspectionKind.SPECIAL, InspectionKind.SPOT)
 ALL_KINDS = (*BUREAU_KINDS, InspectionKind.SELF)
 ANY_KIND = "any"  # every kind, self-inspections included: a unit's own view
-DONE_STATUSES = (InspectionStatus.SUBMITTED, InspectionStatus.ISSUED, InspectionStatus.CLOSED)
-UNFINISHED = (TicketStatus.OPEN, TicketStatus.RESPONDED, TicketStatus.RETURNED)
 DUE_SOON_DAYS = 7
 # The eight areas of the checklist library, in the order the bureau reports them.
 AREAS = ("responsibility", "education", "classification", "personnel", "carrier", "network", "key_department",

@@ -18,7 +18,8 @@ from ...models import (
     TemplateVersion,
     Ticket,
 )
-from .context import BUREAU_KINDS, Context
+from ...models.inspection import BUREAU_KINDS
+from .context import Context
 from .measures import listing
 
 

@@ -28,9 +28,6 @@ from ...models import (
 )
 from .. import DomainError, audit, spreadsheets
 
-BUREAU_KINDS = (InspectionKind.ROUTINE, InspectionKind.SPECIAL, InspectionKind.SPOT)
-
-
 # Who may do what -------------------------------------------------------------------------------
 
 

@@ -1,11 +1,11 @@
 """Rectification (以查促改): the shared rules, reviewing findings, the numbered notice, each finding's ticket
 until its fix is verified, the reminders, and the ticket and finding lists (lists.py)."""
 
+from ...models.rectification import FINISHED
 from .notices import issue_notice, open_self_tickets, plan_tickets, preview_number
 from .reminders import send_reminders
 from .review import active_findings, drop_finding, edit_finding, merge_finding, restore_finding, review_findings
 from .rules import (
-    FINISHED,
     ClassifiedText,
     due_date_for,
     is_review_lead,

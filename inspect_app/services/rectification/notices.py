@@ -27,9 +27,10 @@ from ...models import (
     User,
     utcnow,
 )
+from ...models.rectification import UNFINISHED
 from .. import DomainError, audit, notifications
 from .review import active_findings, check_review
-from .rules import UNFINISHED, app_setting, due_date_for, lock_inspection, record_event
+from .rules import app_setting, due_date_for, lock_inspection, record_event
 
 
 def notice_prefix(bureau: OrgNode) -> str:

@@ -15,8 +15,9 @@ from ...models import (
     TicketEventKind,
     User,
 )
+from ...models.rectification import AWAITING_UNIT
 from .. import notifications
-from .rules import AWAITING_UNIT, DEFAULT_REMIND_DAYS, bureau_side, lock_ticket, record_event, ticket_title, unit_side
+from .rules import DEFAULT_REMIND_DAYS, bureau_side, lock_ticket, record_event, ticket_title, unit_side
 
 # Reminders (cron) ---------------------------------------------------------------------------------------------
 

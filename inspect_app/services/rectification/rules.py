@@ -19,6 +19,7 @@ from ...models import (
     User,
     utcnow,
 )
+from ...models.rectification import AWAITING_UNIT, UNFINISHED
 from .. import Conflict, DomainError, audit, notifications
 from ..classified import find_suspicions
 
@@ -29,10 +30,6 @@ TEXT_LIMIT = 2000
 NAME_LIMIT = 64
 MAX_PENDING_EVIDENCE = 20
 MAX_EXTENSION = timedelta(days=365)
-
-UNFINISHED = (TicketStatus.OPEN, TicketStatus.RESPONDED, TicketStatus.RETURNED)
-AWAITING_UNIT = (TicketStatus.OPEN, TicketStatus.RETURNED)
-FINISHED = (TicketStatus.ACCEPTED, TicketStatus.CANCELLED)
 
 
 # Configuration --------------------------------------------------------------------------------------
