@@ -9,7 +9,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -23,6 +23,7 @@ from ...models import (
     ChecklistSection,
     Compliance,
     Finding,
+    FindingStatus,
     Inspection,
     InspectionStatus,
     ResponseType,
@@ -137,34 +138,33 @@ def progress(items: list[ChecklistItem], answers: dict[int, Answer]) -> Progress
 # Repeat findings (屡查屡犯) ---------------------------------------------------------------------
 
 
-def earlier_failure(session: Session, unit_id: int, template_key: str, item_key: str, *,
-                    before_inspection: int | None = None) -> Finding | None:
-    """The unit's latest finding on the same item in an inspection submitted in the last 24 months."""
-    since = utcnow() - REPEAT_WINDOW
+def _recent_failures(unit_id: int, other_than: int | None) -> Select:
+    """The repeat rule's look back: the unit's standing findings in inspections submitted in the last 24 months,
+    leaving out the inspection `other_than` (the one being answered or submitted)."""
     stmt = (
         select(Finding)
         .join(Inspection, Finding.inspection_id == Inspection.id)
-        .where(Finding.unit_id == unit_id, Finding.template_key == template_key, Finding.item_key == item_key,
-               Finding.status == "active", Inspection.submitted_at >= since)
+        .where(Finding.unit_id == unit_id, Finding.status == FindingStatus.ACTIVE,
+               Inspection.submitted_at >= utcnow() - REPEAT_WINDOW)
+    )
+    return stmt if other_than is None else stmt.where(Finding.inspection_id != other_than)
+
+
+def earlier_failure(session: Session, unit_id: int, template_key: str, item_key: str, *,
+                    before_inspection: int | None = None) -> Finding | None:
+    """The unit's latest finding on the same item in an inspection submitted in the last 24 months."""
+    return session.scalar(
+        _recent_failures(unit_id, before_inspection)
+        .where(Finding.template_key == template_key, Finding.item_key == item_key)
         .order_by(Inspection.submitted_at.desc())
         .limit(1)
     )
-    if before_inspection is not None:
-        stmt = stmt.where(Finding.inspection_id != before_inspection)
-    return session.scalar(stmt)
 
 
 def repeat_suggestions(session: Session, inspection: Inspection, items: list[ChecklistItem]) -> dict[int, Finding]:
     """For each item the unit failed in the last 24 months, the latest such finding (one query)."""
     keys = {(i.version.template.key, i.key): i.id for i in items}
-    since = utcnow() - REPEAT_WINDOW
-    rows = session.scalars(
-        select(Finding)
-        .join(Inspection, Finding.inspection_id == Inspection.id)
-        .where(Finding.unit_id == inspection.unit_id, Finding.inspection_id != inspection.id,
-               Finding.status == "active", Inspection.submitted_at >= since)
-        .order_by(Inspection.submitted_at)
-    )
+    rows = session.scalars(_recent_failures(inspection.unit_id, inspection.id).order_by(Inspection.submitted_at))
     return {keys[(f.template_key, f.item_key)]: f for f in rows if (f.template_key, f.item_key) in keys}
 
 
