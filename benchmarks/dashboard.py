@@ -6,7 +6,7 @@
 
 For each database it builds a fresh one (SQLite in a temporary folder; on PostgreSQL a scratch database named
 after the given one with `_bench` appended, dropped afterwards), migrates it, loads the demo and enough
-`seed-demo --scale` inspections for 100,000 findings (services/demo_scale.py), then times, in-process:
+`seed-demo --scale` inspections for 100,000 findings (services/demo/scale.py), then times, in-process:
 
 - the Flask request, through the WSGI app (routing, login session, queries, templates), over many runs
   after a first one that is not counted; wall time and the CPU time of the serving thread;
@@ -69,7 +69,7 @@ def build(url: str, findings_wanted: int, instance: Path):
     from inspect_app import create_app
     from inspect_app.extensions import db
     from inspect_app.models import Finding
-    from inspect_app.services import checklists, demo, demo_scale
+    from inspect_app.services import checklists, demo
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSPECT_DEMO": True, "RATELIMIT_ENABLED": False,
                       "WTF_CSRF_ENABLED": False})
@@ -91,7 +91,7 @@ def build(url: str, findings_wanted: int, instance: Path):
                 rate = (have - base_findings) / added
                 batch = math.ceil((findings_wanted - have) / rate * 1.02) + 10
             log(f"  adding {batch} inspections ({have} findings so far)")
-            demo_scale.add_scale(db.session, batch, seed=seed, progress=lambda m: log("    " + m))
+            demo.add_scale(db.session, batch, seed=seed, progress=lambda m: log("    " + m))
             seed += 1
         seconds = time.perf_counter() - started
         if db.engine.dialect.name == "postgresql":

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from inspect_app import create_app
 from inspect_app.extensions import db
 from inspect_app.models import NodeKind, OrgNode, Role, Ticket, User
-from inspect_app.services import accounts, checklists, demo, demo_scale, inspections
+from inspect_app.services import accounts, checklists, demo, inspections
 
 PASSWORD = "Bench-Load-2026"
 TEMPLATES = ["network", "carriers", "key-departments", "meetings"]  # 59 items
@@ -73,7 +73,7 @@ def main() -> None:
         checklists.sync_library(db.session)
         demo.seed(db.session)
         if args.scale:
-            demo_scale.add_scale(db.session, args.scale)
+            demo.add_scale(db.session, args.scale)
         plan = {"inspectors": inspectors(args.inspectors), "officers": officers(args.officers),
                 "leaders": [{"username": "leader", "password": demo.DEMO_PASSWORD}]}
         json.dump(plan, sys.stdout, ensure_ascii=False)

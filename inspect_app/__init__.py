@@ -14,6 +14,20 @@ from . import config as app_config
 def create_app(overrides: dict | None = None) -> Flask:
     """The application factory: configuration, extensions, blueprints, CLI, security, errors."""
     app = Flask(__name__, instance_path=os.environ.get("INSPECT_INSTANCE") or None, instance_relative_config=True)
+    _configure(app, overrides)
+    _check_document_libraries()
+    _init_extensions(app)
+    _init_pages(app)
+    _register_blueprints(app)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _configure(app: Flask, overrides: dict | None) -> None:
+    """Defaults, then the environment, then instance/config.py, then the caller's overrides; the audit key."""
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(app_config.Defaults)
     app.config.update(app_config.from_environment(app.instance_path))
@@ -25,6 +39,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.config["INSPECT_DEMO"] and not app.config["CONTACT_PHONES"]:
         app.config["CONTACT_PHONES"] = app_config.DEMO_CONTACT_PHONES
 
+
+def _check_document_libraries() -> None:
     from . import pdf
 
     # HarfBuzz subsetting is a hard dependency of the official documents: refuse to start without it
@@ -34,6 +50,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     # documents in whatever CJK font it finds, silently. One fc-list call per process.
     pdf.check_fonts()
 
+
+def _init_extensions(app: Flask) -> None:
+    """The proxy headers, the database and migrations, the request guards, CSRF, rate limits, languages and
+    password hashing, in the order their request hooks must run."""
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
@@ -57,11 +77,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
 
-    from .services import passwords
+    from .services.accounts import passwords
 
     passwords.configure(app.config)
 
-    from . import errors, templating
+
+def _init_pages(app: Flask) -> None:
+    """Sessions and security headers, error pages, what templates can use, and the id converter of URLs."""
+    from . import errors, security, templating
 
     security.init_app(app)
     errors.init_app(app)
@@ -71,6 +94,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
 
+
+def _register_blueprints(app: Flask) -> None:
     from . import (
         admin,
         api,
@@ -100,8 +125,3 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(audit.bp, url_prefix="/audit")
     app.register_blueprint(rights.bp, url_prefix="/rights")
-
-    from . import cli
-
-    cli.init_app(app)
-    return app

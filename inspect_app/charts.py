@@ -238,58 +238,81 @@ def hbar_chart(bars: Sequence[Bar], *, title: str, desc: str | None = None, empt
     chart_id = chart_id or f"chart{next(_ids)}"
     if not bars:
         return _empty(width, title, desc, empty, chart_id)
-    # Rows 48 units apart, so a linked bar is a 44 px target on a tablet even with the chart scaled down a little.
-    line_h, bar_h, gap, top = FONT_SIZE + 5, 24, 24, 8
-    legend_h = 34 if legend else 0
     longest = max(text_width(b.label + (f" {b.note}" if b.note else "")) for b in bars)
     label_w = label_width or min(max(longest + 12, 90), width * 0.42)
     value_w = max(text_width(b.display or _fmt(b.value)) for b in bars) + 16
-    plot_w = max(width - label_w - value_w, 40)
-    top_value = max_value or _nice_max(max(b.value for b in bars) or 1)
-    all_segments = [s for b in bars for s in b.segments] + list(legend)
-    defs, fills = _patterns(chart_id, all_segments)
+    rows = _BarRows(width, label_w, max(width - label_w - value_w, 40),
+                    max_value or _nice_max(max(b.value for b in bars) or 1), label_lines)
+    defs, rows.fills = _patterns(chart_id, [s for b in bars for s in b.segments] + list(legend))
     parts = [defs]
-    y = top
+    y = 8
     if legend:
-        x = 0.0
-        for seg in legend:
-            parts.append(f'<rect x="{x:.1f}" y="{y + 4}" width="18" height="18" rx="3" '
-                         f'fill="{fills[(seg.colour, seg.pattern)]}" stroke="{seg.colour}"/>')
-            parts.append(_text(x + 24, y + 18, seg.name, fill=INK))
-            x += 24 + text_width(seg.name) + 22
-        y += legend_h
+        parts.append(_segment_legend(legend, rows.fills, y))
+        y += 34
     for bar in bars:
+        row, row_h = rows.draw(bar, y)
+        parts.append(row)
+        y += row_h
+    return _frame(width, y, title, desc, "".join(parts), chart_id, heading)
+
+
+def _segment_legend(legend: Sequence[Segment], fills: dict[tuple[str, str], str], y: float) -> str:
+    """A swatch and a name per segment kind, in one line above the bars."""
+    parts, x = [], 0.0
+    for seg in legend:
+        parts.append(f'<rect x="{x:.1f}" y="{y + 4}" width="18" height="18" rx="3" '
+                     f'fill="{fills[(seg.colour, seg.pattern)]}" stroke="{seg.colour}"/>')
+        parts.append(_text(x + 24, y + 18, seg.name, fill=INK))
+        x += 24 + text_width(seg.name) + 22
+    return "".join(parts)
+
+
+@dataclass
+class _BarRows:
+    """The geometry every row of one bar chart shares."""
+
+    width: float
+    label_w: float
+    plot_w: float
+    top_value: float
+    label_lines: int
+    fills: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Rows 48 units apart, so a linked bar is a 44 px target on a tablet even with the chart scaled down a little.
+    line_h: float = FONT_SIZE + 5
+    bar_h: float = 24
+    gap: float = 24
+
+    def draw(self, bar: Bar, y: float) -> tuple[str, float]:
+        """One bar's row at `y`: its wrapped label, the bar (or its segments) and its value; and the row's height."""
         shown = bar.display or _fmt(bar.value)
         full = f"{bar.label}{' ' + bar.note if bar.note else ''}"
         tooltip = bar.title or f"{full}：{shown}"
         note_w = text_width(bar.note) + 6 if bar.note else 0
-        lines = wrap(bar.label, label_w - 8 - note_w, label_lines)
-        row_h = max(bar_h, line_h * len(lines)) + gap
-        bar_y = y + (row_h - gap - bar_h) / 2
+        lines = wrap(bar.label, self.label_w - 8 - note_w, self.label_lines)
+        row_h = max(self.bar_h, self.line_h * len(lines)) + self.gap
+        bar_y = y + (row_h - self.gap - self.bar_h) / 2
         inner = [f"<title>{escape(tooltip)}</title>"]
         if bar.href:  # the whole row takes the tap, drawn in nothing
-            inner.append(f'<rect x="0" y="{y:.1f}" width="{width:.0f}" height="{row_h:.0f}" fill="transparent"/>')
-        first_y = y + (row_h - gap - line_h * len(lines)) / 2 + FONT_SIZE
+            inner.append(f'<rect x="0" y="{y:.1f}" width="{self.width:.0f}" height="{row_h:.0f}" fill="transparent"/>')
+        first_y = y + (row_h - self.gap - self.line_h * len(lines)) / 2 + FONT_SIZE
         for n, line in enumerate(lines):
-            inner.append(_text(0, first_y + n * line_h, line, fill=INK))
+            inner.append(_text(0, first_y + n * self.line_h, line, fill=INK))
         if bar.note:
-            inner.append(_text(text_width(lines[-1]) + 5, first_y + (len(lines) - 1) * line_h, bar.note, fill=NAVY,
-                               weight="600"))
-        x = label_w
-        inner.append(f'<rect x="{x:.1f}" y="{bar_y:.1f}" width="{plot_w:.1f}" height="{bar_h}" fill="#f3f5f8"/>')
-        segments = bar.segments or [Segment(bar.value, NAVY)]
-        for seg in segments:
-            w = plot_w * (seg.value / top_value) if top_value else 0
+            inner.append(_text(text_width(lines[-1]) + 5, first_y + (len(lines) - 1) * self.line_h, bar.note,
+                               fill=NAVY, weight="600"))
+        x = self.label_w
+        inner.append(f'<rect x="{x:.1f}" y="{bar_y:.1f}" width="{self.plot_w:.1f}" height="{self.bar_h}" '
+                     'fill="#f3f5f8"/>')
+        for seg in bar.segments or [Segment(bar.value, NAVY)]:
+            w = self.plot_w * (seg.value / self.top_value) if self.top_value else 0
             if w <= 0:
                 continue
-            inner.append(f'<rect x="{x:.1f}" y="{bar_y:.1f}" width="{w:.1f}" height="{bar_h}" '
-                         f'fill="{fills.get((seg.colour, seg.pattern), seg.colour)}" stroke="{seg.colour}" '
+            inner.append(f'<rect x="{x:.1f}" y="{bar_y:.1f}" width="{w:.1f}" height="{self.bar_h}" '
+                         f'fill="{self.fills.get((seg.colour, seg.pattern), seg.colour)}" stroke="{seg.colour}" '
                          f'stroke-width="0.8"/>')
             x += w
-        inner.append(_text(x + 6, bar_y + bar_h / 2 + 5.5, shown, fill=INK, weight="600"))
-        parts.append(_link(bar.href, "".join(inner), tooltip))
-        y += row_h
-    return _frame(width, y, title, desc, "".join(parts), chart_id, heading)
+        inner.append(_text(x + 6, bar_y + self.bar_h / 2 + 5.5, shown, fill=INK, weight="600"))
+        return _link(bar.href, "".join(inner), tooltip), row_h
 
 
 _MARKERS = {
@@ -336,49 +359,72 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], *, title: str, d
     def y_of(v: float) -> float:
         return top + plot_h * (1 - (v - lo) / ((hi - lo) or 1))
 
-    parts = []
-    if len(series) > 1:
-        x = left
-        for s in series:
-            parts.append(_MARKERS[s.marker](x + 8, 18, s.colour))
-            parts.append(_text(x + 20, 23, s.name))
-            x += 44 + text_width(s.name)
-    for value in _ticks(lo, hi, tick_step):
-        y = y_of(value)
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}"/>')
-        parts.append(_text(left - 6, y + 5, _fmt(round(value, 1)), size=FONT_SIZE - 2, anchor="end", fill=MUTED))
+    parts = [_series_legend(series, left) if len(series) > 1 else ""]
+    parts.append(_grid(_ticks(lo, hi, tick_step), y_of, left, width - right))
     for threshold in thresholds:
         if lo <= threshold.value <= hi:
             y = y_of(threshold.value)
             parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{MUTED}" '
                          f'stroke-dasharray="6 4"/>')
             parts.append(_text(width - right + 8, y + 5, threshold.label, size=FONT_SIZE - 2, fill=MUTED))
-    show_values = value_labels if value_labels is not None else len(labels) <= 13
-    # Where neighbouring values would touch, every other one is printed under its point instead.
-    crowded = step < max(text_width(_fmt(v), FONT_SIZE - 2) for v in values) + 6
     for s in series:
         points = [(x, v) for x, v in zip(xs, s.values, strict=True) if v is not None]
         if len(points) > 1:
             path = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y_of(v):.1f}" for i, (x, v) in enumerate(points))
             parts.append(f'<path d="{path}" fill="none" stroke="{s.colour}" stroke-width="2.5"'
                          + (' stroke-dasharray="7 5"' if s.dashed else "") + "/>")
+    show_values = value_labels if value_labels is not None else len(labels) <= 13
+    # Where neighbouring values would touch, every other one is printed under its point instead.
+    crowded = step < max(text_width(_fmt(v), FONT_SIZE - 2) for v in values) + 6
     for s in series:
-        for i, (x, v) in enumerate(zip(xs, s.values, strict=True)):
-            if v is None:
-                continue
-            y = y_of(v)
-            tip = f"{s.name} {labels[i]}：{_fmt(v)}"
-            inner = f"<title>{escape(tip)}</title>" + _MARKERS[s.marker](x, y, s.colour)
-            if hrefs:  # a point a finger can hit: 48 units across, drawn in nothing
-                inner += f'<circle cx="{x:.1f}" cy="{y:.1f}" r="24" fill="transparent"/>'
-            if show_values:
-                below = crowded and i % 2 == 1
-                inner += _text(x, y + 22 if below else y - 10, _fmt(v), size=FONT_SIZE - 2, anchor="middle",
-                               weight="600")
-            parts.append(_link(hrefs[i] if hrefs else None, inner, tip))
-    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="{MUTED}"/>')
-    parts.append(_x_labels(labels, xs, top + plot_h + 22, step))
+        parts.append(_points(s, labels, xs, y_of, hrefs, show_values, crowded))
+    parts.append(_baseline(labels, xs, left, width - right, top + plot_h, step))
     return _frame(width, height, title, desc, "".join(parts), chart_id, heading)
+
+
+def _series_legend(series: Sequence[Series], left: float) -> str:
+    """Each series' marker and name, in one line above the plot."""
+    parts, x = [], left
+    for s in series:
+        parts.append(_MARKERS[s.marker](x + 8, 18, s.colour))
+        parts.append(_text(x + 20, 23, s.name))
+        x += 44 + text_width(s.name)
+    return "".join(parts)
+
+
+def _points(s: Series, labels: Sequence[str], xs: Sequence[float], y_of, hrefs: Sequence[str | None] | None,
+            show_values: bool, crowded: bool) -> str:
+    """A series' markers, each with its tooltip, its value when shown and its link when it has one."""
+    parts = []
+    for i, (x, v) in enumerate(zip(xs, s.values, strict=True)):
+        if v is None:
+            continue
+        y = y_of(v)
+        tip = f"{s.name} {labels[i]}：{_fmt(v)}"
+        inner = f"<title>{escape(tip)}</title>" + _MARKERS[s.marker](x, y, s.colour)
+        if hrefs:  # a point a finger can hit: 48 units across, drawn in nothing
+            inner += f'<circle cx="{x:.1f}" cy="{y:.1f}" r="24" fill="transparent"/>'
+        if show_values:
+            below = crowded and i % 2 == 1
+            inner += _text(x, y + 22 if below else y - 10, _fmt(v), size=FONT_SIZE - 2, anchor="middle", weight="600")
+        parts.append(_link(hrefs[i] if hrefs else None, inner, tip))
+    return "".join(parts)
+
+
+def _grid(ticks: Sequence[float], y_of, left: float, right: float) -> str:
+    """A line across the plot at each tick, its value to the left of the axis."""
+    parts = []
+    for tick in ticks:
+        y = y_of(tick)
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="{GRID}"/>')
+        parts.append(_text(left - 6, y + 5, _fmt(round(tick, 1)), size=FONT_SIZE - 2, anchor="end", fill=MUTED))
+    return "".join(parts)
+
+
+def _baseline(labels: Sequence[str], xs: Sequence[float], left: float, right: float, y: float, step: float) -> str:
+    """The axis under the plot, and the category labels under it."""
+    return (f'<line x1="{left}" y1="{y}" x2="{right}" y2="{y}" stroke="{MUTED}"/>'
+            + _x_labels(labels, xs, y + 22, step))
 
 
 def column_chart(labels: Sequence[str], values: Sequence[float | None], *, title: str, desc: str | None = None,
@@ -396,11 +442,7 @@ def column_chart(labels: Sequence[str], values: Sequence[float | None], *, title
     step = plot_w / len(labels)
     xs = [left + step * (i + 0.5) for i in range(len(labels))]
     bar_w = max(3.0, min(step * 0.7, 38))
-    parts = []
-    for tick in _ticks(0, hi, tick_step):
-        y = top + plot_h * (1 - tick / hi)
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}"/>')
-        parts.append(_text(left - 6, y + 5, _fmt(round(tick, 1)), size=FONT_SIZE - 2, anchor="end", fill=MUTED))
+    parts = [_grid(_ticks(0, hi, tick_step), lambda tick: top + plot_h * (1 - tick / hi), left, width - right)]
     show_values = value_labels if value_labels is not None else len(labels) <= 13
     for i, (x, v) in enumerate(zip(xs, values, strict=True)):
         if v is None:
@@ -416,8 +458,7 @@ def column_chart(labels: Sequence[str], values: Sequence[float | None], *, title
             inner += (f'<rect x="{x - step / 2:.1f}" y="{top:.1f}" width="{step:.1f}" height="{plot_h:.1f}" '
                       'fill="transparent"/>')
         parts.append(_link(hrefs[i] if hrefs else None, inner, tip))
-    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="{MUTED}"/>')
-    parts.append(_x_labels(labels, xs, top + plot_h + 22, step))
+    parts.append(_baseline(labels, xs, left, width - right, top + plot_h, step))
     return _frame(width, height, title, desc, "".join(parts), chart_id, heading)
 
 

@@ -125,7 +125,7 @@ class Defaults:
     LOGIN_LOCK_MINUTES = 15
     LOGIN_RATE_LIMIT = "20/minute;100/hour"
     PASSWORD_MIN_LENGTH = 10
-    # argon2id; about 100 ms a hash on a 2-core server (see services/passwords.py).
+    # argon2id; about 100 ms a hash on a 2-core server (see services/accounts/passwords.py).
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_COST = 65536
     ARGON2_PARALLELISM = 1

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from . import i18n, labels
 from .clock import local_today
 from .pdf import cn_number
-from .services import legal_texts
+from .services.checklists import legal_texts
 
 # Older library versions cited texts the register no longer holds; their snapshots still read by these names.
 LEGACY_NAMES_EN = {

@@ -13,7 +13,8 @@ from werkzeug.local import LocalProxy
 
 from .extensions import db
 from .models import User
-from .services import audit, sessions
+from .services import audit
+from .services.accounts import sessions
 
 current_user: User | None = LocalProxy(lambda: g.get("user"))  # type: ignore[assignment]
 

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from inspect_app.extensions import db
 from inspect_app.models import AuditRecord, LoginThrottle, UserSession, utcnow
-from inspect_app.services import accounts, passwords
+from inspect_app.services import accounts
+from inspect_app.services.accounts import passwords
 
 from .helpers import CSRF_INPUT, Browser, user
 
@@ -261,7 +262,7 @@ def test_a_reset_password_must_be_changed_at_next_login(demo, browser_for):
 
 
 def test_password_rules():
-    from inspect_app.services.passwords import password_problems
+    from inspect_app.services.accounts.passwords import password_problems
 
     assert password_problems("Lantern-Harbor-42", "zhangsan", 10) == []
     assert password_problems("qwertyuiop", "zhangsan", 10)

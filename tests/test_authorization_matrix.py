@@ -27,7 +27,7 @@ from inspect_app.models import (
     utcnow,
 )
 from inspect_app.services import accounts, documents
-from inspect_app.services.duties import NotPermitted
+from inspect_app.services.accounts import NotPermitted
 
 from .helpers import make_user, node, user
 
@@ -202,7 +202,7 @@ def test_documents_on_disk_are_never_served_outside_scope(world, browser_for):
 
 
 # Accounts: who may do what to whom ------------------------------------------------------------------
-# Written out here, apart from services/duties.py, so that a change there widening or narrowing a duty
+# Written out here, apart from services/accounts/duties.py, so that a change there widening or narrowing a duty
 # fails the cells it moves. Every other (actor, action, target) cell is refused.
 ALL_ROLES = ["admin", "secadmin", "auditor", "inspector", "officer", "leader", "pending"]
 BUSINESS = {"inspector", "officer", "leader"}

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from inspect_app.clock import local_today
 from inspect_app.extensions import db
 from inspect_app.models import ChecklistItem, TemplateVersion
-from inspect_app.services import checklists, legal_texts
-from inspect_app.services.checklist_schema import load_file, load_text
+from inspect_app.services import checklists
+from inspect_app.services.checklists import legal_texts
+from inspect_app.services.checklists.schema import load_file, load_text
 
 LIBRARY = Path(__file__).resolve().parent.parent / "checklists"
 AREAS = {"responsibility", "education", "classification", "personnel", "carrier", "network", "key_department",

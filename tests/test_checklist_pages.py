@@ -15,7 +15,7 @@ from inspect_app.extensions import db
 from inspect_app.formatting import format_basis
 from inspect_app.models import AuditRecord, TemplateVersion
 from inspect_app.services import checklists
-from inspect_app.services.checklist_schema import load_text
+from inspect_app.services.checklists.schema import load_text
 
 from .helpers import user
 

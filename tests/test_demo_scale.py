@@ -18,8 +18,9 @@ from inspect_app.models import (
     TicketEvent,
     User,
 )
-from inspect_app.services import audit, dashboard, demo_scale
+from inspect_app.services import audit, dashboard
 from inspect_app.services.dashboard import Context, Filters
+from inspect_app.services.demo import scale as demo_scale
 
 from .helpers import user
 

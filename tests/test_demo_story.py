@@ -14,7 +14,8 @@ from sqlalchemy import select
 from inspect_app.clock import local_date, local_today
 from inspect_app.extensions import db
 from inspect_app.models import DocumentKind, Finding, Inspection, Notice, Ticket, TicketEventKind, TicketStatus
-from inspect_app.services import documents, legal_texts
+from inspect_app.services import documents
+from inspect_app.services.checklists import legal_texts
 from inspect_app.services.documents import summary
 
 # What must never reach a unit-facing document: the years of replaced texts cited as such, unwritten practice,

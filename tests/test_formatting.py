@@ -14,7 +14,7 @@ from inspect_app.formatting import (
     highlight,
     text_changes,
 )
-from inspect_app.services import legal_texts
+from inspect_app.services.checklists import legal_texts
 
 LIBRARY = Path(__file__).resolve().parent.parent / "checklists"
 LAW_EN = "Law of the People's Republic of China on Guarding State Secrets"

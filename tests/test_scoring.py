@@ -2,7 +2,7 @@
 
 import pytest
 
-from inspect_app.services.scoring import ScoredItem, score
+from inspect_app.services.inspections.scoring import ScoredItem, score
 
 A = [ScoredItem("A1", "s1", 4), ScoredItem("A2", "s1", 2), ScoredItem("B1", "s2", 4)]
 DEDUCT = ScoredItem("F2", "s3", 0, deduction=True, deduction_points=4)

@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 
 from inspect_app.extensions import db
 from inspect_app.models import AuditRecord, SecuritySetting, UserSession, utcnow
-from inspect_app.services import security_settings
-from inspect_app.services.duties import NotPermitted
+from inspect_app.services.accounts import NotPermitted, security_settings
 
 from .helpers import user
 

@@ -8,7 +8,8 @@ from ..labels import KIND_LABELS, ROLE_LABELS, UNIT_TYPE_LABELS
 from ..models import NodeKind, OrgNode, User
 from ..models.org import BUSINESS_ROLES, CHILD_KINDS
 from ..security import current_user
-from ..services import DomainError, accounts, duties, org, spreadsheets
+from ..services import DomainError, accounts, org, spreadsheets
+from ..services.accounts import duties
 from . import bp
 from .forms import (
     ActiveForm,

@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from .. import authz
 from ..extensions import db, limiter
 from ..security import current_user, public, safe_next
-from ..services import DomainError, accounts, demo, security_settings, sessions
-from ..services.accounts import LoginOutcome
+from ..services import DomainError, accounts, demo
+from ..services.accounts import LoginOutcome, security_settings, sessions
 from . import bp
 from .forms import ChangePasswordForm, LoginForm
 

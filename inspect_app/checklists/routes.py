@@ -17,8 +17,8 @@ from ..i18n import localized
 from ..labels import CATEGORY_LABELS
 from ..models import ChecklistTemplate
 from ..security import current_user
-from ..services import DomainError, checklists, legal_texts
-from ..services.checklists import MAX_UPLOAD_BYTES, UploadRejected
+from ..services import DomainError, checklists
+from ..services.checklists import MAX_UPLOAD_BYTES, UploadRejected, legal_texts
 from . import bp
 from .forms import UploadTemplateForm, VersionStatusForm
 

@@ -62,68 +62,84 @@ def read(args: MultiDict, user: User, today: date | None = None) -> FilterState:
     today = today or clock.local_today()
     errors: list[str] = []
     params: dict[str, str] = {}
-
-    preset = args.get("period") or DEFAULT_PERIOD
-    raw_from, raw_to = args.get("from", "").strip(), args.get("to", "").strip()
-    start = end = None
-    if preset == "custom" or raw_from or raw_to:
-        start, end = _date(raw_from), _date(raw_to)
-        if (raw_from and start is None) or (raw_to and end is None):
-            errors.append(_("日期格式有误，请按“年-月-日”填写；已改为近12个月。"))
-            start = end = None
-        else:
-            start = max(start or EARLIEST, EARLIEST)
-            end = min(end or today, date(today.year + 1, 12, 31))
-            if start > end:
-                errors.append(_("开始日期晚于结束日期；已改为近12个月。"))
-                start = end = None
-            elif (end - start).days > MAX_SPAN_DAYS:
-                errors.append(_("时间段不能超过十年；已改为近12个月。"))
-                start = end = None
-    if start is not None:
-        preset = None
-        params.update({"period": "custom", "from": start.isoformat(), "to": end.isoformat()})
-    else:
-        if preset not in PERIOD_PRESETS:
-            if preset != "custom":
-                errors.append(_("未知的时间段；已改为近12个月。"))
-            preset = DEFAULT_PERIOD
-        start, end = dashboard.period_bounds(preset, today)
-        if preset != DEFAULT_PERIOD:
-            params["period"] = preset
-
+    start, end, preset = _period(args, today, errors, params)
     districts = dashboard.district_choices(db.session, user)
-    district = None
-    district_id = _id(args.get("district"))
-    if district_id is not None:
-        district = next((d for d in districts if d.id == district_id), None)
-        if district is None:
-            raise NotFound()
-        params["district"] = str(district.id)
-
-    unit_type = args.get("type") or None
-    if unit_type and unit_type not in UNIT_TYPE_LABELS:
-        errors.append(_("未知的单位类型，已忽略。"))
-        unit_type = None
-    if unit_type:
-        params["type"] = unit_type
-
-    kind = args.get("kind") or None
-    if kind and kind not in INSPECTION_KIND_LABELS and kind != dashboard.ANY_KIND:
-        errors.append(_("未知的检查类型，已忽略。"))
-        kind = None
-    if kind:
-        params["kind"] = kind
-
-    unit = None
-    unit_id = _id(args.get("unit"))
-    if unit_id is not None:
-        unit = authz.get_or_404(user, OrgNode, unit_id)
-        if unit.kind != NodeKind.UNIT:
-            raise NotFound()
-        params["unit"] = str(unit.id)
-
+    district = _district(args, districts, params)
+    unit_type = _known(args, "type", UNIT_TYPE_LABELS, _("未知的单位类型，已忽略。"), errors, params)
+    kind = _known(args, "kind", {*INSPECTION_KIND_LABELS, dashboard.ANY_KIND}, _("未知的检查类型，已忽略。"), errors,
+                  params)
+    unit = _unit(args, user, params)
     filters = Filters(start=start, end=end, district_id=district.id if district else None, unit_type=unit_type,
                       kind=kind, unit_id=unit.id if unit else None, preset=preset)
     return FilterState(filters=filters, districts=districts, errors=errors, district=district, unit=unit,
                        params=params)
+
+
+def _period(args: MultiDict, today: date, errors: list[str], params: dict[str, str]) -> tuple[date, date, str | None]:
+    """(start, end, preset): a preset period, or custom dates with the preset None. A bad one is set aside, with
+    a message in `errors`, for the preset asked for or else the default."""
+    preset = args.get("period") or DEFAULT_PERIOD
+    raw_from, raw_to = args.get("from", "").strip(), args.get("to", "").strip()
+    if preset == "custom" or raw_from or raw_to:
+        start, end = _custom_dates(raw_from, raw_to, today, errors)
+        if start is not None:
+            params.update({"period": "custom", "from": start.isoformat(), "to": end.isoformat()})
+            return start, end, None
+    if preset not in PERIOD_PRESETS:
+        if preset != "custom":
+            errors.append(_("未知的时间段；已改为近12个月。"))
+        preset = DEFAULT_PERIOD
+    start, end = dashboard.period_bounds(preset, today)
+    if preset != DEFAULT_PERIOD:
+        params["period"] = preset
+    return start, end, preset
+
+
+def _custom_dates(raw_from: str, raw_to: str, today: date, errors: list[str]) -> tuple[date | None, date | None]:
+    """The days typed, bounded to what the figures cover; (None, None) and a message when they cannot be used."""
+    start, end = _date(raw_from), _date(raw_to)
+    if (raw_from and start is None) or (raw_to and end is None):
+        errors.append(_("日期格式有误，请按“年-月-日”填写；已改为近12个月。"))
+        return None, None
+    start = max(start or EARLIEST, EARLIEST)
+    end = min(end or today, date(today.year + 1, 12, 31))
+    if start > end:
+        errors.append(_("开始日期晚于结束日期；已改为近12个月。"))
+        return None, None
+    if (end - start).days > MAX_SPAN_DAYS:
+        errors.append(_("时间段不能超过十年；已改为近12个月。"))
+        return None, None
+    return start, end
+
+
+def _district(args: MultiDict, districts: list[OrgNode], params: dict[str, str]) -> OrgNode | None:
+    district_id = _id(args.get("district"))
+    if district_id is None:
+        return None
+    district = next((d for d in districts if d.id == district_id), None)
+    if district is None:
+        raise NotFound()
+    params["district"] = str(district.id)
+    return district
+
+
+def _known(args: MultiDict, name: str, known, message: str, errors: list[str], params: dict[str, str]) -> str | None:
+    """A parameter that must be one of `known`; anything else is ignored, saying so."""
+    value = args.get(name) or None
+    if value and value not in known:
+        errors.append(message)
+        return None
+    if value:
+        params[name] = value
+    return value
+
+
+def _unit(args: MultiDict, user: User, params: dict[str, str]) -> OrgNode | None:
+    unit_id = _id(args.get("unit"))
+    if unit_id is None:
+        return None
+    unit = authz.get_or_404(user, OrgNode, unit_id)
+    if unit.kind != NodeKind.UNIT:
+        raise NotFound()
+    params["unit"] = str(unit.id)
+    return unit

@@ -14,7 +14,6 @@ from ..services import dashboard
 from ..services.dashboard import MEASURES
 from ..services.units import finding_counts, unit_context, unit_summary
 from . import bp, filters, views
-from .links import detail_url, district_label
 
 # The drill-down pages and the figures each may show.
 PAGES = {
@@ -29,8 +28,7 @@ DEFAULT_MEASURE = {"inspections": "inspections", "units": "units_active", "findi
 
 @bp.context_processor
 def _helpers():
-    return {"detail_url": detail_url, "district_label": district_label, "measures": MEASURES,
-            "labels_period": dashboard.PERIOD_PRESETS, "local_date": clock.local_date}
+    return {"measures": MEASURES, "labels_period": dashboard.PERIOD_PRESETS, "local_date": clock.local_date}
 
 
 # Leaders and inspectors see their subtree's figures; an officer sees their own unit's.

@@ -15,6 +15,7 @@ from .. import charts, i18n
 from ..labels import CATEGORY_LABELS, SEVERITY_LABELS
 from ..services import dashboard
 from ..services.dashboard import THREE_MANAGEMENTS, Dashboard
+from ..services.org import district_name
 from .filters import FilterState
 
 
@@ -82,21 +83,17 @@ def items_chart(items: list[dashboard.ItemRow], state: FilterState) -> Markup:
                              empty=_("本期没有发现问题。"))
 
 
-def _district_name(row: dashboard.RankRow) -> str:
-    return _("市直单位") if row.is_bureau else row.name
-
-
 def ranking_charts(rankings: dashboard.Rankings, state: FilterState) -> dict[str, Markup]:
     out = {}
     if rankings.district_count > 1:
         out["districts_by_score"] = charts.hbar_chart(
-            [charts.Bar(_district_name(r), r.value, display=_("%(s)s 分 · %(n)d 次", s=_fmt(r.value), n=r.count),
+            [charts.Bar(district_name(r.node), r.value, display=_("%(s)s 分 · %(n)d 次", s=_fmt(r.value), n=r.count),
                         href=url_for("dashboard.index", **state.args(district=r.node_id, unit=None)))
              for r in rankings.districts_by_score],
             title=_("各区县平均得分（低分在前）"), chart_id="districts-score", width=560, max_value=100,
             desc=_("本期完成检查的平均得分；市直单位记在市局名下。"), empty=_("本期没有完成的检查。"))
         out["districts_by_overdue"] = charts.hbar_chart(
-            [charts.Bar(_district_name(r), r.value, display=_("%(n)d 项", n=r.value),
+            [charts.Bar(district_name(r.node), r.value, display=_("%(n)d 项", n=r.value),
                         href=url_for("dashboard.tickets", **state.args(show="backlog_overdue", district=r.node_id)))
              for r in rankings.districts_by_overdue],
             title=_("各区县逾期未改事项"), chart_id="districts-overdue", width=560,

@@ -43,6 +43,12 @@ class InspectionStatus(StrEnum):
     CANCELLED = "cancelled"  # 已取消
 
 
+# The kinds a bureau conducts (a self-inspection is the unit's own), and the states of an inspection done: signed
+# and scored, whatever became of its notice.
+BUREAU_KINDS = (InspectionKind.ROUTINE, InspectionKind.SPECIAL, InspectionKind.SPOT)
+DONE_STATUSES = (InspectionStatus.SUBMITTED, InspectionStatus.ISSUED, InspectionStatus.CLOSED)
+
+
 class Band(StrEnum):
     MEETS = "meets"  # 符合要求, 90 and above
     BASIC = "basic"  # 基本符合要求, 80–89

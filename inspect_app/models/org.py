@@ -17,6 +17,8 @@ class NodeKind(StrEnum):
     UNIT = "unit"  # 机关单位
 
 
+BUREAU_SUFFIX = "国家保密局"
+
 # The child kinds each kind may hold.
 CHILD_KINDS: dict[str, tuple[str, ...]] = {
     NodeKind.BUREAU: (NodeKind.DISTRICT, NodeKind.UNIT),
@@ -56,6 +58,11 @@ class OrgNode(db.Model):
     @property
     def is_unit(self) -> bool:
         return self.kind == NodeKind.UNIT
+
+    @property
+    def place_name(self) -> str:
+        """The place a bureau serves: its name without 国家保密局 (东湖区国家保密局 → 东湖区); others as they are."""
+        return self.name.removesuffix(BUREAU_SUFFIX) or self.name
 
     @property
     def depth(self) -> int:

@@ -58,6 +58,12 @@ class TicketStatus(StrEnum):
     CANCELLED = "cancelled"  # 已撤销
 
 
+# A ticket's states by who holds the next step: the unit (to fix and answer), anyone (not yet verified), nobody.
+AWAITING_UNIT = (TicketStatus.OPEN, TicketStatus.RETURNED)
+UNFINISHED = (TicketStatus.OPEN, TicketStatus.RESPONDED, TicketStatus.RETURNED)
+FINISHED = (TicketStatus.ACCEPTED, TicketStatus.CANCELLED)
+
+
 class Ticket(db.Model):
     __tablename__ = "ticket"
     __table_args__ = (
@@ -97,11 +103,11 @@ class Ticket(db.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (TicketStatus.ACCEPTED, TicketStatus.CANCELLED)
+        return self.status in FINISHED
 
     @property
     def awaits_unit(self) -> bool:
-        return self.status in (TicketStatus.OPEN, TicketStatus.RETURNED)
+        return self.status in AWAITING_UNIT
 
     def is_overdue(self, today: date) -> bool:
         """Past its due date while the unit still owes the fix. A response sent and waiting for

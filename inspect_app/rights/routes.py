@@ -9,7 +9,8 @@ from ..labels import AUDIT_ACTION_LABELS, ROLE_LABELS
 from ..models import OrgNode, User
 from ..pagination import paginate
 from ..security import current_user
-from ..services import DomainError, accounts, duties, security_settings
+from ..services import DomainError, accounts
+from ..services.accounts import duties, security_settings
 from . import bp
 
 

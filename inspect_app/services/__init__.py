@@ -2,6 +2,12 @@
 
 A service loads nothing on the caller's behalf that the caller could not see (routes load through
 authz), checks the rules of the domain, writes inside one transaction and records the audit trail.
+
+An area with several rooms is a package named as its blueprint is (accounts, checklists, dashboard, demo,
+inspections, rectification): its __init__ says what lives in which module and re-exports what callers use, so a
+route writes `from ..services import rectification` and calls `rectification.accept(...)`. An area that fits in
+one module is one module (audit, backup, notifications, org, units), as are the parts several areas share
+(attachments, classified, spreadsheets).
 """
 
 from __future__ import annotations

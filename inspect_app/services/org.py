@@ -13,7 +13,8 @@ from ..database import transaction
 from ..labels import KIND_LABELS
 from ..models import NodeKind, OrgNode, UnitType, User
 from ..models.org import CHILD_KINDS
-from . import DomainError, audit
+from . import DomainError, audit, spreadsheets
+from .accounts.sessions import end_user_sessions
 
 # The Chinese names an import file may use for a unit type, besides the keys themselves.
 UNIT_TYPE_NAMES = {
@@ -29,6 +30,18 @@ UNIT_TYPE_NAMES = {
     "军工科研单位": UnitType.DEFENCE,
     "其他": UnitType.OTHER,
 }
+
+
+def district_name(node: OrgNode | None, *, short: bool = False, chinese: bool = False) -> str:
+    """The units under `node` named as a district, wherever a page, list, chart or document names one: the
+    district bureau's name, or 市直单位 when `node` is the city bureau standing for the units directly under it.
+    `short` names the place only (东湖区), as a column beside a unit's own name does. The pages read it in the
+    reader's language; the official documents, Chinese only, pass `chinese`."""
+    if node is None:
+        return ""
+    if node.kind == NodeKind.BUREAU:
+        return "市直单位" if chinese else _("市直单位")
+    return node.place_name if short else node.name
 
 
 def subtree(node: OrgNode):
@@ -140,8 +153,6 @@ def move_node(session: Session, actor: User, node: OrgNode, new_parent: OrgNode)
 def set_node_active(session: Session, actor: User, node: OrgNode, active: bool) -> int:
     """Activate or deactivate a node. Deactivating also deactivates the accounts attached to it;
     returns how many. A node with active children cannot be deactivated."""
-    from .sessions import end_user_sessions
-
     with transaction(session):
         if node.active == active:
             return 0
@@ -188,73 +199,86 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass
+class PlannedUnit:
+    """A unit as an import row describes it, before it is created."""
+
+    name: str
+    code: str
+    parent: OrgNode | None
+    unit_type: str | None
+    is_key_unit: bool
+
+
 def import_units(session: Session, actor: User, scope: OrgNode, rows: list[list[str]]) -> ImportReport:
     """Create the units the rows describe, all or none. `scope` bounds where parents may be."""
     report = ImportReport()
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
+    table = spreadsheets.ImportTable.read(rows, IMPORT_COLUMNS)
+    if table.empty:
         report.errors.append(_("文件是空的。"))
-        return report
-    header, body = rows[0], rows[1:]
-    columns: dict[str, int] = {}
-    for key, names in IMPORT_COLUMNS.items():
-        for index, cell in enumerate(header):
-            if cell.strip().lower() in {n.lower() for n in names}:
-                columns[key] = index
-    missing = [IMPORT_COLUMNS[k][0] for k in ("name", "code", "parent_code", "unit_type") if k not in columns]
-    if missing:
-        report.errors.append(_("第 1 行缺少列：%(cols)s。", cols="、".join(missing)))
-        return report
-    if not body:
+    elif missing := table.missing("name", "code", "parent_code", "unit_type"):
+        report.errors.append(missing)
+    elif not table.rows:
         report.errors.append(_("文件只有表头，没有数据行。"))
-        return report
+    else:
+        planned = _read_units(session, scope, table, report.errors)
+        if not report.errors:
+            with transaction(session):
+                for unit in planned:
+                    report.created.append(create_node(
+                        session, actor, kind=NodeKind.UNIT, name=unit.name, code=unit.code, parent=unit.parent,
+                        unit_type=unit.unit_type, is_key_unit=unit.is_key_unit))
+                audit.record(session, actor, "org.import", scope, details={"created": len(planned)})
+    return report
 
-    def cell(row: list[str], key: str) -> str:
-        index = columns.get(key)
-        return row[index].strip() if index is not None and index < len(row) else ""
 
-    existing_codes = {c.lower() for c in session.scalars(select(OrgNode.code))}
+def _read_units(session: Session, scope: OrgNode, table: spreadsheets.ImportTable,
+                errors: list[str]) -> list[PlannedUnit]:
+    """The units the rows describe; each bad row adds its problems, in words, to `errors`."""
+    taken = {c.lower() for c in session.scalars(select(OrgNode.code))}
     parents = {n.code.lower(): n for n in session.scalars(subtree(scope))}
-    seen: dict[str, int] = {}
+    first_row: dict[str, int] = {}  # the row each code was first given in
     planned = []
-    for number, row in enumerate(body, start=2):
-        name, code, parent_code = cell(row, "name"), cell(row, "code"), cell(row, "parent_code")
-        type_text, key_text = cell(row, "unit_type"), cell(row, "is_key_unit").lower()
-        problems = []
-        if not name:
-            problems.append(_("单位名称为空"))
-        elif len(name) > 120:
-            problems.append(_("单位名称超过 120 个字符"))
-        if not code:
-            problems.append(_("单位代码为空"))
-        elif len(code) > 32:
-            problems.append(_("单位代码超过 32 个字符"))
-        elif code.lower() in existing_codes:
-            problems.append(_("单位代码 %(code)s 已存在", code=code))
-        elif code.lower() in seen:
-            problems.append(_("单位代码 %(code)s 与第 %(row)d 行重复", code=code, row=seen[code.lower()]))
-        parent = parents.get(parent_code.lower())
-        if not parent_code:
-            problems.append(_("上级代码为空"))
-        elif parent is None:
-            problems.append(_("上级代码 %(code)s 不存在或不在您的管理范围内", code=parent_code))
-        elif parent.kind == NodeKind.UNIT or not parent.active:
-            problems.append(_("上级 %(code)s 不是启用中的市局或区县局", code=parent_code))
-        unit_type = UNIT_TYPE_NAMES.get(type_text) or (type_text if type_text in set(UnitType) else None)
-        if unit_type is None:
+    for number, row in table.rows:
+        parent_code, type_text = table.cell(row, "parent_code"), table.cell(row, "unit_type")
+        key_text = table.cell(row, "is_key_unit").lower()
+        unit = PlannedUnit(table.cell(row, "name"), table.cell(row, "code"), parents.get(parent_code.lower()),
+                           UNIT_TYPE_NAMES.get(type_text) or (type_text if type_text in set(UnitType) else None),
+                           key_text in YES)
+        problems = _unit_problems(unit, taken, first_row, parent_code)
+        if unit.unit_type is None:
             problems.append(_("单位类型“%(type)s”无法识别", type=type_text))
         if key_text not in YES | NO:
             problems.append(_("是否重点单位应填“是”或“否”"))
         if problems:
-            report.errors.append(_("第 %(row)d 行：%(problems)s。", row=number, problems="；".join(problems)))
-        if code:
-            seen.setdefault(code.lower(), number)
-        planned.append((name, code, parent, unit_type, key_text in YES))
-    if report.errors:
-        return report
-    with transaction(session):
-        for name, code, parent, unit_type, is_key in planned:
-            report.created.append(create_node(session, actor, kind=NodeKind.UNIT, name=name, code=code,
-                                              parent=parent, unit_type=unit_type, is_key_unit=is_key))
-        audit.record(session, actor, "org.import", scope, details={"created": len(planned)})
-    return report
+            errors.append(_("第 %(row)d 行：%(problems)s。", row=number, problems="；".join(problems)))
+        if unit.code:
+            first_row.setdefault(unit.code.lower(), number)
+        planned.append(unit)
+    return planned
+
+
+def _unit_problems(unit: PlannedUnit, taken: set[str], first_row: dict[str, int], parent_code: str) -> list[str]:
+    """What is wrong with a row's name, code and parent: empty, too long, a code taken or given twice, a parent
+    outside the importer's scope or unable to hold units."""
+    problems = []
+    if not unit.name:
+        problems.append(_("单位名称为空"))
+    elif len(unit.name) > 120:
+        problems.append(_("单位名称超过 120 个字符"))
+    code = unit.code
+    if not code:
+        problems.append(_("单位代码为空"))
+    elif len(code) > 32:
+        problems.append(_("单位代码超过 32 个字符"))
+    elif code.lower() in taken:
+        problems.append(_("单位代码 %(code)s 已存在", code=code))
+    elif code.lower() in first_row:
+        problems.append(_("单位代码 %(code)s 与第 %(row)d 行重复", code=code, row=first_row[code.lower()]))
+    if not parent_code:
+        problems.append(_("上级代码为空"))
+    elif unit.parent is None:
+        problems.append(_("上级代码 %(code)s 不存在或不在您的管理范围内", code=parent_code))
+    elif unit.parent.kind == NodeKind.UNIT or not unit.parent.active:
+        problems.append(_("上级 %(code)s 不是启用中的市局或区县局", code=parent_code))
+    return problems

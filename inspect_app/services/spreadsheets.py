@@ -9,6 +9,7 @@ import io
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from typing import IO
 from xml.parsers import expat
@@ -92,6 +93,50 @@ def _bounded(rows: Iterator[list], max_rows: int) -> list[list[str]]:
             raise DomainError(_("一次最多导入 %(n)d 行。", n=max_rows))
         table.append(texts)
     return table
+
+
+@dataclass
+class ImportTable:
+    """An import file's rows as the imports read them: the first row names the columns, each by any of the
+    names it may carry (in any case), and the data rows follow, numbered as the reader counts them (header 1)."""
+
+    names: dict[str, tuple[str, ...]]
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    columns: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        header = [c.strip().lower() for c in self.header]
+        self.columns = {}
+        for key, accepted in self.names.items():
+            wanted = {n.lower() for n in accepted}
+            index = next((i for i, h in enumerate(header) if h in wanted), None)
+            if index is not None:
+                self.columns[key] = index
+
+    @classmethod
+    def read(cls, rows: list[list[str]], names: dict[str, tuple[str, ...]]) -> ImportTable:
+        rows = [r for r in rows if any(c.strip() for c in r)]
+        return cls(names, rows[0] if rows else [], list(enumerate(rows[1:], start=2)))
+
+    @property
+    def empty(self) -> bool:
+        """Not even a header."""
+        return not self.header
+
+    def missing(self, *required: str) -> str | None:
+        """The header's problem when it lacks a required column, naming each by its first name."""
+        absent = [self.names[key][0] for key in required if key not in self.columns]
+        return _("第 1 行缺少列：%(cols)s。", cols="、".join(absent)) if absent else None
+
+    def cell(self, row: list[str], key: str) -> str:
+        index = self.columns.get(key)
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    def listed(self, row: list[str], key: str) -> list[str]:
+        """The names one cell lists, separated by 、 or a comma."""
+        text = self.cell(row, key).replace("，", "、").replace(",", "、")
+        return [name for name in (t.strip() for t in text.split("、")) if name]
 
 
 def _csv_rows(data: bytes) -> Iterator[list[str]]:

@@ -18,8 +18,9 @@ from ..models import (
     Ticket,
     User,
 )
-from .dashboard.context import ANY_KIND, BUREAU_KINDS, DONE_STATUSES, EARLIEST, UNFINISHED, Context, Filters
-from .dashboard.figures import count, count_measures, listing
+from ..models.inspection import BUREAU_KINDS, DONE_STATUSES
+from ..models.rectification import UNFINISHED
+from .dashboard import ANY_KIND, EARLIEST, Context, Filters, count, count_measures, listing
 
 # One unit --------------------------------------------------------------------------------------
 

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("tickets", __name__, template_folder="templates")
 
-from . import cli, routes  # noqa: E402,F401
+from . import routes  # noqa: E402,F401

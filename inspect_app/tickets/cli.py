@@ -1,17 +1,22 @@
-"""`flask --app wsgi tickets remind`: the daily reminder run, for cron."""
+"""Rectification tickets on the command line: `tickets remind`, the daily reminder run for cron."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import click
+from flask.cli import AppGroup
 
 from ..extensions import db
 from ..services import rectification
-from . import bp
 
 
-@bp.cli.command("remind")
+@click.group("tickets", cls=AppGroup)
+def tickets_group() -> None:
+    """Rectification tickets."""
+
+
+@tickets_group.command("remind")
 @click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Run as if today were this date (default: today, local time).")
 @click.option("--within", type=click.IntRange(0, 30), default=None,
@@ -25,3 +30,6 @@ def remind(on, within) -> None:
     report = rectification.send_reminders(db.session, today=today, within_days=within)
     click.echo(f"reminded: {len(report.due_soon)} due soon, {len(report.overdue)} overdue, "
                f"{report.digests} leader digests")
+
+
+commands = [tickets_group]

@@ -6,7 +6,6 @@ from flask import render_template, request
 from werkzeug.exceptions import NotFound
 
 from .. import authz, clock
-from ..dashboard.links import detail_url, district_label
 from ..extensions import db
 from ..labels import UNIT_TYPE_LABELS
 from ..models import NodeKind, OrgNode
@@ -18,7 +17,7 @@ from . import bp, views
 
 @bp.context_processor
 def _helpers():
-    return {"detail_url": detail_url, "district_label": district_label, "measures": dashboard.MEASURES}
+    return {"measures": dashboard.MEASURES}
 
 
 @bp.route("")

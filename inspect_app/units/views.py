@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .. import charts
-from ..dashboard.links import detail_url
 from ..models import OrgNode
 from ..services.units import ScorePoint
 
@@ -25,4 +25,5 @@ def score_chart(points: list[ScorePoint], unit: OrgNode) -> Markup:
         desc=_("每次完成检查的得分，按提交日期排列；虚线为 90 分和 80 分。"),
         y_min=min(60.0, *present) if present else 60.0, y_max=100,
         thresholds=[charts.Threshold(90, _("90 符合要求")), charts.Threshold(80, _("80 基本符合要求"))],
-        hrefs=[detail_url("inspection", p.inspection_id) for p in points], empty=_("还没有完成的检查。"))
+        hrefs=[url_for("inspections.detail", inspection_id=p.inspection_id) for p in points],
+        empty=_("还没有完成的检查。"))

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from inspect_app.extensions import db
 from inspect_app.models import Answer, User
-from inspect_app.services import sessions
+from inspect_app.services.accounts import sessions
 
 from ..factories import make_inspection
 from .conftest import SYNC_TEXT, login, wait_until, watch

@@ -1,5 +1,5 @@
-"""The leadership dashboard's figures: the period and query context, the figures and drill-down lists, the
-rankings, and the dashboard as a whole (the units list and a unit's profile are in services/units.py)."""
+"""The leadership dashboard: the period and scope (context.py), the figures and the lists behind them (measures.py),
+the rankings (standings.py), the page's whole (board.py); the units list and a unit's profile are in units.py."""
 
 from .board import Dashboard, dashboard
 from .context import (
@@ -16,7 +16,7 @@ from .context import (
     district_choices,
     period_bounds,
 )
-from .figures import (
+from .measures import (
     MEASURES,
     AreaRow,
     Figures,
@@ -24,6 +24,7 @@ from .figures import (
     TrendPoint,
     comparison,
     count,
+    count_measures,
     figures,
     histogram_median,
     inspections_per_unit,
@@ -32,12 +33,12 @@ from .figures import (
     overview,
     trend_buckets,
 )
-from .rankings import ItemRow, Rankings, RankRow, gap_rows, most_failed_items, rankings
+from .standings import ItemRow, Rankings, RankRow, gap_rows, most_failed_items, rankings
 
 __all__ = [
     "ANY_KIND", "AREAS", "DEFAULT_PERIOD", "EARLIEST", "MAX_SPAN_DAYS", "MEASURES", "PERIOD_PRESETS", "SEVERITIES",
     "THREE_MANAGEMENTS", "AreaRow", "Context", "Dashboard", "Figures", "Filters", "ItemRow", "Measure", "RankRow",
-    "Rankings", "TrendPoint", "comparison", "count", "dashboard", "district_choices", "figures", "gap_rows",
-    "histogram_median", "inspections_per_unit", "listing", "median_days_to_close", "most_failed_items", "overview",
-    "period_bounds", "rankings", "trend_buckets",
+    "Rankings", "TrendPoint", "comparison", "count", "count_measures", "dashboard", "district_choices", "figures",
+    "gap_rows", "histogram_median", "inspections_per_unit", "listing", "median_days_to_close", "most_failed_items",
+    "overview", "period_bounds", "rankings", "trend_buckets",
 ]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .context import Context
-from .figures import Breakdown, Comparison, Figures, comparison, overview
-from .rankings import GapRow, ItemRow, Rankings, gap_rows, most_failed_items, rankings
+from .measures import Breakdown, Comparison, Figures, comparison, overview
+from .standings import GapRow, ItemRow, Rankings, gap_rows, most_failed_items, rankings
 
 
 @dataclass

@@ -19,20 +19,17 @@ from ...models import (
     FindingStatus,
     Inspection,
     InspectionKind,
-    InspectionStatus,
     NodeKind,
     OrgNode,
     Role,
     Ticket,
-    TicketStatus,
     User,
 )
+from ...models.inspection import BUREAU_KINDS, DONE_STATUSES
+from ...models.rectification import UNFINISHED
 
-BUREAU_KINDS = (InspectionKind.ROUTINE, InspectionKind.SPECIAL, InspectionKind.SPOT)
 ALL_KINDS = (*BUREAU_KINDS, InspectionKind.SELF)
 ANY_KIND = "any"  # every kind, self-inspections included: a unit's own view
-DONE_STATUSES = (InspectionStatus.SUBMITTED, InspectionStatus.ISSUED, InspectionStatus.CLOSED)
-UNFINISHED = (TicketStatus.OPEN, TicketStatus.RESPONDED, TicketStatus.RETURNED)
 DUE_SOON_DAYS = 7
 # The eight areas of the checklist library, in the order the bureau reports them.
 AREAS = ("responsibility", "education", "classification", "personnel", "carrier", "network", "key_department",
@@ -56,7 +53,7 @@ PERIOD_PRESETS = {
 DEFAULT_PERIOD = "12m"
 
 
-def _months_back(day: date, months: int) -> date:
+def months_back(day: date, months: int) -> date:
     """The first day of the month `months` before `day`'s month."""
     index = day.year * 12 + day.month - 1 - months
     return date(index // 12, index % 12 + 1, 1)
@@ -69,10 +66,10 @@ def period_bounds(preset: str, today: date) -> tuple[date, date]:
     if preset == "last_year":
         return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
     if preset == "3y":
-        return _months_back(today, 35), today
+        return months_back(today, 35), today
     if preset == "all":
         return EARLIEST, today
-    return _months_back(today, 11), today
+    return months_back(today, 11), today
 
 
 def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:

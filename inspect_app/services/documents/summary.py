@@ -24,11 +24,10 @@ from ... import clock
 from ...formatting import cite_in_document
 from ...labels import CATEGORY_LABELS, SEVERITY_LABELS, label
 from ...models import Finding, NodeKind, OrgNode, Role, User
-from .. import DomainError, dashboard
+from .. import DomainError, dashboard, org
 
 TYPICAL_ITEMS = 10  # typical problems: the most failed items, as the dashboard's chart
 REPEAT_UNITS_SHOWN = 20  # repeat offenders listed by name; the rest are counted
-BUREAU_SUFFIX = "国家保密局"
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,8 @@ class PeriodSummary:
     @property
     def area_name(self) -> str:
         """宝川市, 东湖区, or 宝川市市直单位: what the summary is about, in its own words."""
-        name = self.bureau.name.removesuffix(BUREAU_SUFFIX) or self.bureau.name
-        return f"{name}市直单位" if self.direct else name
+        name = self.bureau.place_name
+        return f"{name}{org.district_name(self.bureau, chinese=True)}" if self.direct else name
 
     @property
     def district_id(self) -> int | None:
@@ -202,26 +201,21 @@ def _typical(ctx: dashboard.Context, items: list[dashboard.ItemRow]) -> list[dic
     return out
 
 
-def _rank_rows(rows: list[dashboard.RankRow]) -> list[dict]:
-    return [{"name": "市直单位" if r.is_bureau else r.name, "value": _round(r.value), "count": r.count}
-            for r in rows]
+def _rank_rows(rows: list[dashboard.RankRow], *, districts: bool = False) -> list[dict]:
+    return [{"name": org.district_name(r.node, chinese=True) if districts else r.name, "value": _round(r.value),
+             "count": r.count} for r in rows]
 
 
 def _rankings(rankings: dashboard.Rankings) -> dict:
+    ranked = rankings.district_count > 1  # one district has no district ranking
     return {
-        "districts_by_score": _rank_rows(rankings.districts_by_score) if rankings.district_count > 1 else [],
-        "districts_by_overdue": _rank_rows(rankings.districts_by_overdue) if rankings.district_count > 1 else [],
+        "districts_by_score": _rank_rows(rankings.districts_by_score, districts=True) if ranked else [],
+        "districts_by_overdue": _rank_rows(rankings.districts_by_overdue, districts=True) if ranked else [],
         "units_by_score": _rank_rows(rankings.units_by_score),
         "units_by_overdue": _rank_rows(rankings.units_by_overdue),
         "district_count": rankings.district_count,
         "units_with_overdue": rankings.units_with_overdue,
     }
-
-
-def _district_name(node: OrgNode | None) -> str:
-    if node is None:
-        return ""
-    return "市直" if node.kind == NodeKind.BUREAU else node.name.removesuffix(BUREAU_SUFFIX)
 
 
 def repeat_offenders(ctx: dashboard.Context, shown: int = REPEAT_UNITS_SHOWN) -> dict:
@@ -246,7 +240,7 @@ def repeat_offenders(ctx: dashboard.Context, shown: int = REPEAT_UNITS_SHOWN) ->
     rows = []
     for unit_id, count in ranked[:shown]:
         unit = units[unit_id]
-        district = _district_name(parents.get(unit.parent_id))
+        district = org.district_name(parents.get(unit.parent_id), short=True, chinese=True)
         rows.append({"name": unit.name, "district": "" if unit.name.startswith(district) else district,
                      "repeat": count,
                      "repeated": [{"key": k, "text": t} for k, t in items.get(unit_id, {}).items()]})

@@ -1,7 +1,8 @@
 """Inspections: planning and the annual plan's import (planning.py), the checklist, answers and photos
-(answers.py), submitting and reopening (submission.py), and one inspection as the pages and the API show it
-(view.py)."""
+(answers.py), submitting and reopening (submission.py), scoring after the self-assessment standard
+(scoring.py), and one inspection as the pages and the API show it (view.py)."""
 
+from . import scoring
 from .answers import (
     REPEAT_WINDOW,
     AnswerConflict,
@@ -34,10 +35,37 @@ from .submission import SignatureInput, compute_score, reopen_inspection, scored
 from .view import InspectionView, inspection_view, photo_of
 
 __all__ = [
-    "MAX_PLAN_ROWS", "REPEAT_WINDOW", "AnswerConflict", "AnswerInput", "ClassifiedSuspected", "InspectionFilter",
-    "InspectionView", "SignatureInput", "add_photo", "cancel_inspection", "compute_score", "import_plan",
-    "inspection_view", "is_complete", "is_lead", "is_team_member", "items_by_id", "load_answers", "load_items",
-    "photo_of", "photos_by_item", "plan_inspection", "progress", "remove_photo", "reopen_inspection",
-    "repeat_suggestions", "save_answer", "scored_items", "search", "step_up", "submit_inspection",
+    "MAX_PLAN_ROWS",
+    "REPEAT_WINDOW",
+    "AnswerConflict",
+    "AnswerInput",
+    "ClassifiedSuspected",
+    "InspectionFilter",
+    "InspectionView",
+    "SignatureInput",
+    "add_photo",
+    "cancel_inspection",
+    "compute_score",
+    "import_plan",
+    "inspection_view",
+    "is_complete",
+    "is_lead",
+    "is_team_member",
+    "items_by_id",
+    "load_answers",
+    "load_items",
+    "photo_of",
+    "photos_by_item",
+    "plan_inspection",
+    "progress",
+    "remove_photo",
+    "reopen_inspection",
+    "repeat_suggestions",
+    "save_answer",
+    "scored_items",
+    "scoring",
+    "search",
+    "step_up",
+    "submit_inspection",
     "team_candidates",
 ]

@@ -9,7 +9,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -23,6 +23,7 @@ from ...models import (
     ChecklistSection,
     Compliance,
     Finding,
+    FindingStatus,
     Inspection,
     InspectionStatus,
     ResponseType,
@@ -137,34 +138,33 @@ def progress(items: list[ChecklistItem], answers: dict[int, Answer]) -> Progress
 # Repeat findings (屡查屡犯) ---------------------------------------------------------------------
 
 
-def earlier_failure(session: Session, unit_id: int, template_key: str, item_key: str, *,
-                    before_inspection: int | None = None) -> Finding | None:
-    """The unit's latest finding on the same item in an inspection submitted in the last 24 months."""
-    since = utcnow() - REPEAT_WINDOW
+def _recent_failures(unit_id: int, other_than: int | None) -> Select:
+    """The repeat rule's look back: the unit's standing findings in inspections submitted in the last 24 months,
+    leaving out the inspection `other_than` (the one being answered or submitted)."""
     stmt = (
         select(Finding)
         .join(Inspection, Finding.inspection_id == Inspection.id)
-        .where(Finding.unit_id == unit_id, Finding.template_key == template_key, Finding.item_key == item_key,
-               Finding.status == "active", Inspection.submitted_at >= since)
+        .where(Finding.unit_id == unit_id, Finding.status == FindingStatus.ACTIVE,
+               Inspection.submitted_at >= utcnow() - REPEAT_WINDOW)
+    )
+    return stmt if other_than is None else stmt.where(Finding.inspection_id != other_than)
+
+
+def earlier_failure(session: Session, unit_id: int, template_key: str, item_key: str, *,
+                    before_inspection: int | None = None) -> Finding | None:
+    """The unit's latest finding on the same item in an inspection submitted in the last 24 months."""
+    return session.scalar(
+        _recent_failures(unit_id, before_inspection)
+        .where(Finding.template_key == template_key, Finding.item_key == item_key)
         .order_by(Inspection.submitted_at.desc())
         .limit(1)
     )
-    if before_inspection is not None:
-        stmt = stmt.where(Finding.inspection_id != before_inspection)
-    return session.scalar(stmt)
 
 
 def repeat_suggestions(session: Session, inspection: Inspection, items: list[ChecklistItem]) -> dict[int, Finding]:
     """For each item the unit failed in the last 24 months, the latest such finding (one query)."""
     keys = {(i.version.template.key, i.key): i.id for i in items}
-    since = utcnow() - REPEAT_WINDOW
-    rows = session.scalars(
-        select(Finding)
-        .join(Inspection, Finding.inspection_id == Inspection.id)
-        .where(Finding.unit_id == inspection.unit_id, Finding.inspection_id != inspection.id,
-               Finding.status == "active", Inspection.submitted_at >= since)
-        .order_by(Inspection.submitted_at)
-    )
+    rows = session.scalars(_recent_failures(inspection.unit_id, inspection.id).order_by(Inspection.submitted_at))
     return {keys[(f.template_key, f.item_key)]: f for f in rows if (f.template_key, f.item_key) in keys}
 
 
@@ -285,76 +285,120 @@ def save_answer(session: Session, actor: User, inspection: Inspection, data: Ans
     _check_can_answer(actor, inspection)
     content = data.content()
     with transaction(session):
-        previous = _revision_by_uuid(session, inspection, data.client_uuid)
-        if previous is not None:
-            answer = session.get(Answer, previous.answer_id)
-            if answer.item_id != data.item_id or not _same_content(previous, content):
-                # The conflict shows the item this write was for, never the one the UUID was first used on.
-                raise AnswerConflict(_answer_of(session, inspection, data.item_id),
-                                     _("这条记录的编号已被使用，但内容不同，未保存。"))
-            return answer, False  # the same write, replayed
-        item = session.scalar(
-            select(ChecklistItem).where(ChecklistItem.id == data.item_id,
-                                        ChecklistItem.version_id.in_([p.version_id for p in inspection.templates]))
-        )
-        if item is None:
-            raise DomainError(_("这一项不属于本次检查。"), field="item_id")
+        replayed = _replayed(session, inspection, data, content)
+        if replayed is not None:
+            return replayed, False  # the same write, replayed
+        item = _pinned_item(session, inspection, data.item_id)
         _validate_value(item, content)
-        suspicions = find_suspicions({k: content[k] for k in ("note", "finding_text", "na_reason")}
-                                     | ({"value": content["value"]} if item.response == ResponseType.TEXT else {}))
-        if suspicions and not data.confirm_unclassified:
-            raise ClassifiedSuspected(suspicions)
+        suspicions = _unconfirmed_suspicions(item, content, data.confirm_unclassified)
         answer = session.scalar(select(Answer).where(Answer.inspection_id == inspection.id,
                                                      Answer.item_id == item.id).with_for_update())
-        if answer is not None and answer.revision != data.base_revision:
-            if _same_content(answer, content):
-                return answer, False  # someone saved the very same answer meanwhile
-            raise AnswerConflict(answer)
-        if answer is None and data.base_revision != 0:
-            raise AnswerConflict(None)
-        if answer is not None and _same_content(answer, content):
-            return answer, False  # nothing changed: no new revision, no audit noise
+        if _holds_already(answer, data.base_revision, content):
+            return answer, False
         if content["value"] in (Compliance.NONCOMPLIANT, Compliance.PARTIAL) and not content["severity"]:
             content["severity"] = suggested_severity(session, inspection, item)
-        try:
-            # A savepoint around every write of the answer: when another request stored this write (or a
-            # first answer to this item) a moment ago, the unique constraints say so, and the transaction
-            # goes on to tell the client. (begin_nested() flushes what is pending first, so nothing may
-            # be added or changed before it.)
-            with session.begin_nested():
-                if answer is None:
-                    answer = Answer(inspection_id=inspection.id, unit_id=inspection.unit_id, item_id=item.id,
-                                    revision=0, answered_by_id=actor.id)
-                    session.add(answer)
-                for name in ANSWER_FIELDS:
-                    setattr(answer, name, content[name])
-                answer.revision += 1
-                answer.answered_by_id = actor.id
-                answer.answered_at = utcnow()
-                answer.classified_confirmed = answer.classified_confirmed or bool(suspicions)
-                session.flush()
-                session.add(AnswerRevision(answer_id=answer.id, inspection_id=inspection.id,
-                                           unit_id=inspection.unit_id, revision=answer.revision,
-                                           changed_by_id=actor.id, client_uuid=data.client_uuid,
-                                           **{f: content[f] for f in ANSWER_FIELDS}))
-        except IntegrityError:
-            session.expire_all()
-            stored = _revision_by_uuid(session, inspection, data.client_uuid)
-            current = _answer_of(session, inspection, item.id)
-            if stored is not None and _same_content(stored, content) and current is not None:
-                return current, False
-            raise AnswerConflict(current) from None
-        if inspection.status == InspectionStatus.PLANNED:
-            inspection.status = InspectionStatus.IN_PROGRESS
-            inspection.started_at = utcnow()
-            audit.record(session, actor, "inspection.start", inspection)
-        audit.record(session, actor, "inspection.answer", answer,
-                     details={"item": item.key, "value": content["value"], "revision": answer.revision,
-                              "client_uuid": data.client_uuid})
-        if suspicions:
-            audit.record(session, actor, "inspection.unclassified_confirmed", answer,
-                         details={"item": item.key, "fields": [s.field for s in suspicions]})
+        answer, written = _write(session, actor, inspection, item, answer, data.client_uuid, content,
+                                 confirmed=bool(suspicions))
+        if not written:
+            return answer, False
+        _record(session, actor, inspection, item, answer, data.client_uuid, content, suspicions)
     return answer, True
+
+
+def _replayed(session: Session, inspection: Inspection, data: AnswerInput, content: dict) -> Answer | None:
+    """The answer a write with this client UUID already saved; AnswerConflict when the UUID came with other
+    content or for another item; None for a new write."""
+    previous = _revision_by_uuid(session, inspection, data.client_uuid)
+    if previous is None:
+        return None
+    answer = session.get(Answer, previous.answer_id)
+    if answer.item_id != data.item_id or not _same_content(previous, content):
+        # The conflict shows the item this write was for, never the one the UUID was first used on.
+        raise AnswerConflict(_answer_of(session, inspection, data.item_id),
+                             _("这条记录的编号已被使用，但内容不同，未保存。"))
+    return answer
+
+
+def _pinned_item(session: Session, inspection: Inspection, item_id: int) -> ChecklistItem:
+    item = session.scalar(
+        select(ChecklistItem).where(ChecklistItem.id == item_id,
+                                    ChecklistItem.version_id.in_([p.version_id for p in inspection.templates]))
+    )
+    if item is None:
+        raise DomainError(_("这一项不属于本次检查。"), field="item_id")
+    return item
+
+
+def _unconfirmed_suspicions(item: ChecklistItem, content: dict, confirmed: bool) -> list[Suspicion]:
+    """The texts that look classified (ClassifiedSuspected unless the author confirmed they are not)."""
+    suspicions = find_suspicions({k: content[k] for k in ("note", "finding_text", "na_reason")}
+                                 | ({"value": content["value"]} if item.response == ResponseType.TEXT else {}))
+    if suspicions and not confirmed:
+        raise ClassifiedSuspected(suspicions)
+    return suspicions
+
+
+def _holds_already(answer: Answer | None, base_revision: int, content: dict) -> bool:
+    """Whether the stored answer already holds this write, so nothing is saved; AnswerConflict when it moved on
+    since the author loaded it (`base_revision`) to other content."""
+    if answer is not None and answer.revision != base_revision:
+        if _same_content(answer, content):
+            return True  # someone saved the very same answer meanwhile
+        raise AnswerConflict(answer)
+    if answer is None and base_revision != 0:
+        raise AnswerConflict(None)
+    return answer is not None and _same_content(answer, content)  # no new revision, no audit noise
+
+
+def _write(session: Session, actor: User, inspection: Inspection, item: ChecklistItem, answer: Answer | None,
+           client_uuid: str, content: dict, *, confirmed: bool) -> tuple[Answer, bool]:
+    """Store the answer's new revision: (answer, True); or, when a concurrent request stored this very write a
+    moment ago, (its answer, False); AnswerConflict when it stored another."""
+    try:
+        # A savepoint around every write of the answer: when another request stored this write (or a
+        # first answer to this item) a moment ago, the unique constraints say so, and the transaction
+        # goes on to tell the client. (begin_nested() flushes what is pending first, so nothing may
+        # be added or changed before it.)
+        with session.begin_nested():
+            if answer is None:
+                answer = Answer(inspection_id=inspection.id, unit_id=inspection.unit_id, item_id=item.id,
+                                revision=0, answered_by_id=actor.id)
+                session.add(answer)
+            for name in ANSWER_FIELDS:
+                setattr(answer, name, content[name])
+            answer.revision += 1
+            answer.answered_by_id = actor.id
+            answer.answered_at = utcnow()
+            answer.classified_confirmed = answer.classified_confirmed or confirmed
+            session.flush()
+            session.add(AnswerRevision(answer_id=answer.id, inspection_id=inspection.id,
+                                       unit_id=inspection.unit_id, revision=answer.revision,
+                                       changed_by_id=actor.id, client_uuid=client_uuid,
+                                       **{f: content[f] for f in ANSWER_FIELDS}))
+    except IntegrityError:
+        session.expire_all()
+        stored = _revision_by_uuid(session, inspection, client_uuid)
+        current = _answer_of(session, inspection, item.id)
+        if stored is not None and _same_content(stored, content) and current is not None:
+            return current, False
+        raise AnswerConflict(current) from None
+    return answer, True
+
+
+def _record(session: Session, actor: User, inspection: Inspection, item: ChecklistItem, answer: Answer,
+            client_uuid: str, content: dict, suspicions: list[Suspicion]) -> None:
+    """The first answer starts the inspection; every saved answer, and a confirmation that its text is not
+    classified, goes into the audit trail."""
+    if inspection.status == InspectionStatus.PLANNED:
+        inspection.status = InspectionStatus.IN_PROGRESS
+        inspection.started_at = utcnow()
+        audit.record(session, actor, "inspection.start", inspection)
+    audit.record(session, actor, "inspection.answer", answer,
+                 details={"item": item.key, "value": content["value"], "revision": answer.revision,
+                          "client_uuid": client_uuid})
+    if suspicions:
+        audit.record(session, actor, "inspection.unclassified_confirmed", answer,
+                     details={"item": item.key, "fields": [s.field for s in suspicions]})
 
 
 # Photos ----------------------------------------------------------------------------------------

@@ -26,10 +26,7 @@ from ...models import (
     VersionStatus,
     utcnow,
 )
-from .. import DomainError, audit
-
-BUREAU_KINDS = (InspectionKind.ROUTINE, InspectionKind.SPECIAL, InspectionKind.SPOT)
-
+from .. import DomainError, audit, spreadsheets
 
 # Who may do what -------------------------------------------------------------------------------
 
@@ -232,84 +229,110 @@ def _parse_date(text: str) -> date | None:
     return None
 
 
+@dataclass
+class PlannedInspection:
+    """An inspection as a plan's row describes it, before it is planned."""
+
+    unit: OrgNode | None
+    kind: str | None
+    versions: list[TemplateVersion]
+    scheduled_on: date | None
+    lead: User | None
+    members: list[User]
+    title: str
+    notes: str
+
+
+@dataclass
+class PlanNames:
+    """What a plan's cells may name: the units in the importer's scope by code, the current checklists by key
+    or title, the inspectors by username (all in lower case but the checklists)."""
+
+    units: dict[str, OrgNode]
+    checklists: dict[str, TemplateVersion]
+    inspectors: dict[str, User]
+
+    @classmethod
+    def load(cls, session: Session, actor: User) -> PlanNames:
+        from ... import authz
+        from .. import checklists
+
+        units = session.scalars(select(OrgNode).where(OrgNode.kind == NodeKind.UNIT,
+                                                      OrgNode.id.in_(authz.visible_unit_ids(actor))))
+        current = checklists.current_versions(session)
+        inspectors = session.scalars(select(User).where(User.role == Role.INSPECTOR))
+        return cls(units={u.code.lower(): u for u in units},
+                   checklists={**{v.title: v for v in current}, **{v.template.key: v for v in current}},
+                   inspectors={u.username.lower(): u for u in inspectors})
+
+
 def import_plan(session: Session, actor: User, rows: list[list[str]]) -> PlanImportReport:
     """Plan the inspections an annual plan lists, all or none, with every bad row explained."""
-    from ... import authz
-    from .. import checklists
-
     report = PlanImportReport()
-    rows = [r for r in rows if any(str(c).strip() for c in r)]
-    if len(rows) < 2:
+    table = spreadsheets.ImportTable.read(rows, PLAN_COLUMNS)
+    if not table.rows:
         report.errors.append(_("文件中没有计划行。"))
-        return report
-    header = [str(c).strip().lower() for c in rows[0]]
-    columns = {key: next((i for i, h in enumerate(header) if h in {n.lower() for n in names}), None)
-               for key, names in PLAN_COLUMNS.items()}
-    missing = [PLAN_COLUMNS[k][0] for k in ("unit", "kind", "date", "templates") if columns[k] is None]
-    if missing:
-        report.errors.append(_("第 1 行缺少列：%(cols)s。", cols="、".join(missing)))
-        return report
-    units = {u.code.lower(): u for u in session.scalars(
-        select(OrgNode).where(OrgNode.kind == NodeKind.UNIT, OrgNode.id.in_(authz.visible_unit_ids(actor))))}
-    current = {v.template.key: v for v in checklists.current_versions(session)}
-    by_title = {v.title: v for v in current.values()}
-    people = {u.username.lower(): u for u in session.scalars(select(User).where(User.role == Role.INSPECTOR))}
-
-    def cell(row, key):
-        index = columns[key]
-        return str(row[index]).strip() if index is not None and index < len(row) and row[index] is not None else ""
-
-    planned = []
-    for number, row in enumerate(rows[1:], start=2):
-        problems = []
-        unit = units.get(cell(row, "unit").lower())
-        if unit is None:
-            problems.append(_("单位代码 %(code)s 不存在或不在您的管辖范围内", code=cell(row, "unit")))
-        elif not unit.active:
-            problems.append(_("单位 %(code)s 已停用", code=unit.code))
-        kind = KIND_NAMES.get(cell(row, "kind"))
-        if kind is None:
-            problems.append(_("检查类型应为例行检查、专项检查或抽查"))
-        scheduled_on = _parse_date(cell(row, "date"))
-        if scheduled_on is None:
-            problems.append(_("计划日期“%(d)s”无法识别，应为 2026-03-15 这样的日期", d=cell(row, "date")))
-        chosen, unknown = [], False
-        for name in filter(None, (t.strip() for t in cell(row, "templates").replace("，", "、").replace(",", "、")
-                                  .split("、"))):
-            version = current.get(name) or by_title.get(name)
-            if version is None:
-                problems.append(_("检查表“%(t)s”不存在", t=name))
-                unknown = True
-            else:
-                chosen.append(version)
-        if not chosen and not unknown:
-            problems.append(_("请填写至少一份检查表"))
-        lead = people.get(cell(row, "lead").lower()) if cell(row, "lead") else actor
-        if lead is None:
-            problems.append(_("组长 %(u)s 不是检查员账户", u=cell(row, "lead")))
-        members = []
-        for name in filter(None, (m.strip() for m in cell(row, "members").replace("，", "、").replace(",", "、")
-                                  .split("、"))):
-            member = people.get(name.lower())
-            if member is None:
-                problems.append(_("组员 %(u)s 不是检查员账户", u=name))
-            else:
-                members.append(member)
-        if unit is not None and lead is not None and not problems:
-            try:
-                _check_team(unit, lead, members)
-            except DomainError as exc:
-                problems.append(exc.message.rstrip("。"))
-        if problems:
-            report.errors.append(_("第 %(row)d 行：%(problems)s。", row=number, problems="；".join(map(str, problems))))
-        else:
-            planned.append((unit, kind, chosen, scheduled_on, lead, members, cell(row, "title"), cell(row, "notes")))
-    if report.errors:
-        return report
-    with transaction(session):
-        for unit, kind, chosen, scheduled_on, lead, members, title, notes in planned:
-            report.created.append(plan_inspection(session, actor, unit=unit, kind=kind, versions=chosen,
-                                                  scheduled_on=scheduled_on, lead=lead, members=members,
-                                                  title=title, notes=notes))
-        audit.record(session, actor, "inspection.import_plan", details={"created": len(planned)})
+    elif missing := table.missing("unit", "kind", "date", "templates"):
+        report.errors.append(missing)
+    else:
+        names = PlanNames.load(session, actor)
+        planned = []
+        for number, row in table.rows:
+            plan, problems = _plan_row(table, row, names, actor)
+            if problems:
+                report.errors.append(_("第 %(row)d 行：%(problems)s。", row=number, problems="；".join(problems)))
+            planned.append(plan)
+        if not report.errors:
+            with transaction(session):
+                for plan in planned:
+                    report.created.append(plan_inspection(
+                        session, actor, unit=plan.unit, kind=plan.kind, versions=plan.versions,
+                        scheduled_on=plan.scheduled_on, lead=plan.lead, members=plan.members, title=plan.title,
+                        notes=plan.notes))
+                audit.record(session, actor, "inspection.import_plan", details={"created": len(planned)})
     return report
+
+
+def _plan_row(table: spreadsheets.ImportTable, row: list[str], names: PlanNames,
+              actor: User) -> tuple[PlannedInspection, list[str]]:
+    """The inspection a row plans, and what is wrong with it in words (nothing when it can be planned)."""
+    problems = []
+    unit = names.units.get(table.cell(row, "unit").lower())
+    if unit is None:
+        problems.append(_("单位代码 %(code)s 不存在或不在您的管辖范围内", code=table.cell(row, "unit")))
+    elif not unit.active:
+        problems.append(_("单位 %(code)s 已停用", code=unit.code))
+    kind = KIND_NAMES.get(table.cell(row, "kind"))
+    if kind is None:
+        problems.append(_("检查类型应为例行检查、专项检查或抽查"))
+    scheduled_on = _parse_date(table.cell(row, "date"))
+    if scheduled_on is None:
+        problems.append(_("计划日期“%(d)s”无法识别，应为 2026-03-15 这样的日期", d=table.cell(row, "date")))
+    versions = [names.checklists[n] for n in table.listed(row, "templates") if n in names.checklists]
+    problems += [_("检查表“%(t)s”不存在", t=n) for n in table.listed(row, "templates") if n not in names.checklists]
+    if not table.listed(row, "templates"):
+        problems.append(_("请填写至少一份检查表"))
+    lead, members = _team(table, row, names, actor, problems)
+    if unit is not None and lead is not None and not problems:
+        try:
+            _check_team(unit, lead, members)
+        except DomainError as exc:
+            problems.append(exc.message.rstrip("。"))
+    return PlannedInspection(unit, kind, versions, scheduled_on, lead, members, table.cell(row, "title"),
+                             table.cell(row, "notes")), problems
+
+
+def _team(table: spreadsheets.ImportTable, row: list[str], names: PlanNames, actor: User,
+          problems: list[str]) -> tuple[User | None, list[User]]:
+    """The row's lead (the importer when the cell is empty) and members; each unknown name adds a problem."""
+    lead = names.inspectors.get(table.cell(row, "lead").lower()) if table.cell(row, "lead") else actor
+    if lead is None:
+        problems.append(_("组长 %(u)s 不是检查员账户", u=table.cell(row, "lead")))
+    members = []
+    for name in table.listed(row, "members"):
+        member = names.inspectors.get(name.lower())
+        if member is None:
+            problems.append(_("组员 %(u)s 不是检查员账户", u=name))
+        else:
+            members.append(member)
+    return lead, members

@@ -24,7 +24,8 @@ from ...models import (
     User,
     utcnow,
 )
-from .. import Conflict, DomainError, NotAllowed, attachments, audit, scoring
+from .. import Conflict, DomainError, NotAllowed, attachments, audit
+from . import scoring
 from .answers import earlier_failure, load_answers, load_items, progress
 from .planning import is_lead
 

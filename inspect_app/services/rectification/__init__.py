@@ -2,6 +2,7 @@
 until its fix is verified, the reminders, the ticket and finding lists (lists.py), and one ticket or notice as
 its page shows it (view.py)."""
 
+from ...models.rectification import FINISHED
 from .notices import awaiting_notice, issue_notice, open_self_tickets, plan_tickets, preview_number
 from .reminders import send_reminders
 from .review import (
@@ -14,7 +15,6 @@ from .review import (
     review_findings,
 )
 from .rules import (
-    FINISHED,
     ClassifiedText,
     due_date_for,
     is_review_lead,

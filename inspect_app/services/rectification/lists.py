@@ -42,8 +42,8 @@ from ...models import (
     User,
 )
 from ...models.checklist import SEVERITY_ORDER
+from ...models.rectification import AWAITING_UNIT, UNFINISHED
 from ..spreadsheets import csv_lines
-from .rules import AWAITING_UNIT, UNFINISHED
 
 Unit = aliased(OrgNode, name="unit")
 Bureau = aliased(OrgNode, name="bureau")

@@ -28,14 +28,15 @@ from ...models import (
     User,
     utcnow,
 )
+from ...models.rectification import UNFINISHED
 from .. import DomainError, audit, notifications
-from .review import _check_review, active_findings
-from .rules import UNFINISHED, _config, _event, _lock_inspection, due_date_for
+from .review import active_findings, check_review
+from .rules import app_setting, due_date_for, lock_inspection, record_event
 
 
 def notice_prefix(bureau: OrgNode) -> str:
     """The 文号 prefix of a bureau: NOTICE_PREFIXES[code], else the first character of its name + 保检."""
-    configured = (_config("NOTICE_PREFIXES", None) or {}).get(bureau.code)
+    configured = (app_setting("NOTICE_PREFIXES", None) or {}).get(bureau.code)
     if configured:
         return configured
     return f"{bureau.name[:1]}保检"
@@ -95,8 +96,8 @@ def _open_tickets(session: Session, actor: User, inspection: Inspection, notice:
                         returns_count=0, revision=1, created_at=utcnow())
         session.add(ticket)
         session.flush()
-        _event(session, actor, ticket, TicketEventKind.ISSUED, new_due_date=planned.due_date,
-               details={"notice": notice.number if notice else None, "severity": planned.finding.severity})
+        record_event(session, actor, ticket, TicketEventKind.ISSUED, new_due_date=planned.due_date,
+                     details={"notice": notice.number if notice else None, "severity": planned.finding.severity})
         tickets.append(ticket)
     return tickets
 
@@ -109,14 +110,14 @@ def issue_notice(session: Session, actor: User, inspection: Inspection, *, today
 
     An inspection with no finding left still gets its notice (the 检查意见) and closes at once.
     """
-    _check_review(actor, inspection)
+    check_review(actor, inspection)
     # The notice is dated the day it is issued on: a notice issued for an earlier `today` (demo data, a
     # notice entered late) carries that day, so its 成文日期, 文号 year and deadlines agree.
     issued_at = utcnow() if today is None or today == local_today() else utc_at(today, ISSUE_TIME)
     today = today or local_today()
     with transaction(session):
-        _lock_inspection(session, inspection)
-        _check_review(actor, inspection)
+        lock_inspection(session, inspection)
+        check_review(actor, inspection)
         findings = active_findings(session, inspection)
         sequence = take_notice_number(session, inspection.bureau_id, today.year)
         notice = Notice(inspection_id=inspection.id, unit_id=inspection.unit_id, bureau_id=inspection.bureau_id,
@@ -134,7 +135,7 @@ def issue_notice(session: Session, actor: User, inspection: Inspection, *, today
             "due_dates": {t.id: t.due_date.isoformat() for t in tickets}})
         notifications.notify(session, notifications.unit_officers(session, inspection.unit_id), "notice_issued",
                              notice, number=notice.number, count=len(tickets))
-        _close_if_done(session, actor, inspection)
+        close_if_done(session, actor, inspection)
     return notice
 
 
@@ -150,11 +151,11 @@ def open_self_tickets(session: Session, actor: User, inspection: Inspection,
         inspection.issued_at = utcnow()
         audit.record(session, actor, "inspection.self_tickets", inspection,
                      details={"tickets": [t.id for t in tickets]})
-        _close_if_done(session, actor, inspection)
+        close_if_done(session, actor, inspection)
     return tickets
 
 
-def _close_if_done(session: Session, actor: User | None, inspection: Inspection) -> bool:
+def close_if_done(session: Session, actor: User | None, inspection: Inspection) -> bool:
     """Close the inspection when every ticket is accepted or cancelled."""
     if inspection.status != InspectionStatus.ISSUED:
         return False

@@ -15,8 +15,9 @@ from ...models import (
     TicketEventKind,
     User,
 )
+from ...models.rectification import AWAITING_UNIT
 from .. import notifications
-from .rules import AWAITING_UNIT, DEFAULT_REMIND_DAYS, _bureau_side, _event, _lock, _unit_side, ticket_title
+from .rules import DEFAULT_REMIND_DAYS, bureau_side, lock_ticket, record_event, ticket_title, unit_side
 
 # Reminders (cron) ---------------------------------------------------------------------------------------------
 
@@ -41,21 +42,21 @@ def send_reminders(session: Session, *, today: date | None = None, within_days: 
     with transaction(session):
         for ticket_id in session.scalars(due.order_by(Ticket.id)).all():
             ticket = session.get(Ticket, ticket_id)
-            _lock(session, ticket)
+            lock_ticket(session, ticket)
             if ticket.status not in AWAITING_UNIT or ticket.last_reminded_on == today or ticket.due_date > horizon:
                 continue
             ticket.last_reminded_on = today
             title = ticket_title(ticket)
             if ticket.due_date >= today:
-                _event(session, None, ticket, TicketEventKind.REMINDED, body="due_soon")
-                notifications.notify(session, _unit_side(session, ticket), "due_soon", ticket, title=title,
+                record_event(session, None, ticket, TicketEventKind.REMINDED, body="due_soon")
+                notifications.notify(session, unit_side(session, ticket), "due_soon", ticket, title=title,
                                      due=ticket.due_date.isoformat())
                 report.due_soon.append(ticket.id)
                 continue
             days = (today - ticket.due_date).days
-            _event(session, None, ticket, TicketEventKind.REMINDED, body="overdue")
+            record_event(session, None, ticket, TicketEventKind.REMINDED, body="overdue")
             params = {"unit": ticket.unit.name, "title": title, "days": days, "due": ticket.due_date.isoformat()}
-            notifications.notify(session, _unit_side(session, ticket) + _bureau_side(ticket), "overdue", ticket,
+            notifications.notify(session, unit_side(session, ticket) + bureau_side(ticket), "overdue", ticket,
                                  **params)
             report.overdue.append(ticket.id)
             for leader in notifications.leaders_over(session, ticket.unit):

@@ -16,12 +16,13 @@ from ...models import (
 )
 from ...models.checklist import SEVERITY_ORDER
 from .. import Conflict, DomainError, audit
-from .rules import TEXT_LIMIT, _confirmations, _lock_inspection, _text, _unclassified, is_review_lead
+from .rules import TEXT_LIMIT, check_unclassified, clean_text, is_review_lead, lock_inspection, record_confirmation
 
 # Reviewing findings before the notice -------------------------------------------------------------------
 
 
-def _check_review(actor: User, inspection: Inspection) -> None:
+def check_review(actor: User, inspection: Inspection) -> None:
+    """Only the lead inspector reviews a bureau inspection's findings, between its submission and its notice."""
     if inspection.is_self:
         raise DomainError(_("自查发现的问题由单位自行整改，无需审核下发。"))
     if not is_review_lead(actor, inspection):
@@ -55,16 +56,16 @@ def active_findings(session: Session, inspection: Inspection) -> list[Finding]:
 def edit_finding(session: Session, actor: User, finding: Finding, *, description: str, severity: str,
                  confirm_unclassified: bool = False) -> Finding:
     inspection = finding.inspection
-    _check_review(actor, inspection)
+    check_review(actor, inspection)
     if finding.status != FindingStatus.ACTIVE:
         raise Conflict(_("这个问题已撤销或合并，请先恢复再修改。"))
-    description = _text(description, field_name="description", required=_("请填写问题描述。"))
+    description = clean_text(description, field_name="description", required=_("请填写问题描述。"))
     if severity not in SEVERITY_ORDER:
         raise DomainError(_("问题等级无效。"), field="severity")
-    needed = _unclassified({"description": description}, confirm_unclassified)
+    needed = check_unclassified({"description": description}, confirm_unclassified)
     with transaction(session):
-        _lock_inspection(session, inspection)
-        _check_review(actor, inspection)
+        lock_inspection(session, inspection)
+        check_review(actor, inspection)
         changes = {}
         if finding.description != description:
             changes["description"] = [finding.description, description]
@@ -75,7 +76,7 @@ def edit_finding(session: Session, actor: User, finding: Finding, *, description
         if changes:
             inspection.revision += 1
             audit.record(session, actor, "finding.edit", finding, details=changes)
-        _confirmations(session, actor, finding, {"description": description}, needed)
+        record_confirmation(session, actor, finding, {"description": description}, needed)
     return finding
 
 
@@ -83,15 +84,15 @@ def merge_finding(session: Session, actor: User, finding: Finding, into: Finding
     """Merge a duplicate into another finding of the same inspection: the descriptions join, the graver
     severity stays, and the duplicate becomes no ticket."""
     inspection = finding.inspection
-    _check_review(actor, inspection)
+    check_review(actor, inspection)
     _check_finding(into, inspection)
     if finding.id == into.id:
         raise DomainError(_("不能把问题合并到它自己。"), field="into")
     if finding.status != FindingStatus.ACTIVE or into.status != FindingStatus.ACTIVE:
         raise Conflict(_("只能合并两个有效的问题。"))
     with transaction(session):
-        _lock_inspection(session, inspection)
-        _check_review(actor, inspection)
+        lock_inspection(session, inspection)
+        check_review(actor, inspection)
         if finding.description and finding.description not in into.description:
             into.description = f"{into.description}；{finding.description}"[:TEXT_LIMIT]
         if SEVERITY_ORDER.index(finding.severity) > SEVERITY_ORDER.index(into.severity):
@@ -107,13 +108,13 @@ def merge_finding(session: Session, actor: User, finding: Finding, into: Finding
 
 def drop_finding(session: Session, actor: User, finding: Finding, reason: str) -> None:
     inspection = finding.inspection
-    _check_review(actor, inspection)
-    reason = _text(reason, field_name="reason", required=_("请填写撤销这个问题的理由。"))
+    check_review(actor, inspection)
+    reason = clean_text(reason, field_name="reason", required=_("请填写撤销这个问题的理由。"))
     if finding.status != FindingStatus.ACTIVE:
         raise Conflict(_("这个问题已撤销或合并。"))
     with transaction(session):
-        _lock_inspection(session, inspection)
-        _check_review(actor, inspection)
+        lock_inspection(session, inspection)
+        check_review(actor, inspection)
         finding.status = FindingStatus.DROPPED
         finding.drop_reason = reason
         inspection.revision += 1
@@ -123,12 +124,12 @@ def drop_finding(session: Session, actor: User, finding: Finding, reason: str) -
 def restore_finding(session: Session, actor: User, finding: Finding) -> None:
     """Undo a drop or a merge before the notice is issued (a merged description stays where it went)."""
     inspection = finding.inspection
-    _check_review(actor, inspection)
+    check_review(actor, inspection)
     if finding.status == FindingStatus.ACTIVE:
         raise Conflict(_("这个问题本来就是有效的。"))
     with transaction(session):
-        _lock_inspection(session, inspection)
-        _check_review(actor, inspection)
+        lock_inspection(session, inspection)
+        check_review(actor, inspection)
         previous = finding.status
         finding.status = FindingStatus.ACTIVE
         finding.drop_reason = None

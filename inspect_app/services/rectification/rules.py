@@ -19,6 +19,7 @@ from ...models import (
     User,
     utcnow,
 )
+from ...models.rectification import AWAITING_UNIT, UNFINISHED
 from .. import Conflict, DomainError, audit, notifications
 from ..classified import find_suspicions
 
@@ -30,21 +31,18 @@ NAME_LIMIT = 64
 MAX_PENDING_EVIDENCE = 20
 MAX_EXTENSION = timedelta(days=365)
 
-UNFINISHED = (TicketStatus.OPEN, TicketStatus.RESPONDED, TicketStatus.RETURNED)
-AWAITING_UNIT = (TicketStatus.OPEN, TicketStatus.RETURNED)
-FINISHED = (TicketStatus.ACCEPTED, TicketStatus.CANCELLED)
-
 
 # Configuration --------------------------------------------------------------------------------------
 
 
-def _config(key: str, default):
+def app_setting(key: str, default):
+    """The instance's setting `key`; `default` outside an app (a script without one)."""
     return current_app.config.get(key, default) if has_app_context() else default
 
 
 def rectification_days(severity: str) -> int:
     # An instance's config may set some severities only; the others keep the defaults.
-    days = {**Defaults.RECTIFICATION_DAYS, **(_config("RECTIFICATION_DAYS", None) or {})}
+    days = {**Defaults.RECTIFICATION_DAYS, **(app_setting("RECTIFICATION_DAYS", None) or {})}
     return int(days[severity])
 
 
@@ -127,24 +125,27 @@ def refusal(action: str, status: str) -> str | None:
     return _("单位尚未报送整改情况，不能%(what)s。", what=what)
 
 
-def _check_state(ticket: Ticket, action: str) -> None:
+def check_state(ticket: Ticket, action: str) -> None:
+    """Conflict, with the reason in words, when the ticket's state does not allow `action`."""
     message = refusal(action, ticket.status)
     if message:
         raise Conflict(message)
 
 
-def _check_revision(ticket: Ticket, revision: int | None) -> None:
+def check_revision(ticket: Ticket, revision: int | None) -> None:
+    """Conflict when the ticket moved on since the page showing `revision` was loaded."""
     if revision is not None and revision != ticket.revision:
         raise Conflict(_("这项整改在您打开页面后已有新的变化，请查看最新情况后再操作。"))
 
 
-def _lock(session: Session, ticket: Ticket) -> Ticket:
+def lock_ticket(session: Session, ticket: Ticket) -> Ticket:
     """Reload the ticket under a row lock, so two people cannot move it at once."""
     session.refresh(ticket, with_for_update=True)
     return ticket
 
 
-def _lock_inspection(session: Session, inspection: Inspection) -> Inspection:
+def lock_inspection(session: Session, inspection: Inspection) -> Inspection:
+    """Reload the inspection under a row lock, so its review and its tickets' closing do not race."""
     session.refresh(inspection, with_for_update=True)
     return inspection
 
@@ -162,7 +163,9 @@ class ClassifiedText(DomainError):
                            "请勾选确认后再提交。", excerpt=excerpt), field=field_name)
 
 
-def _text(value: str | None, *, field_name: str, required: str | None = None, limit: int = TEXT_LIMIT) -> str | None:
+def clean_text(value: str | None, *, field_name: str, required: str | None = None,
+               limit: int = TEXT_LIMIT) -> str | None:
+    """The text stripped, None when empty; DomainError (on `field_name`) when required and empty, or too long."""
     value = (value or "").strip()
     if not value:
         if required:
@@ -173,7 +176,7 @@ def _text(value: str | None, *, field_name: str, required: str | None = None, li
     return value
 
 
-def _unclassified(fields: dict[str, str | None], confirmed: bool) -> bool:
+def check_unclassified(fields: dict[str, str | None], confirmed: bool) -> bool:
     """Raise ClassifiedText unless confirmed; True when a confirmation was needed (the caller audits it)."""
     suspicions = find_suspicions(fields)
     if suspicions and not confirmed:
@@ -181,7 +184,8 @@ def _unclassified(fields: dict[str, str | None], confirmed: bool) -> bool:
     return bool(suspicions)
 
 
-def _confirmations(session: Session, actor: User, obj, fields: dict[str, str | None], needed: bool) -> None:
+def record_confirmation(session: Session, actor: User, obj, fields: dict[str, str | None], needed: bool) -> None:
+    """The audit record of a confirmation that text looking classified is not (when one was `needed`)."""
     if needed:
         audit.record(session, actor, "ticket.unclassified_confirmed", obj,
                      details={"fields": [s.field for s in find_suspicions(fields)]})
@@ -195,8 +199,8 @@ def ticket_title(ticket: Ticket, limit: int = 40) -> str:
 # Events ----------------------------------------------------------------------------------------------------
 
 
-def _event(session: Session, actor: User | None, ticket: Ticket, kind: str, *, details: dict | None = None,
-           **fields) -> TicketEvent:
+def record_event(session: Session, actor: User | None, ticket: Ticket, kind: str, *, details: dict | None = None,
+                 **fields) -> TicketEvent:
     """One timeline entry, and the audit record that carries it."""
     event = TicketEvent(ticket_id=ticket.id, unit_id=ticket.unit_id, kind=kind, actor_id=actor.id if actor else None,
                         at=utcnow(), **fields)
@@ -208,10 +212,11 @@ def _event(session: Session, actor: User | None, ticket: Ticket, kind: str, *, d
     return event
 
 
-def _bureau_side(ticket: Ticket) -> list[User]:
+def bureau_side(ticket: Ticket) -> list[User]:
     """Who hears of a unit's step: the lead inspector of a bureau inspection; nobody for a self-inspection."""
     return [] if ticket.inspection.is_self else [ticket.inspection.lead]
 
 
-def _unit_side(session: Session, ticket: Ticket, actor: User | None = None) -> list[User]:
+def unit_side(session: Session, ticket: Ticket, actor: User | None = None) -> list[User]:
+    """Who hears of the bureau's step: the unit's officers, but not `actor` when that is one of them."""
     return [u for u in notifications.unit_officers(session, ticket.unit_id) if actor is None or u.id != actor.id]

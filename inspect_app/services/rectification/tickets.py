@@ -34,27 +34,27 @@ from ...models import (
     utcnow,
 )
 from .. import Conflict, DomainError, attachments, audit, notifications
-from .notices import _close_if_done
+from .notices import close_if_done
 from .rules import (
     EVIDENCE_TYPES,
     MAX_EXTENSION,
     MAX_PENDING_EVIDENCE,
     NAME_LIMIT,
     RECHECK_PHOTO_TYPES,
-    _bureau_side,
-    _check_revision,
-    _check_state,
-    _confirmations,
-    _event,
-    _lock,
-    _lock_inspection,
-    _text,
-    _unclassified,
-    _unit_side,
+    bureau_side,
+    check_revision,
+    check_state,
+    check_unclassified,
+    clean_text,
     is_unit_officer,
     is_verifier,
+    lock_inspection,
+    lock_ticket,
     may_comment,
+    record_confirmation,
+    record_event,
     ticket_title,
+    unit_side,
 )
 
 # The unit's side ---------------------------------------------------------------------------------------------
@@ -103,9 +103,9 @@ def pending_evidence(session: Session, ticket: Ticket) -> list[Attachment]:
 
 
 def _parse_response(ticket: Ticket, measures, responsible, completed_on, today: date, *, required: bool):
-    measures = _text(measures, field_name="measures", required=_("请填写整改措施。") if required else None)
-    responsible = _text(responsible, field_name="responsible", limit=NAME_LIMIT,
-                        required=_("请填写整改责任人。") if required else None)
+    measures = clean_text(measures, field_name="measures", required=_("请填写整改措施。") if required else None)
+    responsible = clean_text(responsible, field_name="responsible", limit=NAME_LIMIT,
+                             required=_("请填写整改责任人。") if required else None)
     if completed_on is None and required:
         raise DomainError(_("请填写完成日期。"), field="completed_on")
     if completed_on is not None and completed_on > today:
@@ -122,15 +122,15 @@ def save_draft(session: Session, actor: User, ticket: Ticket, *, measures: str |
                confirm_unclassified: bool = False) -> Ticket:
     """Keep the officer's answer before it is sent; nothing reaches the bureau yet."""
     _check_officer(actor, ticket)
-    _check_state(ticket, "draft")
+    check_state(ticket, "draft")
     measures, responsible, completed_on = _parse_response(ticket, measures, responsible, completed_on, local_today(),
                                                           required=False)
     texts = {"measures": measures, "responsible": responsible}
-    needed = _unclassified(texts, confirm_unclassified)
+    needed = check_unclassified(texts, confirm_unclassified)
     stored = _store_uploads(uploads, EVIDENCE_TYPES)
     with transaction(session):
-        _lock(session, ticket)
-        _check_state(ticket, "draft")
+        lock_ticket(session, ticket)
+        check_state(ticket, "draft")
         if len(pending_evidence(session, ticket)) + len(stored) > MAX_PENDING_EVIDENCE:
             raise DomainError(_("佐证材料最多 %(n)d 份。", n=MAX_PENDING_EVIDENCE), field="files")
         ticket.draft_measures, ticket.draft_responsible, ticket.draft_completed_on = measures, responsible, completed_on
@@ -138,14 +138,14 @@ def save_draft(session: Session, actor: User, ticket: Ticket, *, measures: str |
         files = _add_files(session, actor, ticket, stored, event=None)
         audit.record(session, actor, "ticket.draft_save", ticket,
                      details={"files": [f.sha256 for f in files], "has_measures": bool(measures)})
-        _confirmations(session, actor, ticket, texts, needed)
+        record_confirmation(session, actor, ticket, texts, needed)
     return ticket
 
 
 def remove_evidence(session: Session, actor: User, ticket: Ticket, attachment: Attachment) -> None:
     """Take back a draft's evidence file (sent evidence stays on the timeline)."""
     _check_officer(actor, ticket)
-    _check_state(ticket, "evidence")
+    check_state(ticket, "evidence")
     if attachment.ticket_id != ticket.id or attachment.kind != AttachmentKind.EVIDENCE:
         raise DomainError(_("这份材料不属于这项整改。"))
     if attachment.ticket_event_id is not None:
@@ -161,19 +161,19 @@ def respond(session: Session, actor: User, ticket: Ticket, *, measures: str | No
             confirm_unclassified: bool = False) -> TicketEvent:
     """Send the measures taken (整改措施), the person responsible, the completion date and the evidence."""
     _check_officer(actor, ticket)
-    _check_state(ticket, "respond")
-    _check_revision(ticket, revision)
+    check_state(ticket, "respond")
+    check_revision(ticket, revision)
     measures, responsible, completed_on = _parse_response(ticket, measures, responsible, completed_on, local_today(),
                                                           required=True)
     texts = {"measures": measures, "responsible": responsible}
-    needed = _unclassified(texts, confirm_unclassified)
+    needed = check_unclassified(texts, confirm_unclassified)
     if not uploads and not pending_evidence(session, ticket):
         raise DomainError(_("请上传至少一份佐证材料（整改后的照片或扫描件）。"), field="files")
     stored = _store_uploads(uploads, EVIDENCE_TYPES)
     with transaction(session):
-        _lock(session, ticket)
-        _check_state(ticket, "respond")
-        _check_revision(ticket, revision)
+        lock_ticket(session, ticket)
+        check_state(ticket, "respond")
+        check_revision(ticket, revision)
         pending = pending_evidence(session, ticket)
         if len(pending) + len(stored) > MAX_PENDING_EVIDENCE:
             raise DomainError(_("佐证材料最多 %(n)d 份。", n=MAX_PENDING_EVIDENCE), field="files")
@@ -183,15 +183,15 @@ def respond(session: Session, actor: User, ticket: Ticket, *, measures: str | No
         ticket.responded_at = utcnow()
         ticket.revision += 1
         ticket.draft_measures = ticket.draft_responsible = ticket.draft_completed_on = ticket.draft_saved_at = None
-        event = _event(session, actor, ticket, TicketEventKind.RESPONDED, measures=measures, responsible=responsible,
-                       completed_on=completed_on)
+        event = record_event(session, actor, ticket, TicketEventKind.RESPONDED, measures=measures,
+                             responsible=responsible, completed_on=completed_on)
         for attachment in pending:
             attachment.ticket_event_id = event.id
         files = pending + _add_files(session, actor, ticket, stored, event=event)
         audit.record(session, actor, "ticket.evidence", ticket,
                      details={"event_id": event.id, "files": [f.sha256 for f in files]})
-        _confirmations(session, actor, ticket, texts, needed)
-        notifications.notify(session, _bureau_side(ticket), "ticket_responded", ticket,
+        record_confirmation(session, actor, ticket, texts, needed)
+        notifications.notify(session, bureau_side(ticket), "ticket_responded", ticket,
                              unit=ticket.unit.name, title=ticket_title(ticket))
     return event
 
@@ -200,8 +200,8 @@ def request_extension(session: Session, actor: User, ticket: Ticket, *, until: d
                       confirm_unclassified: bool = False) -> ExtensionRequest:
     """The unit asks for a later due date (延期申请), with its reason."""
     _check_officer(actor, ticket)
-    _check_state(ticket, "extension")
-    reason = _text(reason, field_name="reason", required=_("请说明延期的理由。"))
+    check_state(ticket, "extension")
+    reason = clean_text(reason, field_name="reason", required=_("请说明延期的理由。"))
     if until is None:
         raise DomainError(_("请填写申请延期到的日期。"), field="until")
     if until <= ticket.due_date:
@@ -209,10 +209,10 @@ def request_extension(session: Session, actor: User, ticket: Ticket, *, until: d
                           field="until")
     if until > local_today() + MAX_EXTENSION:
         raise DomainError(_("延期不能超过一年。"), field="until")
-    needed = _unclassified({"reason": reason}, confirm_unclassified)
+    needed = check_unclassified({"reason": reason}, confirm_unclassified)
     with transaction(session):
-        _lock(session, ticket)
-        _check_state(ticket, "extension")
+        lock_ticket(session, ticket)
+        check_state(ticket, "extension")
         if pending_extension(session, ticket) is not None:
             raise Conflict(_("已有一份延期申请正在审批，请等待结果。"))
         extension = ExtensionRequest(ticket_id=ticket.id, unit_id=ticket.unit_id, requested_due_date=until,
@@ -220,10 +220,10 @@ def request_extension(session: Session, actor: User, ticket: Ticket, *, until: d
                                      requested_at=utcnow())
         session.add(extension)
         session.flush()
-        _event(session, actor, ticket, TicketEventKind.EXTENSION_REQUESTED, body=reason, old_due_date=ticket.due_date,
-               new_due_date=until, extension_id=extension.id)
-        _confirmations(session, actor, ticket, {"reason": reason}, needed)
-        notifications.notify(session, _bureau_side(ticket), "extension_requested", ticket, unit=ticket.unit.name,
+        record_event(session, actor, ticket, TicketEventKind.EXTENSION_REQUESTED, body=reason,
+                     old_due_date=ticket.due_date, new_due_date=until, extension_id=extension.id)
+        record_confirmation(session, actor, ticket, {"reason": reason}, needed)
+        notifications.notify(session, bureau_side(ticket), "extension_requested", ticket, unit=ticket.unit.name,
                              title=ticket_title(ticket), until=until.isoformat())
     return extension
 
@@ -250,9 +250,9 @@ def decide_extension(session: Session, actor: User, extension: ExtensionRequest,
     """Grant (moving the due date, to the date asked or another) or refuse (with a reason)."""
     ticket = extension.ticket
     _check_verifier(actor, ticket)
-    _check_state(ticket, "decide_extension")
-    reason = _text(reason, field_name="decision_reason",
-                   required=None if grant else _("不同意延期时请说明理由。"))
+    check_state(ticket, "decide_extension")
+    reason = clean_text(reason, field_name="decision_reason",
+                        required=None if grant else _("不同意延期时请说明理由。"))
     if grant:
         new_due_date = new_due_date or extension.requested_due_date
         if new_due_date <= ticket.due_date:
@@ -261,9 +261,9 @@ def decide_extension(session: Session, actor: User, extension: ExtensionRequest,
         if new_due_date > local_today() + MAX_EXTENSION:
             raise DomainError(_("延期不能超过一年。"), field="new_due_date")
     with transaction(session):
-        _lock(session, ticket)
+        lock_ticket(session, ticket)
         session.refresh(extension, with_for_update=True)
-        _check_state(ticket, "decide_extension")
+        check_state(ticket, "decide_extension")
         if extension.status != ExtensionStatus.PENDING:
             raise Conflict(_("这份延期申请已经审批过了。"))
         extension.status = ExtensionStatus.GRANTED if grant else ExtensionStatus.REFUSED
@@ -273,14 +273,14 @@ def decide_extension(session: Session, actor: User, extension: ExtensionRequest,
             ticket.due_date = new_due_date
             ticket.last_reminded_on = None  # a new deadline deserves its own reminder
         ticket.revision += 1
-        _event(session, actor, ticket,
-               TicketEventKind.EXTENSION_GRANTED if grant else TicketEventKind.EXTENSION_REFUSED, body=reason,
-               old_due_date=old, new_due_date=ticket.due_date if grant else None, extension_id=extension.id)
+        record_event(session, actor, ticket,
+                     TicketEventKind.EXTENSION_GRANTED if grant else TicketEventKind.EXTENSION_REFUSED, body=reason,
+                     old_due_date=old, new_due_date=ticket.due_date if grant else None, extension_id=extension.id)
         if grant:
-            notifications.notify(session, _unit_side(session, ticket, actor), "extension_granted", ticket,
+            notifications.notify(session, unit_side(session, ticket, actor), "extension_granted", ticket,
                                  title=ticket_title(ticket), until=ticket.due_date.isoformat())
         else:
-            notifications.notify(session, _unit_side(session, ticket, actor), "extension_refused", ticket,
+            notifications.notify(session, unit_side(session, ticket, actor), "extension_refused", ticket,
                                  title=ticket_title(ticket), reason=reason)
     return extension
 
@@ -296,24 +296,24 @@ def accept(session: Session, actor: User, ticket: Ticket, *, note: str | None = 
            confirm_unclassified: bool = False) -> TicketEvent:
     """The fix is verified (复查通过): the ticket is accepted (销号); the inspection closes with its last ticket."""
     _check_verifier(actor, ticket)
-    _check_state(ticket, "accept")
-    _check_revision(ticket, revision)
-    note = _text(note, field_name="note")
-    needed = _unclassified({"note": note}, confirm_unclassified)
+    check_state(ticket, "accept")
+    check_revision(ticket, revision)
+    note = clean_text(note, field_name="note")
+    needed = check_unclassified({"note": note}, confirm_unclassified)
     with transaction(session):
-        _lock_inspection(session, ticket.inspection)
-        _lock(session, ticket)
-        _check_state(ticket, "accept")
-        _check_revision(ticket, revision)
+        lock_inspection(session, ticket.inspection)
+        lock_ticket(session, ticket)
+        check_state(ticket, "accept")
+        check_revision(ticket, revision)
         ticket.status = TicketStatus.ACCEPTED
         ticket.accepted_at = utcnow()
         ticket.revision += 1
         _withdraw_extensions(session, actor, ticket, _("整改已销号，无需延期。"))
-        event = _event(session, actor, ticket, TicketEventKind.ACCEPTED, body=note)
-        _confirmations(session, actor, ticket, {"note": note}, needed)
-        notifications.notify(session, _unit_side(session, ticket, actor), "ticket_accepted", ticket,
+        event = record_event(session, actor, ticket, TicketEventKind.ACCEPTED, body=note)
+        record_confirmation(session, actor, ticket, {"note": note}, needed)
+        notifications.notify(session, unit_side(session, ticket, actor), "ticket_accepted", ticket,
                              title=ticket_title(ticket))
-        _close_if_done(session, actor, ticket.inspection)
+        close_if_done(session, actor, ticket.inspection)
     return event
 
 
@@ -322,18 +322,18 @@ def return_ticket(session: Session, actor: User, ticket: Ticket, *, reason: str 
                   confirm_unclassified: bool = False) -> TicketEvent:
     """The fix is not enough (退回): back to the unit with the reason, optionally with a new due date."""
     _check_verifier(actor, ticket)
-    _check_state(ticket, "return")
-    _check_revision(ticket, revision)
-    reason = _text(reason, field_name="reason", required=_("退回时请写明理由，让单位知道还要做什么。"))
+    check_state(ticket, "return")
+    check_revision(ticket, revision)
+    reason = clean_text(reason, field_name="reason", required=_("退回时请写明理由，让单位知道还要做什么。"))
     if new_due_date is not None and new_due_date < local_today():
         raise DomainError(_("新的整改期限不能早于今天。"), field="new_due_date")
     if new_due_date is not None and new_due_date > local_today() + MAX_EXTENSION:
         raise DomainError(_("新的整改期限不能超过一年。"), field="new_due_date")
-    needed = _unclassified({"reason": reason}, confirm_unclassified)
+    needed = check_unclassified({"reason": reason}, confirm_unclassified)
     with transaction(session):
-        _lock(session, ticket)
-        _check_state(ticket, "return")
-        _check_revision(ticket, revision)
+        lock_ticket(session, ticket)
+        check_state(ticket, "return")
+        check_revision(ticket, revision)
         old = ticket.due_date
         ticket.status = TicketStatus.RETURNED
         ticket.returns_count += 1
@@ -341,12 +341,12 @@ def return_ticket(session: Session, actor: User, ticket: Ticket, *, reason: str 
         if new_due_date is not None and new_due_date != old:
             ticket.due_date = new_due_date
             ticket.last_reminded_on = None
-        event = _event(session, actor, ticket, TicketEventKind.RETURNED, body=reason,
-                       old_due_date=old if ticket.due_date != old else None,
-                       new_due_date=ticket.due_date if ticket.due_date != old else None,
-                       details={"returns_count": ticket.returns_count})
-        _confirmations(session, actor, ticket, {"reason": reason}, needed)
-        notifications.notify(session, _unit_side(session, ticket, actor), "ticket_returned", ticket,
+        event = record_event(session, actor, ticket, TicketEventKind.RETURNED, body=reason,
+                             old_due_date=old if ticket.due_date != old else None,
+                             new_due_date=ticket.due_date if ticket.due_date != old else None,
+                             details={"returns_count": ticket.returns_count})
+        record_confirmation(session, actor, ticket, {"reason": reason}, needed)
+        notifications.notify(session, unit_side(session, ticket, actor), "ticket_returned", ticket,
                              title=ticket_title(ticket), reason=reason)
     return event
 
@@ -355,36 +355,36 @@ def record_recheck(session: Session, actor: User, ticket: Ticket, *, note: str |
                    uploads: Sequence[Upload] = (), confirm_unclassified: bool = False) -> TicketEvent:
     """An on-site recheck (现场复查): what the inspector saw, with photos; the decision is separate."""
     _check_verifier(actor, ticket)
-    _check_state(ticket, "recheck")
-    note = _text(note, field_name="note", required=_("请记录现场复查看到的情况。"))
-    needed = _unclassified({"note": note}, confirm_unclassified)
+    check_state(ticket, "recheck")
+    note = clean_text(note, field_name="note", required=_("请记录现场复查看到的情况。"))
+    needed = check_unclassified({"note": note}, confirm_unclassified)
     stored = _store_uploads(uploads, RECHECK_PHOTO_TYPES)
     with transaction(session):
-        _lock(session, ticket)
-        _check_state(ticket, "recheck")
-        event = _event(session, actor, ticket, TicketEventKind.RECHECKED, body=note)
+        lock_ticket(session, ticket)
+        check_state(ticket, "recheck")
+        event = record_event(session, actor, ticket, TicketEventKind.RECHECKED, body=note)
         _add_files(session, actor, ticket, stored, event=event)
-        _confirmations(session, actor, ticket, {"note": note}, needed)
+        record_confirmation(session, actor, ticket, {"note": note}, needed)
     return event
 
 
 def cancel_ticket(session: Session, actor: User, ticket: Ticket, *, reason: str | None) -> TicketEvent:
     """Withdraw a ticket that should not stand (e.g. the finding proved wrong), with the reason."""
     _check_verifier(actor, ticket)
-    _check_state(ticket, "cancel")
-    reason = _text(reason, field_name="reason", required=_("请填写撤销的理由。"))
+    check_state(ticket, "cancel")
+    reason = clean_text(reason, field_name="reason", required=_("请填写撤销的理由。"))
     with transaction(session):
-        _lock_inspection(session, ticket.inspection)
-        _lock(session, ticket)
-        _check_state(ticket, "cancel")
+        lock_inspection(session, ticket.inspection)
+        lock_ticket(session, ticket)
+        check_state(ticket, "cancel")
         ticket.status = TicketStatus.CANCELLED
         ticket.cancelled_at = utcnow()
         ticket.revision += 1
         _withdraw_extensions(session, actor, ticket, _("整改事项已撤销。"))
-        event = _event(session, actor, ticket, TicketEventKind.CANCELLED, body=reason)
-        notifications.notify(session, _unit_side(session, ticket, actor), "ticket_cancelled", ticket,
+        event = record_event(session, actor, ticket, TicketEventKind.CANCELLED, body=reason)
+        notifications.notify(session, unit_side(session, ticket, actor), "ticket_cancelled", ticket,
                              title=ticket_title(ticket), reason=reason)
-        _close_if_done(session, actor, ticket.inspection)
+        close_if_done(session, actor, ticket.inspection)
     return event
 
 
@@ -395,13 +395,13 @@ def comment(session: Session, actor: User, ticket: Ticket, body: str | None,
         if ticket.inspection.is_self:
             raise DomainError(_("自查问题的整改由单位自行办理，检查机关只能查看。"))
         raise DomainError(_("只有被检查单位的保密员和检查机关的检查员可以留言。"))
-    body = _text(body, field_name="body", required=_("请填写留言内容。"))
-    needed = _unclassified({"body": body}, confirm_unclassified)
+    body = clean_text(body, field_name="body", required=_("请填写留言内容。"))
+    needed = check_unclassified({"body": body}, confirm_unclassified)
     with transaction(session):
-        event = _event(session, actor, ticket, TicketEventKind.COMMENT, body=body)
-        _confirmations(session, actor, ticket, {"body": body}, needed)
-        recipients = (_bureau_side(ticket) if is_unit_officer(actor, ticket)
-                      else _unit_side(session, ticket, actor))
+        event = record_event(session, actor, ticket, TicketEventKind.COMMENT, body=body)
+        record_confirmation(session, actor, ticket, {"body": body}, needed)
+        recipients = (bureau_side(ticket) if is_unit_officer(actor, ticket)
+                      else unit_side(session, ticket, actor))
         excerpt = body if len(body) <= 60 else body[:59] + "…"
         notifications.notify(session, recipients, "ticket_comment", ticket, author=actor.display_name,
                              title=ticket_title(ticket), excerpt=excerpt)

@@ -19,7 +19,8 @@ from ...models import (
     TicketEvent,
     User,
 )
-from .rules import FINISHED, is_unit_officer, is_verifier, may_comment, refusal
+from ...models.rectification import FINISHED
+from .rules import is_unit_officer, is_verifier, may_comment, refusal
 
 TICKET_ACTIONS = ("respond", "extension", "accept", "recheck", "cancel")
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..clock import local_today
+from ...clock import local_today
 from . import legal_texts
 
 # Template keys that would collide with the library's own pages (/checklists/search).

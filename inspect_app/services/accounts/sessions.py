@@ -10,9 +10,10 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from ..database import transaction
-from ..models import User, UserSession, utcnow
-from . import audit, security_settings
+from ...database import transaction
+from ...models import User, UserSession, utcnow
+from .. import audit
+from . import security_settings
 
 # last_seen_at is written at most this often, so a busy page does not write on every request.
 TOUCH_INTERVAL = timedelta(seconds=60)

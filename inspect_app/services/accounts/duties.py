@@ -14,9 +14,9 @@ from enum import StrEnum
 from flask_babel import gettext as _
 from sqlalchemy import Select, String, cast, or_, select
 
-from ..models import AuditRecord, User
-from ..models.org import BUSINESS_ROLES, Role
-from . import DomainError
+from ...models import AuditRecord, User
+from ...models.org import BUSINESS_ROLES, Role
+from .. import DomainError
 
 
 class AccountAction(StrEnum):

@@ -14,13 +14,13 @@ from ...models import (
     Finding,
     Inspection,
     InspectionKind,
-    NodeKind,
     OrgNode,
     TemplateVersion,
     Ticket,
 )
-from .context import BUREAU_KINDS, Context
-from .figures import listing
+from ...models.inspection import BUREAU_KINDS
+from .context import Context
+from .measures import listing
 
 
 @dataclass
@@ -78,11 +78,17 @@ def _newest_items(session: Session, refs: set[tuple[str, str]]) -> dict[tuple[st
 
 @dataclass
 class RankRow:
-    node_id: int
-    name: str
+    node: OrgNode  # a unit; in a district's row, its bureau (the city bureau for the units under it, 市直单位)
     value: float
     count: int = 0  # inspections behind an average; tickets behind a count
-    is_bureau: bool = False  # the city bureau standing for its directly supervised units (市直)
+
+    @property
+    def node_id(self) -> int:
+        return self.node.id
+
+    @property
+    def name(self) -> str:
+        return self.node.name
 
 
 @dataclass
@@ -122,27 +128,24 @@ def rankings(ctx: Context, limit: int = 10) -> Rankings:
 
     ids = ({r[0] for r in units_by_score} | {r[0] for r in units_by_overdue} | {r[0] for r in districts_by_score}
            | {r[0] for r in districts_by_overdue})
-    names = node_names(ctx.session, ids)
-    bureaus = set(ctx.session.scalars(select(OrgNode.id).where(OrgNode.id.in_(ids),
-                                                               OrgNode.kind == NodeKind.BUREAU))) if ids else set()
+    nodes = nodes_by_id(ctx.session, ids)
     district_ids = ctx.session.scalars(
         select(OrgNode.parent_id).where(OrgNode.id.in_(ctx.unit_ids())).distinct()).all()
     return Rankings(
-        districts_by_score=[RankRow(d, names.get(d, ""), round(float(v), 1), c, d in bureaus)
-                            for d, v, c in districts_by_score],
-        districts_by_overdue=[RankRow(d, names.get(d, ""), c, c, d in bureaus) for d, c, _u in districts_by_overdue],
-        units_by_score=[RankRow(u, names.get(u, ""), round(float(v), 1), c) for u, v, c in units_by_score],
-        units_by_overdue=[RankRow(u, names.get(u, ""), c, c) for u, c in units_by_overdue],
+        districts_by_score=[RankRow(nodes[d], round(float(v), 1), c) for d, v, c in districts_by_score if d in nodes],
+        districts_by_overdue=[RankRow(nodes[d], c, c) for d, c, _u in districts_by_overdue if d in nodes],
+        units_by_score=[RankRow(nodes[u], round(float(v), 1), c) for u, v, c in units_by_score],
+        units_by_overdue=[RankRow(nodes[u], c, c) for u, c in units_by_overdue],
         district_count=len(district_ids),
         units_with_overdue=sum(u for _d, _c, u in districts_by_overdue),  # a unit has one district
     )
 
 
-def node_names(session: Session, ids) -> dict[int, str]:
+def nodes_by_id(session: Session, ids) -> dict[int, OrgNode]:
     ids = [i for i in ids if i is not None]
     if not ids:
         return {}
-    return dict(session.execute(select(OrgNode.id, OrgNode.name).where(OrgNode.id.in_(ids))).all())
+    return {node.id: node for node in session.scalars(select(OrgNode).where(OrgNode.id.in_(ids)))}
 
 
 # Self-assessment against inspection ------------------------------------------------------------

@@ -46,7 +46,7 @@ def dummy_hash() -> str:
 
 @cache
 def common_passwords() -> frozenset[str]:
-    path = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
+    path = Path(__file__).resolve().parents[2] / "data" / "common-passwords.txt"
     words = (line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines())
     return frozenset(w for w in words if w and not w.startswith("#"))
 

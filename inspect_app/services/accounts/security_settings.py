@@ -13,9 +13,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from ..database import transaction
-from ..models import Role, SecuritySetting, User, utcnow
-from . import DomainError, audit
+from ...database import transaction
+from ...models import Role, SecuritySetting, User, utcnow
+from .. import DomainError, audit
 from .duties import NotPermitted
 
 

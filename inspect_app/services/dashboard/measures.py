@@ -33,7 +33,7 @@ from ...models import (
     Ticket,
     TicketStatus,
 )
-from .context import AREAS, DUE_SOON_DAYS, SEVERITIES, Context, _months_back, utc_bounds
+from .context import AREAS, DUE_SOON_DAYS, SEVERITIES, Context, months_back, utc_bounds
 
 # The figures -----------------------------------------------------------------------------------
 
@@ -291,7 +291,7 @@ def trend_buckets(start: date, end: date) -> list[tuple[str, date, date]]:
     first = date(start.year, 1 if step == 12 else start.month - (start.month - 1) % step, 1)
     buckets = []
     while first <= end:
-        nxt = _months_back(first, -step)
+        nxt = months_back(first, -step)
         label = (f"{first:%Y-%m}" if step == 1 else f"{first.year}Q{(first.month - 1) // 3 + 1}" if step == 3
                  else str(first.year))
         buckets.append((label, max(first, start), min(nxt - timedelta(days=1), end)))

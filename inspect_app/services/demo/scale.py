@@ -27,9 +27,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from .. import clock
-from ..database import transaction
-from ..models import (
+from ... import clock
+from ...database import transaction
+from ...models import (
     Answer,
     ChecklistItem,
     Compliance,
@@ -49,15 +49,16 @@ from ..models import (
     User,
     utcnow,
 )
-from ..models.checklist import SEVERITY_ORDER
-from . import audit, checklists, passwords, scoring
-from .demo import CITY_CODE, DEMO_PASSWORD
-from .inspections import REPEAT_WINDOW, scored_items
+from ...models.checklist import SEVERITY_ORDER
+from .. import audit, checklists
+from ..accounts import passwords
+from ..inspections import REPEAT_WINDOW, scored_items, scoring
+from ..rectification.rules import rectification_days
+from .story import CITY_CODE, DEMO_PASSWORD
 
 BATCH = 5000
 INSPECTIONS_PER_UNIT = 8  # over three years: about two bureau inspections and one self-inspection a year
 DISTRICT_TARGET = 8
-DEADLINE_DAYS = {"critical": 7, "serious": 30, "general": 60}
 KIND_ZH = {"routine": "例行检查", "special": "专项检查", "spot": "抽查", "self": "自查"}
 KIND_WEIGHTS = {"routine": 55, "special": 15, "spot": 10, "self": 20}
 # Fewer inspections around the Spring Festival, more in the spring and autumn inspection seasons.
@@ -505,7 +506,7 @@ def _one_ticket(ids, writer, rng, report, now, today, unit: _Unit, inspection_id
                 issued_at, inspector_id) -> datetime | None:
     """One ticket and its timeline, played forward until today. Returns when it finished, or None."""
     ticket_id = ids.take(Ticket)
-    deadline = DEADLINE_DAYS[severity]
+    deadline = rectification_days(severity)
     due = clock.local_date(issued_at) + timedelta(days=deadline)
     original_due = due
     events = [("issued", issued_at, inspector_id, {})]

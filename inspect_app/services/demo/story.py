@@ -7,27 +7,30 @@ from __future__ import annotations
 
 import io
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import clock
-from ..database import transaction
-from ..models import (
+from ... import clock
+from ...database import transaction
+from ...models import (
     Attachment,
     ExtensionRequest,
     Inspection,
     NodeKind,
     OrgNode,
     Role,
+    TemplateVersion,
     Ticket,
     TicketEventKind,
     UnitType,
     User,
 )
-from . import audit, checklists, inspections, org, passwords, rectification
+from .. import audit, checklists, inspections, org, rectification
+from ..accounts import passwords
 
 DEMO_PASSWORD = "Demo@2026"
 CITY_CODE = "BC-BMJ"
@@ -242,55 +245,94 @@ def _put_right(session: Session, inspection: Inspection, tickets: dict[str, Tick
         session.flush()
 
 
+@dataclass
+class _Story:
+    """What every chapter of the demo's story works with: the accounts, the units, the current checklists and
+    today, the day the demo is seeded on."""
+
+    session: Session
+    users: dict[str, User]
+    units: dict[str, OrgNode]
+    current: dict[str, TemplateVersion]
+    today: date
+
+    def plan(self, unit: str, templates: list[str], day: date, lead: User, members=(), kind="routine",
+             **kwargs) -> Inspection:
+        """An inspection of `unit` on `day`; a self-inspection (kind "self") is planned by the unit's officer."""
+        own = kind == "self"
+        return inspections.plan_inspection(self.session, lead if not own else self.users["officer"],
+                                           unit=self.units[unit], kind=kind,
+                                           versions=[self.current[k] for k in templates], scheduled_on=day,
+                                           lead=lead if not own else None, members=list(members), **kwargs)
+
+    def inspect(self, inspection: Inspection, actor: User, failing: dict[str, str], unit_signer: str,
+                texts: dict[str, str] | None = None) -> None:
+        """Every item answered, `failing` as given, and submitted at the visit's end on its planned day."""
+        _answer_all(self.session, inspection, actor, failing, texts=texts)
+        _submit(self.session, inspection, actor, unit_signer, datetime.combine(inspection.scheduled_on, time(7)))
+
+
 def seed_inspections(session: Session) -> None:
-    users = {u.username: u for u in session.scalars(select(User))}
-    units = {n.code: n for n in session.scalars(select(OrgNode).where(OrgNode.kind == NodeKind.UNIT))}
     current = {v.template.key: v for v in checklists.current_versions(session)}
     if not current:
         return  # no library synced: nothing to inspect with
-    today = clock.local_today()
-    inspector, inspector2, officer = users["inspector"], users["inspector2"], users["officer"]
+    story = _Story(session, {u.username: u for u in session.scalars(select(User))},
+                   {n.code: n for n in session.scalars(select(OrgNode).where(OrgNode.kind == NodeKind.UNIT))},
+                   current, clock.local_today())
+    _a_repeat_in_the_making(story)
+    _put_right_last_year(story)
+    _overdue(story)
+    _tickets_in_every_state(story)
+    _waiting_for_the_notice(story)
+    _the_units_own_self_inspection(story)
+    _planned_and_cancelled(story)
 
-    def plan(unit: str, templates: list[str], day: date, lead: User, members=(), kind="routine", **kwargs):
-        return inspections.plan_inspection(session, lead if kind != "self" else officer, unit=units[unit], kind=kind,
-                                           versions=[current[k] for k in templates], scheduled_on=day,
-                                           lead=lead if kind != "self" else None, members=list(members), **kwargs)
 
-    # Ten months ago, 东湖区人民政府办公室: its failures come back in today's visit (F7).
-    earlier = plan("DH-ZFB", ["network", "key-departments"], today - timedelta(days=300), inspector, [inspector2])
-    _answer_all(session, earlier, inspector, {"F3": "noncompliant", "F7": "partial", "G5": "noncompliant"})
-    _submit(session, earlier, inspector, "赵丽华", datetime.combine(earlier.scheduled_on, time(7)))
+def _a_repeat_in_the_making(story: _Story) -> None:
+    """东湖区人民政府办公室: ten months ago its failures were found and put right; today's visit, under way,
+    finds one of them (F7) again."""
+    session, today = story.session, story.today
+    inspector, inspector2 = story.users["inspector"], story.users["inspector2"]
+    earlier = story.plan("DH-ZFB", ["network", "key-departments"], today - timedelta(days=300), inspector,
+                         [inspector2])
+    story.inspect(earlier, inspector, {"F3": "noncompliant", "F7": "partial", "G5": "noncompliant"}, "赵丽华")
 
     # This year's visit, under way: half the items answered.
-    ongoing = plan("DH-ZFB", ["network", "key-departments", "carriers"], today, inspector, [inspector2],
-                   scope="重点检查网络终端管理和要害部门出入控制")
+    ongoing = story.plan("DH-ZFB", ["network", "key-departments", "carriers"], today, inspector, [inspector2],
+                         scope="重点检查网络终端管理和要害部门出入控制")
     _answer_all(session, ongoing, inspector, {"F7": "noncompliant", "G4": "partial"}, leave_open=20)
 
     # Those findings were put right in time and verified: that inspection is closed.
     issued_on = earlier.scheduled_on + timedelta(days=2)
-    _put_right(session, earlier, _issue(session, inspector, earlier, issued_on), officer, inspector, issued_on)
+    _put_right(session, earlier, _issue(session, inspector, earlier, issued_on), story.users["officer"], inspector,
+               issued_on)
 
-    # Last year 西山县自然资源局 (officer2's unit) had left computers unmarked (F7); it was put right then.
-    officer2 = users["officer2"]
-    before = plan("XS-ZRZY", ["network"], today - timedelta(days=400), inspector)
-    _answer_all(session, before, inspector, {"F7": "partial"})
-    _submit(session, before, inspector, "孙志强", datetime.combine(before.scheduled_on, time(7)))
+
+def _put_right_last_year(story: _Story) -> None:
+    """Last year 西山县自然资源局 (officer2's unit) had left computers unmarked (F7); it was put right then."""
+    session, inspector = story.session, story.users["inspector"]
+    before = story.plan("XS-ZRZY", ["network"], story.today - timedelta(days=400), inspector)
+    story.inspect(before, inspector, {"F7": "partial"}, "孙志强")
     issued_on = before.scheduled_on + timedelta(days=3)
-    _put_right(session, before, _issue(session, inspector, before, issued_on), officer2, inspector, issued_on)
+    _put_right(session, before, _issue(session, inspector, before, issued_on), story.users["officer2"], inspector,
+               issued_on)
 
-    # Inspected eleven weeks ago and never answered: the deadline passed two weeks ago.
-    overdue = plan("BC-GAJ", ["key-departments"], today - timedelta(days=80), inspector)
-    _answer_all(session, overdue, inspector, {"G4": "noncompliant"})
-    _submit(session, overdue, inspector, "公安局保密办", datetime.combine(overdue.scheduled_on, time(7)))
-    _issue(session, inspector, overdue, today - timedelta(days=75))
 
-    # Issued a week ago to the same unit: tickets in every state of the loop, and F7 found again (a repeat).
-    issued = plan("XS-ZRZY", ["network", "carriers"], today - timedelta(days=10), inspector,
-                  kind="special", title="西山县自然资源局2026年网络与载体专项检查")
-    _answer_all(session, issued, inspector, {"F13": "noncompliant", "E2": "partial", "E6": "noncompliant",
-                                             "F7": "partial"},
-                texts={"F7": "2台新配发的涉密计算机未粘贴密级标识，与上次检查发现的问题相同。"})
-    _submit(session, issued, inspector, "孙志强", datetime.combine(issued.scheduled_on, time(7)))
+def _overdue(story: _Story) -> None:
+    """Inspected eleven weeks ago and never answered: the deadline passed two weeks ago."""
+    inspector = story.users["inspector"]
+    overdue = story.plan("BC-GAJ", ["key-departments"], story.today - timedelta(days=80), inspector)
+    story.inspect(overdue, inspector, {"G4": "noncompliant"}, "公安局保密办")
+    _issue(story.session, inspector, overdue, story.today - timedelta(days=75))
+
+
+def _tickets_in_every_state(story: _Story) -> None:
+    """Issued a week ago to 西山县自然资源局: tickets in every state of the loop, and F7 found again (a repeat)."""
+    session, today, inspector, officer2 = story.session, story.today, story.users["inspector"], story.users["officer2"]
+    issued = story.plan("XS-ZRZY", ["network", "carriers"], today - timedelta(days=10), inspector,
+                        kind="special", title="西山县自然资源局2026年网络与载体专项检查")
+    story.inspect(issued, inspector, {"F13": "noncompliant", "E2": "partial", "E6": "noncompliant", "F7": "partial"},
+                  "孙志强", texts={"F7": "2台新配发的涉密计算机未粘贴密级标识，与上次检查发现的问题相同。"})
     tickets = _issue(session, inspector, issued, today - timedelta(days=7))
     evidence = [rectification.Upload(_photo("#5b7a8a"), "整改照片.jpg")]
     responded, returned, extended = tickets["F13"], tickets["E2"], tickets["E6"]
@@ -308,16 +350,20 @@ def seed_inspections(session: Session) -> None:
     _dated(session, extended, TicketEventKind.EXTENSION_REQUESTED, today - timedelta(days=1))
     # F7, the repeat, is left open: the unit has not answered yet.
 
-    # Submitted, waiting for the notice.
-    waiting = plan("DH-FY", ["network"], today - timedelta(days=3), inspector2)
-    _answer_all(session, waiting, inspector2, {"F3": "noncompliant"})
-    _submit(session, waiting, inspector2, "法院保密办", datetime.combine(waiting.scheduled_on, time(7)))
 
-    # The unit's own self-inspection.
-    own = plan("DH-ZFB", ["self-assessment"], today - timedelta(days=40), officer, kind="self")
-    _answer_all(session, own, officer, {"Z12": "partial"})
-    _submit(session, own, officer, "单位保密委员会主任", datetime.combine(own.scheduled_on, time(7)))
-    # Its findings became the unit's own tickets that day, with deadlines counted from it.
+def _waiting_for_the_notice(story: _Story) -> None:
+    """Submitted three days ago, waiting for the notice."""
+    inspector2 = story.users["inspector2"]
+    waiting = story.plan("DH-FY", ["network"], story.today - timedelta(days=3), inspector2)
+    story.inspect(waiting, inspector2, {"F3": "noncompliant"}, "法院保密办")
+
+
+def _the_units_own_self_inspection(story: _Story) -> None:
+    """东湖区人民政府办公室's self-inspection: its findings became the unit's own tickets that day, with
+    deadlines counted from it."""
+    session, officer = story.session, story.users["officer"]
+    own = story.plan("DH-ZFB", ["self-assessment"], story.today - timedelta(days=40), officer, kind="self")
+    story.inspect(own, officer, {"Z12": "partial"}, "单位保密委员会主任")
     with transaction(session):
         own.issued_at = _moment(own.scheduled_on)
         for ticket in session.scalars(select(Ticket).where(Ticket.inspection_id == own.id)):
@@ -329,9 +375,12 @@ def seed_inspections(session: Session) -> None:
     for ticket in session.scalars(select(Ticket).where(Ticket.inspection_id == own.id)):
         _dated(session, ticket, TicketEventKind.ISSUED, own.scheduled_on)
 
-    # Planned, and one cancelled.
-    plan("DH-JYJ", ["education", "personnel"], today + timedelta(days=14), inspector2)
-    plan("XS-YY", ["network"], today + timedelta(days=21), inspector, kind="spot")
-    plan("BC-CZJ", ["classification", "carriers"], today + timedelta(days=30), inspector)
-    dropped = plan("BC-FGW", ["meetings"], today - timedelta(days=5), inspector)
-    inspections.cancel_inspection(session, inspector, dropped, "会议改期，检查随之顺延。")
+
+def _planned_and_cancelled(story: _Story) -> None:
+    """Three visits planned ahead, and one cancelled."""
+    today, inspector, inspector2 = story.today, story.users["inspector"], story.users["inspector2"]
+    story.plan("DH-JYJ", ["education", "personnel"], today + timedelta(days=14), inspector2)
+    story.plan("XS-YY", ["network"], today + timedelta(days=21), inspector, kind="spot")
+    story.plan("BC-CZJ", ["classification", "carriers"], today + timedelta(days=30), inspector)
+    dropped = story.plan("BC-FGW", ["meetings"], today - timedelta(days=5), inspector)
+    inspections.cancel_inspection(story.session, inspector, dropped, "会议改期，检查随之顺延。")

@@ -16,7 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-REGISTER_PATH = Path(__file__).resolve().parent.parent / "data" / "legal_texts.yaml"
+REGISTER_PATH = Path(__file__).resolve().parents[2] / "data" / "legal_texts.yaml"
 
 Kind = Literal["law", "regulation", "rule", "requirement"]
 

@@ -1,0 +1,24 @@
+"""The demo: a small city and a story with an inspection and a ticket in every state (story.py, `seed-demo`),
+and a city's worth of synthetic inspections for benchmarks (scale.py, `seed-demo --scale N`)."""
+
+from . import scale
+from .scale import ScaleReport, add_scale
+from .story import (
+    ACCOUNTS,
+    CITY_CODE,
+    DEMO_PASSWORD,
+    DISTRICTS,
+    FINDING_TEXTS,
+    MEASURES,
+    PHOTO_ITEMS,
+    UNITS,
+    login_accounts,
+    seed,
+    seed_inspections,
+    seed_org,
+)
+
+__all__ = [
+    "ACCOUNTS", "CITY_CODE", "DEMO_PASSWORD", "DISTRICTS", "FINDING_TEXTS", "MEASURES", "PHOTO_ITEMS", "UNITS",
+    "ScaleReport", "add_scale", "login_accounts", "scale", "seed", "seed_inspections", "seed_org",
+]
