@@ -22,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config.update(overrides)
     app.config["AUDIT_KEY"] = app_config.audit_key(app.config["AUDIT_KEY"], app.instance_path,
                                                    app.config["INSPECT_DEMO"])
+    app_config.crypto_keys(app.config, app.instance_path)
     if app.config["INSPECT_DEMO"] and not app.config["CONTACT_PHONES"]:
         app.config["CONTACT_PHONES"] = app_config.DEMO_CONTACT_PHONES
 

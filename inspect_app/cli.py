@@ -138,12 +138,13 @@ def _exported_head(_ctx, _param, value: str | None) -> audit.ChainHead | None:
               help="A head exported earlier: the trail must still hold that record unchanged.")
 def audit_verify(exported: audit.ChainHead | None) -> None:
     """Check the hash chain; exit 1 naming the first broken record."""
-    broken = audit.verify_chain(db.session, exported)
-    if broken is not None:
-        click.echo(f"BROKEN: {broken}", err=True)
+    check = audit.check_chain(db.session, exported)
+    if check.broken is not None:
+        click.echo(f"BROKEN: {check.broken}", err=True)
         sys.exit(1)
     count = db.session.get(AuditHead, 1).last_id
-    click.echo(f"audit chain intact: {count} records"
+    under = f" ({', '.join(map(str, check.segments))})" if check.segments else ""
+    click.echo(f"audit chain intact: {count} records{under}"
                + (f"; record {exported.record_id} matches the exported head" if exported else ""))
 
 
@@ -155,21 +156,30 @@ def audit_head() -> None:
     click.echo(f"hash:     {head.hash}")
     click.echo(f"time:     {head.at.isoformat(sep=' ', timespec='seconds') + ' UTC' if head.at else '-'}")
     click.echo(f"key id:   {audit.key_id()}")
+    click.echo(f"chain:    {audit.algorithm()}")
     click.echo(f"head:     {head.token}")
 
 
 @audit_group.command("rekey")
 def audit_rekey() -> None:
-    """Put a trail written before the audit key under it (once, after upgrading): the old chain must verify."""
+    """Put the trail under the audit key and AUDIT_ALGORITHM (once, after upgrading): the trail must verify.
+
+    Seals a trail from before the key, or one under HMAC-SHA256 once AUDIT_ALGORITHM is HMAC-SM3; its older records
+    keep verifying."""
     try:
         sealed = audit.rekey(db.session)
     except audit.ChainNotIntact as exc:
-        raise click.ClickException(f"the trail from before the key is broken, so it is not sealed: {exc}") from exc
+        raise click.ClickException(f"the trail does not verify, so it is not sealed: {exc}") from exc
+    except audit.AlgorithmNotSupported as exc:
+        raise click.ClickException(str(exc)) from exc
     if sealed is None:
-        click.echo("audit chain already under the key; nothing to do")
-    else:
+        click.echo(f"audit chain already under the key and {audit.algorithm()}; nothing to do")
+    elif sealed.action == "audit.rekey":
         click.echo(f"audit chain sealed under the key by record {sealed.id}: records 1-{sealed.id - 1} from before "
                    f"the key verified")
+    else:
+        click.echo(f"audit chain goes on under {audit.algorithm()} from record {sealed.id}: records 1-{sealed.id - 1} "
+                   f"verified and sealed; they keep verifying under their own algorithm")
 
 
 @click.group("checklists", cls=AppGroup)
@@ -422,24 +432,34 @@ def report_summary(start: str, end: str, district_code: str | None, out: Path) -
 @report_group.command("verify")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def report_verify(path: Path) -> None:
-    """Read the verification code from a PDF and say which record and version it is and whether it is current.
+    """Check a PDF's SM2 signature, then read its verification code and say which record and version it is and
+    whether it is current.
 
-    Exit status: 0 current, 1 superseded (or its record is gone), 2 no code or a code this system never issued.
+    Exit status: 0 current, 1 superseded (or its record is gone), 2 no code or a code this system never issued,
+    3 not genuine (altered, or signed by a key the bureau does not trust).
     """
-    from .pdf import reader
     from .services import documents
 
-    code = reader.read_code(str(path))
-    if code is None:
+    checked = documents.verify_file(db.session, None, path.read_bytes())
+    signed = checked.signature
+    if checked.verdict == "genuine":
+        retired = "" if signed.key_id == documents.signing_key_id() else ", a retired key"
+        click.echo(f"signature:         GENUINE: signed with the bureau's SM2 key {signed.key_id}{retired}; "
+                   f"not a byte changed since")
+    elif checked.verdict == "not_signed":
+        click.echo("signature:         NOT SIGNED: issued before documents were signed, or with signing off")
+    else:
+        click.echo(f"signature:         NOT GENUINE: {checked.reason}", err=True)
+    if checked.code is None:
         click.echo(f"{path}: no verification code found (not a document of this system, or not a PDF)", err=True)
-        sys.exit(2)
-    result = documents.verify(db.session, None, code)
+        sys.exit(3 if checked.verdict == "not_genuine" else 2)
+    result = checked.found
     if result is None:
-        click.echo(f"verification code {code}: NOT FOUND: this system never issued a document with this code", err=True)
-        sys.exit(2)
+        click.echo(f"verification code {checked.code}: NOT FOUND: this system never issued a document with this code",
+                   err=True)
+        sys.exit(3 if checked.verdict == "not_genuine" else 2)
     doc = result.document
-    identical = bool(doc.sha256) and documents.sha256_of(path) == doc.sha256
-    click.echo(f"verification code: {code}")
+    click.echo(f"verification code: {checked.code}")
     of = f" of record {doc.object_id}" if doc.object_id is not None else ""
     click.echo(f"document:          {result.kind_label} ({doc.kind}{of}): {result.record_label}")
     click.echo(f"version:           {doc.record_version[:16]}, rendered {doc.created_at:%Y-%m-%d %H:%M} UTC, "
@@ -451,6 +471,8 @@ def report_verify(path: Path) -> None:
     else:
         newer = f" (current version: {result.latest.verification_code})" if result.latest else ""
         click.echo(f"status:            SUPERSEDED: the record has changed since{newer}")
-    click.echo("file:              " + ("identical to the copy the system issued" if identical else
+    click.echo("file:              " + ("identical to the copy the system issued" if checked.identical else
                                         "the code is ours, but the file is not byte-identical to the issued copy"))
+    if checked.verdict == "not_genuine":
+        sys.exit(3)
     sys.exit(0 if result.current else 1)
