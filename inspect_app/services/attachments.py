@@ -135,3 +135,41 @@ def thumbnail_path(sha256: str) -> Path:
             image.save(jpeg, "JPEG", quality=80)
         storage.write_once(target, jpeg.getvalue(), keys())
     return target
+
+
+class NotEncrypted(Exception):
+    """Rekeying asked of an instance that stores attachments as they are."""
+
+
+@dataclass(frozen=True)
+class RekeyReport:
+    key_id: str
+    files: int
+    resealed: int
+
+
+def stored_files() -> list[Path]:
+    """Every stored file: attachments and their thumbnails (not the half-written `.partial-…` ones)."""
+    root = storage_dir()
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")) if root.exists() else []
+
+
+def rekey() -> RekeyReport:
+    """Seal every stored file under the current key, one file at a time, each replaced atomically."""
+    current = keys()
+    if current is None:
+        raise NotEncrypted("attachments are not encrypted: set ATTACHMENT_KEY_FILE (keys new-attachment-key)")
+    files = stored_files()
+    resealed = sum(storage.reseal(path, current) for path in files)
+    return RekeyReport(current.current_id, len(files), resealed)
+
+
+def key_ids_in_use() -> list[str]:
+    """The keys the stored files are sealed under, for a backup's manifest."""
+    used = set()
+    for path in stored_files():
+        with open(path, "rb") as f:
+            key_id = storage.sealed_key_id(f.read(storage.HEADER_BYTES))
+        if key_id:
+            used.add(key_id)
+    return sorted(used)
