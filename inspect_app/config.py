@@ -113,7 +113,9 @@ def crypto_keys(config, instance_path: str) -> None:
                     "SIGNING_KEY_DIR=/etc/inspect/signing, or set DOCUMENT_SIGNING=off to issue documents unsigned; "
                     "see docs/deploy.md (\"国密\")")
         config["ATTACHMENT_KEYS"] = None
-        if config["ATTACHMENT_KEY_FILE"]:
+        if not config["ATTACHMENT_ENCRYPTION"]:
+            pass
+        elif config["ATTACHMENT_KEY_FILE"]:
             config["ATTACHMENT_KEYS"] = keys.load_attachment_keys(config["ATTACHMENT_KEY_FILE"])
         elif demo:
             config["ATTACHMENT_KEYS"] = keys.demo_attachment_keys(instance_path)
@@ -130,8 +132,10 @@ def from_environment(instance_path: str) -> dict:
         # Each issued document is signed with the bureau's SM2 key in SIGNING_KEY_DIR unless DOCUMENT_SIGNING=off.
         "DOCUMENT_SIGNING": _flag("DOCUMENT_SIGNING", "on"),
         "SIGNING_KEY_DIR": os.environ.get("SIGNING_KEY_DIR", "").strip() or None,
-        # Attachments are stored encrypted with SM4-GCM when this names the key file.
+        # Attachments are stored encrypted with SM4-GCM when this names the key file (in demo mode: always, unless
+        # ATTACHMENT_ENCRYPTION=off, for an instance that has never sealed a file).
         "ATTACHMENT_KEY_FILE": os.environ.get("ATTACHMENT_KEY_FILE", "").strip() or None,
+        "ATTACHMENT_ENCRYPTION": _flag("ATTACHMENT_ENCRYPTION", "on"),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "INSPECT_DEMO": _flag("INSPECT_DEMO"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
