@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.harness import percentile  # noqa: E402
-from benchmarks.pdf import camera_photo  # noqa: E402
+from benchmarks.harness import percentile
+from benchmarks.pdf import camera_photo
 
 SETTINGS = {
     "with SM": {"AUDIT_ALGORITHM": "HMAC-SM3", "DOCUMENT_SIGNING": True, "ATTACHMENT_ENCRYPTION": True},
