@@ -153,6 +153,8 @@ def test_the_verify_page_checks_an_uploaded_file(app, notice_pdf, browser_for):
                              content_type="multipart/form-data")
     assert refused.status_code == 422 and "这不是 PDF 文件。" in refused.get_data(as_text=True)
     assert inspector.post("/verify", data={}, content_type="multipart/form-data").status_code == 422
+    by_code = inspector.get(f"/verify?code={document.verification_code}").get_data(as_text=True)
+    assert f"本局 SM2 签名（密钥 {document.signature_key_id}）" in by_code
 
 
 # Keys in production -------------------------------------------------------------------------------------------
