@@ -113,11 +113,9 @@ def crypto_keys(config, instance_path: str) -> None:
                     "SIGNING_KEY_DIR=/etc/inspect/signing, or set DOCUMENT_SIGNING=off to issue documents unsigned; "
                     "see docs/deploy.md (\"国密\")")
         config["ATTACHMENT_KEYS"] = None
-        if not config["ATTACHMENT_ENCRYPTION"]:
-            pass
-        elif config["ATTACHMENT_KEY_FILE"]:
+        if config["ATTACHMENT_ENCRYPTION"] and config["ATTACHMENT_KEY_FILE"]:
             config["ATTACHMENT_KEYS"] = keys.load_attachment_keys(config["ATTACHMENT_KEY_FILE"])
-        elif demo:
+        elif config["ATTACHMENT_ENCRYPTION"] and demo:
             config["ATTACHMENT_KEYS"] = keys.demo_attachment_keys(instance_path)
     except keys.KeyFileError as exc:
         raise ConfigurationError(str(exc)) from exc
