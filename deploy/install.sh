@@ -8,7 +8,9 @@
 #
 # Environment: HOST (127.0.0.1; 0.0.0.0 for the office network), PORT (5000), INSPECT_INSTANCE (the instance
 # folder, default ./instance — keep it outside the bundle's folder to update by unpacking a newer bundle),
-# DATABASE_URL (default: SQLite in the instance folder), AUDIT_KEY_FILE (the audit key, needed but for --demo).
+# DATABASE_URL (default: SQLite in the instance folder), AUDIT_KEY_FILE (the audit key, needed but for --demo),
+# SIGNING_KEY_DIR (the SM2 signing keys, needed but for --demo; a first run stops at `db upgrade` saying how to
+# make them), ATTACHMENT_KEY_FILE (optional SM4 keys).
 # Root is needed only while Debian packages are missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,7 +21,7 @@ for arg in "$@"; do
     --demo) demo=1 ;;
     --no-serve) serve="" ;;
     --tests) tests=1 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown option $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -69,7 +71,8 @@ say "Python packages from wheels/ ($requirements)"
 flask=(.venv/bin/flask --app wsgi)
 [ -n "$demo" ] && export INSPECT_DEMO=1
 "${flask[@]}" db upgrade
-# A trail from before the audit key is verified and sealed under it, once; a broken one is left for the auditor.
+# A trail from before the audit key (or from before HMAC-SM3) is verified and sealed under it, once; a broken one is
+# left for the auditor.
 "${flask[@]}" audit rekey || say "WARNING: the audit trail does not verify; the auditor should see to it (audit verify)"
 "${flask[@]}" checklists sync | tail -n 1
 [ -n "$demo" ] && "${flask[@]}" seed-demo

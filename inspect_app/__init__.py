@@ -36,6 +36,7 @@ def _configure(app: Flask, overrides: dict | None) -> None:
         app.config.update(overrides)
     app.config["AUDIT_KEY"] = app_config.audit_key(app.config["AUDIT_KEY"], app.instance_path,
                                                    app.config["INSPECT_DEMO"])
+    app_config.crypto_keys(app.config, app.instance_path)
     if app.config["INSPECT_DEMO"] and not app.config["CONTACT_PHONES"]:
         app.config["CONTACT_PHONES"] = app_config.DEMO_CONTACT_PHONES
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from . import keys_cli
 from .admin import cli as admin_cli
 from .audit import cli as audit_cli
 from .checklists import cli as checklists_cli
@@ -24,6 +25,7 @@ AREAS = (
     checklists_cli,  # checklists validate|cites|sync
     documents_cli,  # report inspection|notice|rectification|summary|verify|fonts
     tickets_cli,  # tickets remind
+    keys_cli,  # keys new-signing-key|rotate-signing-key|new-attachment-key|rotate-attachment-key|rekey-attachments|list
 )
 
 

@@ -82,8 +82,43 @@ def audit_key(configured: str | None, instance_path: str, demo: bool) -> str:
     return key
 
 
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+AUDIT_ALGORITHMS = ("HMAC-SM3", "HMAC-SHA256")
+
+
+def _flag(name: str, default: str = "") -> bool:
+    return (os.environ.get(name, "").strip() or default).lower() in {"1", "true", "yes", "on"}
+
+
+def crypto_keys(config, instance_path: str) -> None:
+    """Check the 国密 settings and load the keys they name into `config` (SIGNING_KEYS, ATTACHMENT_KEYS). In demo mode
+    missing keys are made once in the instance folder; anywhere else a key the settings need must be there, outside
+    the data, or the app does not start. See docs/deploy.md ("国密")."""
+    from . import keys
+
+    if config["AUDIT_ALGORITHM"] not in AUDIT_ALGORITHMS:
+        raise ConfigurationError(f"AUDIT_ALGORITHM is {config['AUDIT_ALGORITHM']!r}: set it to one of "
+                                 f"{', '.join(AUDIT_ALGORITHMS)} (HMAC-SM3 unless the trail must stay as it was)")
+    demo = config["INSPECT_DEMO"]
+    try:
+        config["SIGNING_KEYS"] = None
+        if config["DOCUMENT_SIGNING"]:
+            if config["SIGNING_KEY_DIR"]:
+                config["SIGNING_KEYS"] = keys.load_signing_keys(config["SIGNING_KEY_DIR"])
+            elif demo:
+                config["SIGNING_KEYS"] = keys.demo_signing_keys(instance_path)
+            else:
+                raise ConfigurationError(
+                    "no document signing key: make the bureau's SM2 key pair as the app's user with "
+                    "`.venv/bin/python -m inspect_app.keys_cli new-signing-key --dir /etc/inspect/signing` and set "
+                    "SIGNING_KEY_DIR=/etc/inspect/signing, or set DOCUMENT_SIGNING=off to issue documents unsigned; "
+                    "see docs/deploy.md (\"国密\")")
+        config["ATTACHMENT_KEYS"] = None
+        if config["ATTACHMENT_ENCRYPTION"] and config["ATTACHMENT_KEY_FILE"]:
+            config["ATTACHMENT_KEYS"] = keys.load_attachment_keys(config["ATTACHMENT_KEY_FILE"])
+        elif config["ATTACHMENT_ENCRYPTION"] and demo:
+            config["ATTACHMENT_KEYS"] = keys.demo_attachment_keys(instance_path)
+    except keys.KeyFileError as exc:
+        raise ConfigurationError(str(exc)) from exc
 
 
 def from_environment(instance_path: str) -> dict:
@@ -91,6 +126,14 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": secret_key(instance_path),
         # None when neither AUDIT_KEY nor AUDIT_KEY_FILE is set; create_app decides once overrides are in.
         "AUDIT_KEY": configured_audit_key(),
+        "AUDIT_ALGORITHM": os.environ.get("AUDIT_ALGORITHM", "").strip() or "HMAC-SM3",
+        # Each issued document is signed with the bureau's SM2 key in SIGNING_KEY_DIR unless DOCUMENT_SIGNING=off.
+        "DOCUMENT_SIGNING": _flag("DOCUMENT_SIGNING", "on"),
+        "SIGNING_KEY_DIR": os.environ.get("SIGNING_KEY_DIR", "").strip() or None,
+        # Attachments are stored encrypted with SM4-GCM when this names the key file (in demo mode: always, unless
+        # ATTACHMENT_ENCRYPTION=off, for an instance that has never sealed a file).
+        "ATTACHMENT_KEY_FILE": os.environ.get("ATTACHMENT_KEY_FILE", "").strip() or None,
+        "ATTACHMENT_ENCRYPTION": _flag("ATTACHMENT_ENCRYPTION", "on"),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "INSPECT_DEMO": _flag("INSPECT_DEMO"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

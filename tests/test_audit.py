@@ -313,3 +313,55 @@ def test_every_action_the_code_records_has_a_name_for_the_auditor():
                 recorded.add(call.args[2].value)
     assert len(recorded) > 40
     assert sorted(recorded - AUDIT_ACTION_LABELS.keys()) == []
+
+
+# 国密: HMAC-SM3 by default, HMAC-SHA256 trails carried over.
+
+def test_new_records_are_chained_by_hmac_sm3_under_the_key(app, demo):
+    rec = db.session.get(AuditRecord, last_id())
+    from inspect_app import smcrypto
+
+    assert app.config["AUDIT_ALGORITHM"] == "HMAC-SM3"
+    expected = smcrypto.hmac_sm3(app.config["AUDIT_KEY"].encode(), audit._content(rec)).hex()
+    assert rec.hash == expected != audit.content_hash(rec, algorithm_name=audit.HMAC_SHA256)
+    assert f"(1-{last_id()} HMAC-SM3)" in run_verify(app).output
+
+
+def test_a_trail_under_hmac_sha256_goes_on_under_sm3_and_its_old_records_keep_verifying(app, demo, browser_for):
+    """An installation from before 国密: its records were chained by HMAC-SHA256 under the same key."""
+    rechain(lambda rec: audit.content_hash(rec, algorithm_name=audit.HMAC_SHA256), 1)
+    old_head = last_id()
+    assert f"(1-{old_head} HMAC-SHA256)" in run_verify(app).output
+
+    sealed = app.test_cli_runner().invoke(args=["audit", "rekey"])
+    assert sealed.exit_code == 0, sealed.output
+    assert f"goes on under HMAC-SM3 from record {old_head + 1}" in sealed.output
+    seal = db.session.get(AuditRecord, old_head + 1)
+    assert seal.action == "audit.algorithm_change"
+    assert f'"previous_algorithm":"HMAC-SHA256","previous_head":"{db.session.get(AuditRecord, old_head).hash}"' \
+        in seal.details and f'"previous_records":{old_head}' in seal.details
+    browser_for("officer")  # the app writes on under HMAC-SM3
+    result = run_verify(app)
+    assert result.exit_code == 0, result.output
+    assert f"(1-{old_head} HMAC-SHA256, {old_head + 1}-{last_id()} HMAC-SM3)" in result.output
+    assert "nothing to do" in app.test_cli_runner().invoke(args=["audit", "rekey"]).output
+
+    # The old segment is still bound by the key: an edit to it, re-chained without the key, shows.
+    rechain(guessed_key, 3, old_head, actor_name="someone-else")
+    assert "audit record 3: content was altered" in run_verify(app).output
+
+
+def test_a_record_under_hmac_sha256_after_sm3_ones_is_a_break(app, demo):
+    """Once under SM3 a trail never goes back: setting AUDIT_ALGORITHM back, or a record rewritten under the older
+    algorithm, is reported."""
+    app.config["AUDIT_ALGORITHM"] = audit.HMAC_SHA256
+    with pytest.raises(audit.AlgorithmNotSupported, match="set AUDIT_ALGORITHM=HMAC-SM3"):
+        audit.rekey(db.session)
+    from inspect_app.database import transaction
+
+    with transaction(db.session):
+        audit.record(db.session, None, "audit.verify", details={"intact": True})
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert f"audit record {last_id()}: chained under an older algorithm" in result.output
+    assert "AUDIT_ALGORITHM was set back, or the record was rewritten (HMAC-SHA256 after HMAC-SM3)" in result.output

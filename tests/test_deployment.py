@@ -83,6 +83,8 @@ def deployment(app, demo, tmp_path):
     wait_for_port(redis_port)
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg", ""),
            "SECRET_KEY": app.config["SECRET_KEY"], "AUDIT_KEY": app.config["AUDIT_KEY"],
+           "SIGNING_KEY_DIR": str(app.config["SIGNING_KEYS"].directory),
+           "ATTACHMENT_KEY_FILE": str(app.config["ATTACHMENT_KEYS"].path),
            "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{redis_port}/0",
            "ATTACHMENTS_DIR": app.config["ATTACHMENTS_DIR"], "PROXY_COUNT": "1", "WEB_WORKERS": "2",
            "WEB_THREADS": "2"}

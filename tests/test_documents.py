@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from inspect_app.extensions import db
 from inspect_app.models import AuditRecord, Document, Inspection, Notice, Role
-from inspect_app.pdf import cn_date, cn_number, sentence, worker
+from inspect_app.pdf import cn_date, cn_number, sentence, signature, worker
 from inspect_app.services import documents, inspections
 
 from . import factories as f
@@ -392,6 +392,13 @@ def test_big_documents_render_in_the_worker_with_progress(issued, app, browser_f
     raw = worker.read_status(documents.jobs_dir(), code)
     assert raw["pid"] and raw["pid"] != __import__("os").getpid()  # rendered in another process
     assert browser.get(job_url).status_code == 303  # the progress page now leads to the file
+    # Signed by the worker with the key it read from the key folder; no key is written into the job's files.
+    data = documents.file_path(document.sha256).read_bytes()
+    assert document.signature_key_id == app.config["SIGNING_KEYS"].current.public.key_id
+    assert signature.check(data, app.config["SIGNING_KEYS"].public).genuine
+    secret = app.config["SIGNING_KEYS"].current.secret.hex()
+    assert raw["signing_key_dir"] and "PRIVATE KEY" not in str(raw) and secret not in str(raw)
+    assert data.count(b"/Subtype /Image") >= 2  # the sealed photos were opened for the layout
 
 
 def test_a_worker_past_its_memory_limit_fails_cleanly(issued, app, browser_for):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from inspect_app import create_app
+from inspect_app import create_app, keys
 from inspect_app.config import ConfigurationError, audit_key, configured_audit_key, database_url, secret_key
 from inspect_app.extensions import db
 
@@ -33,7 +33,16 @@ def test_secret_key_is_generated_once_and_kept_private(monkeypatch, tmp_path):
     assert secret_key(str(tmp_path)) == "from-env"
 
 
-def test_demo_mode_follows_the_environment(monkeypatch, make_app):
+@pytest.fixture
+def signing_key_dir(monkeypatch, tmp_path):
+    """A production instance's signing key, made as docs/deploy.md says."""
+    directory = tmp_path / "signing"
+    keys.create_signing_key(directory)
+    monkeypatch.setenv("SIGNING_KEY_DIR", str(directory))
+    return directory
+
+
+def test_demo_mode_follows_the_environment(monkeypatch, make_app, signing_key_dir):
     monkeypatch.setenv("INSPECT_DEMO", "1")
     assert create_app().config["INSPECT_DEMO"] is True
     monkeypatch.setenv("INSPECT_DEMO", "0")
@@ -51,7 +60,7 @@ def test_the_command_line_says_what_to_set_without_a_traceback(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-def test_production_refuses_to_start_without_an_audit_key(monkeypatch, make_app):
+def test_production_refuses_to_start_without_an_audit_key(monkeypatch, make_app, signing_key_dir):
     monkeypatch.delenv("AUDIT_KEY", raising=False)
     monkeypatch.delenv("AUDIT_KEY_FILE", raising=False)
     monkeypatch.setenv("INSPECT_DEMO", "0")

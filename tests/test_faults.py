@@ -44,7 +44,9 @@ class Server:
         self.env = {**os.environ, "INSPECT_INSTANCE": app.instance_path,
                     "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg", ""),
                     "ATTACHMENTS_DIR": app.config["ATTACHMENTS_DIR"], "SECRET_KEY": app.config["SECRET_KEY"],
-                    "AUDIT_KEY": app.config["AUDIT_KEY"]}
+                    "AUDIT_KEY": app.config["AUDIT_KEY"],
+                    "SIGNING_KEY_DIR": str(app.config["SIGNING_KEYS"].directory),
+                    "ATTACHMENT_KEY_FILE": str(app.config["ATTACHMENT_KEYS"].path)}
         self.port = port
         self.process: subprocess.Popen | None = None
 

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from .. import pdf
 from ..extensions import db
 from ..models import DocumentKind, Inspection, Notice, OrgNode
-from ..pdf import reader
 from ..services import DomainError, documents
 from ..services.documents import summary
 
@@ -139,21 +138,34 @@ def report_summary(start: str, end: str, district_code: str | None, out: Path) -
 @report_group.command("verify")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def report_verify(path: Path) -> None:
-    """Read the verification code from a PDF and say which record and version it is and whether it is current.
+    """Check a PDF's SM2 signature, then read its verification code and say which record and version it is and
+    whether it is current.
 
-    Exit status: 0 current, 1 superseded (or its record is gone), 2 no code or a code this system never issued.
+    Exit status: 0 current, 1 superseded (or its record is gone), 2 no code or a code this system never issued,
+    3 not genuine (altered, or signed by a key the bureau does not trust).
     """
-    code = reader.read_code(str(path))
-    if code is None:
+    from .services import documents
+
+    checked = documents.verify_file(db.session, None, path.read_bytes())
+    signed = checked.signature
+    if checked.verdict == "genuine":
+        retired = "" if signed.key_id == documents.signing_key_id() else ", a retired key"
+        click.echo(f"signature:         GENUINE: signed with the bureau's SM2 key {signed.key_id}{retired}; "
+                   f"not a byte changed since")
+    elif checked.verdict == "not_signed":
+        click.echo("signature:         NOT SIGNED: issued before documents were signed, or with signing off")
+    else:
+        click.echo(f"signature:         NOT GENUINE: {checked.reason}", err=True)
+    if checked.code is None:
         click.echo(f"{path}: no verification code found (not a document of this system, or not a PDF)", err=True)
-        sys.exit(2)
-    result = documents.verify(db.session, None, code)
+        sys.exit(3 if checked.verdict == "not_genuine" else 2)
+    result = checked.found
     if result is None:
-        click.echo(f"verification code {code}: NOT FOUND: this system never issued a document with this code", err=True)
-        sys.exit(2)
+        click.echo(f"verification code {checked.code}: NOT FOUND: this system never issued a document with this code",
+                   err=True)
+        sys.exit(3 if checked.verdict == "not_genuine" else 2)
     doc = result.document
-    identical = bool(doc.sha256) and documents.sha256_of(path) == doc.sha256
-    click.echo(f"verification code: {code}")
+    click.echo(f"verification code: {checked.code}")
     of = f" of record {doc.object_id}" if doc.object_id is not None else ""
     click.echo(f"document:          {result.kind_label} ({doc.kind}{of}): {result.record_label}")
     click.echo(f"version:           {doc.record_version[:16]}, rendered {doc.created_at:%Y-%m-%d %H:%M} UTC, "
@@ -165,8 +177,10 @@ def report_verify(path: Path) -> None:
     else:
         newer = f" (current version: {result.latest.verification_code})" if result.latest else ""
         click.echo(f"status:            SUPERSEDED: the record has changed since{newer}")
-    click.echo("file:              " + ("identical to the copy the system issued" if identical else
+    click.echo("file:              " + ("identical to the copy the system issued" if checked.identical else
                                         "the code is ours, but the file is not byte-identical to the issued copy"))
+    if checked.verdict == "not_genuine":
+        sys.exit(3)
     sys.exit(0 if result.current else 1)
 
 

@@ -33,6 +33,7 @@ from ..security import current_user, wants_json
 from ..services import Conflict, DomainError, dashboard, documents
 from ..services.documents import summary as summaries
 from . import bp
+from .forms import VerifyFileForm
 
 _DOWNLOAD_ROUTES = {
     DocumentKind.INSPECTION_REPORT: ("documents.inspection_report", "inspection_id"),
@@ -228,3 +229,19 @@ def verify():
     shown = documents.normalise_code(text) or text  # what was scanned or typed, written as printed
     return render_template("documents/verify.html", text=shown, result=result, malformed=malformed,
                            render_url=render_url), (404 if text and result is None else 200)
+
+
+@bp.post("/verify")
+@authz.requires("signed_in")
+def verify_file():
+    """A PDF file checked whole: the bureau's SM2 signature, then what its verification code stands for."""
+    form = VerifyFileForm()
+    checked = None
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        if data.startswith(b"%PDF-"):
+            checked = documents.verify_file(db.session, current_user, data)
+        else:
+            form.file.errors.append(_("这不是 PDF 文件。"))
+    return render_template("documents/verify.html", text="", result=None, malformed=False, render_url=render_url,
+                           checked=checked, file_errors=form.file.errors), (200 if checked else 422)

@@ -285,8 +285,8 @@ def _photo_or_404(inspection: Inspection, photo_id: int) -> Attachment:
 
 
 def _send(attachment: Attachment, thumbnail: bool = False):
-    path = attachments.thumbnail_path(attachment.sha256) if thumbnail else attachments.path_of(attachment.sha256)
-    response = send_file(path, mimetype="image/jpeg" if thumbnail else attachment.mime, max_age=0,
+    stored = attachments.open_stored(attachment.sha256, thumbnail=thumbnail)
+    response = send_file(stored, mimetype="image/jpeg" if thumbnail else attachment.mime, max_age=0,
                          download_name=attachment.filename)
     # Never kept by the browser: on a shared tablet the next user would find the unit's photos in its cache.
     response.headers["Cache-Control"] = "private, no-store"

@@ -38,6 +38,9 @@ class Document(db.Model):
     pages: Mapped[int | None] = mapped_column(Integer)
     params_json: Mapped[str] = mapped_column(Text, default="{}")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The SM2 key the issued PDF was signed with (keys.py); None for documents issued unsigned, so a copy of a
+    # signed document whose signature was stripped reads as not genuine rather than as unsigned.
+    signature_key_id: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     @property

@@ -24,6 +24,7 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .. import storage
 from . import HERE, SubsettingUnavailable, faces_css, justify
 
 justify.install()
@@ -83,11 +84,13 @@ class LocalFetcher(URLFetcher):
 
     Documents are rendered from our own data, but a photo's or a unit's text must never make the
     server reach out to the network (the system is air-gapped) or read a file elsewhere on disk.
+    Attachments sealed with SM4 are opened with `keys` (storage.py).
     """
 
-    def __init__(self, roots):
+    def __init__(self, roots, keys=None):
         super().__init__(timeout=1, allowed_protocols=("file", "data"), allow_redirects=False)
         self.roots = tuple(Path(r).resolve() for r in roots)
+        self.keys = keys
 
     def fetch(self, url, headers=None):
         if url.startswith("data:"):
@@ -96,7 +99,12 @@ class LocalFetcher(URLFetcher):
             path = Path(url2pathname(urlsplit(url).path)).resolve()
             if path.is_file() and any(path.is_relative_to(root) for root in self.roots):
                 mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+                data = path.read_bytes()
+                if storage.sealed_key_id(data[: storage.HEADER_BYTES]) is None:
+                    return URLFetcherResponse(url, data, {"Content-Type": mime})
+                # Not under its file: URL, which WeasyPrint would read again from disk, sealed, when it writes.
+                return URLFetcherResponse(f"attachment:{path.name}", storage.unseal(data, path.name, self.keys),
+                                          {"Content-Type": mime})
         raise ValueError(f"refused to fetch {url[:200]}")
 
 
@@ -153,6 +161,7 @@ def _warm_up_quietly() -> None:
 class Rendered:
     pdf: bytes
     pages: int
+    info: bytes = b"<<>>"  # the document information dictionary as written, for the signature (signature.py)
 
 
 def _malloc_trim():
@@ -180,13 +189,14 @@ def _layout(html: str, fetcher: LocalFetcher, stylesheets):
         stylesheets=stylesheets or [stylesheet()], font_config=font_config(), presentational_hints=False)
 
 
-def render(html: str, *, roots=(), stylesheets=None) -> Rendered:
+def render(html: str, *, roots=(), stylesheets=None, attachment_keys=None) -> Rendered:
     """Lay out `html` with the official stylesheet and write the PDF (fonts embedded and subset).
 
     `roots`: the folders whose files the document may show (photos, signatures); nothing else is read.
+    `attachment_keys`: the keys of the files there that are sealed.
     """
     check_subsetting()
-    fetcher = LocalFetcher(roots)
+    fetcher = LocalFetcher(roots, attachment_keys)
     with _render_lock:
         document = _layout(html, fetcher, stylesheets)
         if len(document.pages) % 2 and COLOPHON_ANCHOR in html:
@@ -199,11 +209,13 @@ def render(html: str, *, roots=(), stylesheets=None) -> Rendered:
                 # carries a number (GB/T 9704 7.5).
                 document = _layout(html.replace(COLOPHON_ANCHOR, COLOPHON_ANCHOR_UNNUMBERED, 1), fetcher,
                                    stylesheets)
-        pdf = document.write_pdf(custom_metadata=True)
+        info = []
+        pdf = document.write_pdf(custom_metadata=True, finisher=lambda _document, written: info.append(
+            bytes(written.info.data)))
         pages = len(document.pages)
         del document
         if _trim is not None:
             # A layout frees tens of MB that glibc would keep for the process: hand them back, so a web
             # worker that renders all day stays the size it had after its first document (2 ms).
             _trim(0)
-    return Rendered(pdf=pdf, pages=pages)
+    return Rendered(pdf=pdf, pages=pages, info=info[0])

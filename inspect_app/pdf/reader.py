@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
 import zlib
 
 CODE = r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}"
@@ -67,3 +68,16 @@ def read_code(path: str) -> str | None:
     if not data.startswith(b"%PDF-"):
         return None
     return code_from_metadata(data) or code_from_text(path)
+
+
+def code_of(data: bytes) -> str | None:
+    """The verification code of a PDF given as bytes (an upload)."""
+    if not data.startswith(b"%PDF-"):
+        return None
+    found = code_from_metadata(data)
+    if found is None and shutil.which("pdftotext") is not None:
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+            f.write(data)
+            f.flush()
+            found = code_from_text(f.name)
+    return found

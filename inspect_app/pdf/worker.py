@@ -91,7 +91,8 @@ def read_status(jobs_dir: Path, job_id: str) -> dict | None:
 
 
 def start(jobs_dir: Path, job_id: str, *, html: str, roots: list[str], out_dir: str, estimated_pages: int,
-          meta: dict, timeout: int, memory_mb: int) -> dict:
+          meta: dict, timeout: int, memory_mb: int, signing_key_dir: str | None = None,
+          attachment_key_file: str | None = None) -> dict:
     """Start rendering `html` unless the same job is already under way; return its status."""
     jobs_dir = Path(jobs_dir)
     jobs_dir.mkdir(parents=True, exist_ok=True)
@@ -103,6 +104,7 @@ def start(jobs_dir: Path, job_id: str, *, html: str, roots: list[str], out_dir: 
         "job_id": job_id, "state": "queued", "progress": 0, "pages_done": 0, "estimated_pages": estimated_pages,
         "started_at": time.time(), "deadline": time.time() + timeout + STARTUP_GRACE, "timeout": timeout,
         "memory_mb": memory_mb, "roots": list(roots), "out_dir": str(out_dir), "meta": meta, "pid": None,
+        "signing_key_dir": signing_key_dir, "attachment_key_file": attachment_key_file,
     }
     path = status_path(jobs_dir, job_id)
     if current is None:
@@ -189,14 +191,17 @@ def run(status_file: str) -> None:
         _limit(status["timeout"], status["memory_mb"])
 
         html = path.with_suffix(".html").read_text(encoding="utf-8")
+        signing_key, attachment_keys = _keys(status)
         progress = logging.getLogger("weasyprint.progress")
         progress.setLevel(logging.INFO)
         progress.addHandler(_Progress(update, status["estimated_pages"]))
-        rendered = render(html, roots=status["roots"])
+        rendered = render(html, roots=status["roots"], attachment_keys=attachment_keys)
         signal.alarm(0)
-        digest = store(Path(status["out_dir"]), rendered.pdf)
+        pdf = signed(rendered, signing_key)
+        digest = store(Path(status["out_dir"]), pdf)
         update(state="done", progress=100, pages=rendered.pages, pages_done=rendered.pages, sha256=digest,
-               size=len(rendered.pdf), finished_at=time.time(),
+               size=len(pdf), signature_key_id=signing_key.public.key_id if signing_key else None,
+               finished_at=time.time(),
                max_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, vm_peak_mb=_vm_peak_mb())
     except RenderTimeout:
         update(state="failed", error="timeout")
@@ -209,6 +214,22 @@ def run(status_file: str) -> None:
         update(state="failed", error=error, detail=f"{type(exc).__name__}: {exc}"[:500])
     finally:
         path.with_suffix(".html").unlink(missing_ok=True)
+
+
+def _keys(status: dict):
+    """The signing key and the attachment keys the job names by their files (never the keys themselves)."""
+    from .. import keys
+
+    directory, key_file = status.get("signing_key_dir"), status.get("attachment_key_file")
+    return (keys.load_signing_keys(directory).current if directory else None,
+            keys.load_attachment_keys(key_file) if key_file else None)
+
+
+def signed(rendered, key) -> bytes:
+    """The rendered PDF with the bureau's SM2 signature appended, or as it is when documents are not signed."""
+    from . import signature
+
+    return signature.sign(rendered.pdf, rendered.info, key) if key is not None else rendered.pdf
 
 
 def _vm_peak_mb() -> int | None:

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from .. import smcrypto
 from ..database import transaction
 from ..models import AuditHead, AuditRecord, OrgNode, User, utcnow
 from ..models.audit import GENESIS_HASH
@@ -29,21 +30,38 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-ALGORITHM = "HMAC-SHA256"
+# The chain's keyed hashes, in the order a trail may move through them and never back: a trail written under
+# HMAC-SHA256 goes on under HMAC-SM3 once AUDIT_ALGORITHM says so (`audit rekey` marks the change), and its
+# HMAC-SHA256 records keep verifying under the same key.
+HMAC_SHA256 = "HMAC-SHA256"
+HMAC_SM3 = "HMAC-SM3"
+ALGORITHMS = (HMAC_SHA256, HMAC_SM3)
+UNKEYED = "SHA256"  # the plain hash of the records written before the chain had a key; only read, never written
 
 
-def chain_mac(key: bytes, message: bytes) -> str:
-    """The chain's keyed hash, hex. The one place its algorithm is named (国密 SM3 would replace it here)."""
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+def chain_mac(key: bytes, message: bytes, algorithm: str) -> str:
+    """The chain's keyed hash, hex: HMAC-SM3 (国密, GB/T 39786) or HMAC-SHA256."""
+    if algorithm == HMAC_SM3:
+        return smcrypto.hmac_sm3(key, message).hex()
+    if algorithm == HMAC_SHA256:
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+    raise ValueError(f"unknown audit chain algorithm {algorithm!r}")
 
 
 def _key() -> bytes:
     return current_app.config["AUDIT_KEY"].encode()
 
 
+def algorithm() -> str:
+    """The algorithm new records are chained under (AUDIT_ALGORITHM)."""
+    return current_app.config["AUDIT_ALGORITHM"]
+
+
 def key_id(key: bytes | None = None) -> str:
-    """A short name for the key, safe to show and to store: tells which key a trail or a backup needs."""
-    return chain_mac(key or _key(), b"audit key id")[:16]
+    """A short name for the key, safe to show and to store: tells which key a trail or a backup needs. Always
+    HMAC-SHA256 of a fixed text, whatever the chain's algorithm: a key keeps its name when the algorithm changes,
+    so backups made before the change still name it."""
+    return chain_mac(key or _key(), b"audit key id", HMAC_SHA256)[:16]
 
 
 def _content(rec: AuditRecord) -> bytes:
@@ -63,9 +81,10 @@ def _content(rec: AuditRecord) -> bytes:
     return canonical_json(fields).encode()
 
 
-def content_hash(rec: AuditRecord, key: bytes | None = None) -> str:
-    """The record's link: the MAC of its content and the previous link, under the app's key unless one is given."""
-    return chain_mac(key or _key(), _content(rec))
+def content_hash(rec: AuditRecord, key: bytes | None = None, algorithm_name: str | None = None) -> str:
+    """The record's link: the MAC of its content and the previous link, under the app's key and algorithm unless
+    others are given."""
+    return chain_mac(key or _key(), _content(rec), algorithm_name or algorithm())
 
 
 def unkeyed_hash(rec: AuditRecord) -> str:
@@ -130,6 +149,8 @@ BREAKS = {
     "unlinked": "does not link to the record before it",
     "altered": "content was altered",
     "altered_or_key": "content was altered, or the trail is chained under another audit key",
+    "downgraded": "chained under an older algorithm than the records before it: AUDIT_ALGORITHM was set back, or "
+                  "the record was rewritten",
     "removed": "the newest records were removed",
     "unkeyed": "not chained under the audit key: after an upgrade run `flask audit rekey` once; otherwise the "
                "trail was rewritten without the key",
@@ -180,38 +201,86 @@ def current_head(session: Session) -> ChainHead:
     return ChainHead(head.last_id, head.last_hash, newest.at if newest else None)
 
 
-def verify_chain(session: Session, exported: ChainHead | None = None) -> ChainBreak | None:
-    """The first broken link, or None when every record is intact and none is missing.
+@dataclass(frozen=True)
+class Segment:
+    """A run of consecutive records chained under one algorithm."""
+
+    algorithm: str
+    first: int
+    last: int
+
+    def __str__(self) -> str:
+        return f"{self.first}-{self.last} {self.algorithm}"
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    broken: ChainBreak | None
+    segments: tuple[Segment, ...]
+
+
+# What a record may be chained under, in the only order a trail may pass through them.
+_STAGES = (UNKEYED, *ALGORITHMS)
+
+
+def _link(rec: AuditRecord, key: bytes, stage: str) -> str:
+    return unkeyed_hash(rec) if stage == UNKEYED else content_hash(rec, key, stage)
+
+
+def _stage_of(rec: AuditRecord, key: bytes, stages: tuple[str, ...]) -> str | None:
+    return next((stage for stage in stages if _link(rec, key, stage) == rec.hash), None)
+
+
+def check_chain(session: Session, exported: ChainHead | None = None) -> ChainCheck:
+    """The first broken link (None when every record is intact and none is missing), and the algorithms the
+    trail is chained under, oldest first.
 
     Records written before the chain had a key, chained by plain SHA-256, are accepted as a prefix only: the first
     keyed record's MAC covers the last of them, so none can change unnoticed. A trail of nothing but such records
-    is not intact: it is what someone without the key would write. With `exported`, the record it names must
-    still be there with the same hash."""
+    is not intact: it is what someone without the key would write. Keyed records may move from HMAC-SHA256 to
+    HMAC-SM3, never back. With `exported`, the record it names must still be there with the same hash."""
     key = _key()
-    expected_id, prev_hash, keyed_seen = 1, GENESIS_HASH, False
+    expected_id, prev_hash, stage = 1, GENESIS_HASH, 0
+    segments: list[Segment] = []
+
+    def done(broken: ChainBreak | None) -> ChainCheck:
+        return ChainCheck(broken, tuple(segments))
+
     for rec in _oldest_first(session):
         if rec.id != expected_id:
-            return ChainBreak(expected_id, "missing", f"the next record is {rec.id}")
+            return done(ChainBreak(expected_id, "missing", f"the next record is {rec.id}"))
         if rec.prev_hash != prev_hash:
-            return ChainBreak(rec.id, "unlinked")
-        if content_hash(rec, key) == rec.hash:
-            keyed_seen = True
-        elif keyed_seen or unkeyed_hash(rec) != rec.hash:
-            return ChainBreak(rec.id, "altered" if keyed_seen else "altered_or_key")
+            return done(ChainBreak(rec.id, "unlinked"))
+        found = _stage_of(rec, key, _STAGES[stage:])
+        if found is None:
+            earlier = _stage_of(rec, key, _STAGES[1:stage])
+            if earlier is not None:
+                return done(ChainBreak(rec.id, "downgraded", f"{earlier} after {_STAGES[stage]}"))
+            return done(ChainBreak(rec.id, "altered" if stage else "altered_or_key"))
+        stage = _STAGES.index(found)
+        if segments and segments[-1].algorithm == found:
+            segments[-1] = Segment(found, segments[-1].first, rec.id)
+        else:
+            segments.append(Segment(found, rec.id, rec.id))
         if exported is not None and rec.id == exported.record_id and rec.hash != exported.hash:
-            return ChainBreak(rec.id, "head_differs")
+            return done(ChainBreak(rec.id, "head_differs"))
         expected_id, prev_hash = rec.id + 1, rec.hash
     head = session.get(AuditHead, 1)
     if head is None or head.last_id != expected_id - 1 or head.last_hash != prev_hash:
-        return ChainBreak(expected_id - 1 if head is None else head.last_id, "removed")
-    if expected_id > 1 and not keyed_seen:
-        return ChainBreak(1, "unkeyed", f"records 1-{expected_id - 1}")
+        return done(ChainBreak(expected_id - 1 if head is None else head.last_id, "removed"))
+    if expected_id > 1 and stage == 0:
+        return done(ChainBreak(1, "unkeyed", f"records 1-{expected_id - 1}"))
     if exported is not None:
         if exported.record_id > expected_id - 1:
-            return ChainBreak(exported.record_id, "head_missing", f"the trail ends at {expected_id - 1}")
+            return done(ChainBreak(exported.record_id, "head_missing", f"the trail ends at {expected_id - 1}"))
         if exported.record_id == 0 and exported.hash != GENESIS_HASH:
-            return ChainBreak(0, "head_differs")
-    return None
+            return done(ChainBreak(0, "head_differs"))
+    return done(None)
+
+
+def verify_chain(session: Session, exported: ChainHead | None = None) -> ChainBreak | None:
+    """The first broken link, or None when the trail is intact (check_chain says how)."""
+    return check_chain(session, exported).broken
 
 
 class ChainNotIntact(Exception):
@@ -220,18 +289,32 @@ class ChainNotIntact(Exception):
         self.broken = broken
 
 
+class AlgorithmNotSupported(Exception):
+    """The trail is under a newer algorithm than the configured one; going back is not supported."""
+
+
 def rekey(session: Session) -> AuditRecord | None:
-    """Put a trail written before the audit key under it: verify the old chain, then append a keyed record that
-    seals it (its MAC covers the old head). None when there is nothing to do: the trail is empty or keyed."""
-    broken = verify_chain(session)
-    if broken is None:
-        return None
-    if broken.kind != "unkeyed":
-        raise ChainNotIntact(broken)
+    """Put the trail under the audit key and the configured algorithm: verify it, then append one record under
+    them that seals what came before (its MAC covers the old head) and names it. For a trail from before the
+    key, or one under HMAC-SHA256 when AUDIT_ALGORITHM is now HMAC-SM3. None when there is nothing to do."""
+    check = check_chain(session)
+    if check.broken is not None and check.broken.kind != "unkeyed":
+        raise ChainNotIntact(check.broken)
     old = current_head(session)
+    if check.broken is not None:
+        details = {"unkeyed_records": old.record_id, "unkeyed_head": old.hash}
+        action = "audit.rekey"
+    else:
+        newest = check.segments[-1].algorithm if check.segments else algorithm()
+        if newest == algorithm():
+            return None
+        if ALGORITHMS.index(newest) > ALGORITHMS.index(algorithm()):
+            raise AlgorithmNotSupported(f"the trail is chained under {newest}; going back to {algorithm()} is not "
+                                        f"supported: set AUDIT_ALGORITHM={newest}")
+        details = {"previous_algorithm": newest, "previous_records": old.record_id, "previous_head": old.hash}
+        action = "audit.algorithm_change"
     with transaction(session):
-        return record(session, None, "audit.rekey", details={
-            "unkeyed_records": old.record_id, "unkeyed_head": old.hash, "algorithm": ALGORITHM, "key_id": key_id()})
+        return record(session, None, action, details={**details, "algorithm": algorithm(), "key_id": key_id()})
 
 
 @dataclass

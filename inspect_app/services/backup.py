@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 from ..models import AuditHead
-from . import audit
+from . import attachments, audit
 
 FORMAT = 1
 
@@ -46,6 +46,8 @@ class Manifest:
     # Which audit key the trail is chained under (audit.key_id); the key itself is never in a backup.
     # Empty in backups made before the chain had a key.
     audit_key_id: str = ""
+    # The SM4 keys the attachment files are sealed under (keys.attachment_key_id); the keys are never in a backup.
+    attachment_key_ids: tuple[str, ...] = ()
 
     @classmethod
     def read(cls, data: dict) -> Manifest:
@@ -92,7 +94,7 @@ def create(session: Session, engine: Engine, out: Path) -> Manifest:
         files = sorted(p for p in attachments_dir.rglob("*") if p.is_file() and not p.name.startswith(".")) \
             if attachments_dir.exists() else []
         manifest = Manifest(FORMAT, datetime.now(UTC).isoformat(timespec="seconds"), engine.dialect.name, migration,
-                            records, head, len(files), audit.key_id())
+                            records, head, len(files), audit.key_id(), tuple(attachments.key_ids_in_use()))
         (work_dir / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2))
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(out.name + ".partial")
@@ -158,6 +160,12 @@ def restore(session: Session, engine: Engine, backup: Path) -> Manifest:
             raise BackupError(f"this backup's audit trail is chained under another audit key (key id "
                               f"{manifest.audit_key_id}; this instance's is {audit.key_id()}): restore with the key "
                               f"it was made with (AUDIT_KEY_FILE, docs/deploy.md)")
+        known = current_app.config.get("ATTACHMENT_KEYS")
+        missing = sorted(set(manifest.attachment_key_ids) - set(known.by_id if known else ()))
+        if missing:
+            raise BackupError(f"this backup's attachments are sealed under SM4 keys this instance lacks "
+                              f"({', '.join(missing)}): put the key file they were made with at ATTACHMENT_KEY_FILE "
+                              f"first (docs/deploy.md)")
         session.close()
         if not _is_empty(engine):
             raise BackupError("the database already holds data; restore only into an empty database")

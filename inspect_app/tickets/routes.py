@@ -305,12 +305,10 @@ def file(ticket: Ticket, attachment: Attachment):
         raise NotFound()
     thumb = request.args.get("size") == "thumb" and attachment.is_image
     try:
-        path = attachments.thumbnail_path(attachment.sha256) if thumb else attachments.path_of(attachment.sha256)
-        if not path.exists():
-            raise FileNotFoundError(path)
+        stored = attachments.open_stored(attachment.sha256, thumbnail=thumb)
     except (OSError, ValueError):
         raise NotFound() from None
-    response = send_file(path, mimetype="image/jpeg" if thumb else attachment.mime,
+    response = send_file(stored, mimetype="image/jpeg" if thumb else attachment.mime,
                          as_attachment=not attachment.is_image, download_name=attachment.filename,
                          conditional=True, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"

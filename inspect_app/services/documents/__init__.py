@@ -25,14 +25,17 @@ from .rendering import (
     prepare,
     render_inline,
     roots,
+    signing_key_id,
     verify_url,
 )
-from .verification import Verification, current_version, record_label, record_of, verify
+from .verification import FileVerification, Verification, current_version, record_label, record_of, verify, verify_file
 
 __all__ = [
-    "KINDS", "Job", "Kind", "Prepared", "Verification", "cached", "canonical_json", "current_version",
+    "KINDS", "FileVerification", "Job", "Kind", "Prepared", "Verification", "cached", "canonical_json",
+    "current_version",
     "document_html", "documents_dir", "ensure", "file_path", "find", "inspection_report_data", "job_status",
     "jobs_dir", "kind", "normalise_code", "notice_data", "office_of", "prepare", "record_label", "record_of",
     "record_version", "rectification_report_data", "render_inline", "request_document", "roots", "sha256_of",
-    "summary", "verification_code", "verify", "verify_url", "wait_for",
+    "signing_key_id",
+    "summary", "verification_code", "verify", "verify_file", "verify_url", "wait_for",
 ]

@@ -50,6 +50,10 @@ def normalise_code(text: str | None) -> str | None:
     return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
+def sha256_of_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:

@@ -60,8 +60,17 @@ def request_document(session: Session, actor: User, prepared: Prepared) -> Docum
     status = worker.start(jobs_dir(), prepared.code, html=document_html(prepared), roots=roots(),
                           out_dir=str(documents_dir()), estimated_pages=prepared.estimated_pages, meta=meta,
                           timeout=_config("DOCUMENTS_WORKER_TIMEOUT", WORKER_TIMEOUT),
-                          memory_mb=_config("DOCUMENTS_WORKER_MEMORY_MB", WORKER_MEMORY_MB))
+                          memory_mb=_config("DOCUMENTS_WORKER_MEMORY_MB", WORKER_MEMORY_MB),
+                          **_key_files())
     return _job(session, prepared.code, status)
+
+
+def _key_files() -> dict:
+    """Where the worker finds the signing key and the attachment keys: it reads them itself, so no key is ever
+    written into a job's files."""
+    signing, attachment = current_app.config.get("SIGNING_KEYS"), current_app.config.get("ATTACHMENT_KEYS")
+    return {"signing_key_dir": str(signing.directory) if signing else None,
+            "attachment_key_file": str(attachment.path) if attachment else None}
 
 
 def _job(session: Session, code: str, status: dict) -> Job:
@@ -77,7 +86,8 @@ def _job(session: Session, code: str, status: dict) -> Job:
         job.document = register(session, meta.get("actor_id"), kind_name=meta["kind"],
                                 object_id=meta["object_id"], unit_id=meta["unit_id"], version=meta["version"],
                                 code=code, sha256=status["sha256"], size=status["size"], pages=status["pages"],
-                                params=meta.get("params"), scope_node_id=meta.get("scope_node_id"))
+                                params=meta.get("params"), scope_node_id=meta.get("scope_node_id"),
+                                signature_key_id=status.get("signature_key_id"))
     return job
 
 

@@ -127,9 +127,21 @@ def cached(session: Session, prepared: Prepared) -> Document | None:
     return None
 
 
+def signing_key():
+    """The bureau's current SM2 key, or None when documents are issued unsigned (DOCUMENT_SIGNING=off)."""
+    keys = current_app.config.get("SIGNING_KEYS")
+    return keys.current if keys else None
+
+
+def signing_key_id() -> str | None:
+    key = signing_key()
+    return key.public.key_id if key else None
+
+
 def register(session: Session, actor_id: int | None, *, kind_name: str, object_id: int | None,
               unit_id: int | None, version: str, code: str, sha256: str, size: int, pages: int,
-              params: dict | None = None, scope_node_id: int | None = None) -> Document:
+              params: dict | None = None, scope_node_id: int | None = None,
+              signature_key_id: str | None = None) -> Document:
     """Record a rendered version; the same version rendered twice (a race, or a lost file) keeps one row."""
     actor = session.get(User, actor_id) if actor_id else None
     existing = find(session, code)
@@ -139,12 +151,13 @@ def register(session: Session, actor_id: int | None, *, kind_name: str, object_i
                 document = Document(kind=kind_name, object_id=object_id, unit_id=unit_id, scope_node_id=scope_node_id,
                                     record_version=version,
                                     verification_code=code, sha256=sha256, size=size, pages=pages,
-                                    params_json=canonical_json(params or {}), created_by_id=actor_id)
+                                    params_json=canonical_json(params or {}), created_by_id=actor_id,
+                                    signature_key_id=signature_key_id)
                 session.add(document)
                 session.flush()
                 audit.record(session, actor, "document.create", document, actor_name="cli",
                              details={"kind": kind_name, "object_id": object_id, "code": code, "version": version,
-                                      "sha256": sha256, "pages": pages})
+                                      "sha256": sha256, "pages": pages, "signature_key_id": signature_key_id})
             return document
         except IntegrityError:
             existing = find(session, code)
@@ -153,6 +166,7 @@ def register(session: Session, actor_id: int | None, *, kind_name: str, object_i
     if existing.sha256 != sha256 and not (existing.sha256 and file_path(existing.sha256).is_file()):
         with transaction(session):
             existing.sha256, existing.size, existing.pages = sha256, size, pages
+            existing.signature_key_id = signature_key_id
     return existing
 
 
@@ -160,12 +174,15 @@ def render_inline(session: Session, actor: User | None, prepared: Prepared) -> D
     """Render in this process (small documents, and the command line) and keep the PDF."""
     from ...pdf import engine
 
-    rendered = engine.render(document_html(prepared), roots=roots())
-    sha = worker.store(documents_dir(), rendered.pdf)
+    rendered = engine.render(document_html(prepared), roots=roots(), attachment_keys=attachments.keys())
+    key = signing_key()
+    pdf = worker.signed(rendered, key)
+    sha = worker.store(documents_dir(), pdf)
     return register(session, actor.id if actor else None, kind_name=prepared.kind.name,
                      object_id=prepared.object_id, unit_id=prepared.unit_id, version=prepared.version,
-                     code=prepared.code, sha256=sha, size=len(rendered.pdf), pages=rendered.pages,
-                     params=prepared.params, scope_node_id=prepared.scope_node_id)
+                     code=prepared.code, sha256=sha, size=len(pdf), pages=rendered.pages,
+                     params=prepared.params, scope_node_id=prepared.scope_node_id,
+                     signature_key_id=key.public.key_id if key else None)
 
 
 def ensure(session: Session, actor: User | None, prepared: Prepared) -> Document:
