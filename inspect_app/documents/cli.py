@@ -144,7 +144,6 @@ def report_verify(path: Path) -> None:
     Exit status: 0 current, 1 superseded (or its record is gone), 2 no code or a code this system never issued,
     3 not genuine (altered, or signed by a key the bureau does not trust).
     """
-    from .services import documents
 
     checked = documents.verify_file(db.session, None, path.read_bytes())
     signed = checked.signature
