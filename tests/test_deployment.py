@@ -49,6 +49,19 @@ def wait_for_port(port: int, seconds: float = 20) -> None:
     raise AssertionError(f"nothing listens on {port}")
 
 
+def wait_until_serving(port: int, seconds: float = 90) -> None:
+    """A bound port is only gunicorn's master; each worker loads the app (and warms up the PDF engine) after that,
+    which on a busy machine takes longer than a request's timeout. Wait until several answers in a row came back."""
+    deadline, answered = time.monotonic() + seconds, 0
+    while time.monotonic() < deadline and answered < 4:
+        try:
+            answered = answered + 1 if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).ok else 0
+        except requests.RequestException:
+            answered = 0
+            time.sleep(0.2)
+    assert answered >= 4, f"the app server on {port} does not answer"
+
+
 def tool(name: str) -> str:
     path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/sbin")
     assert path, f"{name} is not installed (make test installs it)"
@@ -102,6 +115,7 @@ def deployment(app, demo, tmp_path):
         processes.append(server)
     for port in app_ports:
         wait_for_port(port)
+        wait_until_serving(port)
     https_port, http_port = free_port(), free_port()
     site = Template((ROOT / "deploy" / "nginx-site.conf.template").read_text()).safe_substitute(
         UPSTREAM_SERVERS=" ".join(f"server 127.0.0.1:{p};" for p in app_ports), HTTPS_LISTEN=f"127.0.0.1:{https_port}",
@@ -160,13 +174,13 @@ def test_two_app_servers_behind_nginx_with_tls(deployment, app):
     db.session.remove()
 
     # Plain HTTP goes to HTTPS; HTTPS is trusted through the internal CA; cookies are Secure; HSTS is sent.
-    redirect = requests.get(f"{deployment['http']}/login", allow_redirects=False, timeout=10)
+    redirect = requests.get(f"{deployment['http']}/login", allow_redirects=False, timeout=30)
     assert redirect.status_code == 301 and redirect.headers["Location"].startswith("https://")
     # ... except the internal CA's root, which a tablet must fetch before it can trust HTTPS.
-    root = requests.get(f"{deployment['http']}/ca.crt", allow_redirects=False, timeout=10)
+    root = requests.get(f"{deployment['http']}/ca.crt", allow_redirects=False, timeout=30)
     assert root.status_code == 200 and root.content == Path(ca).read_bytes()
     assert root.headers["Content-Type"] == "application/x-x509-ca-cert"
-    first = requests.get(f"{base}/login", verify=ca, timeout=10)
+    first = requests.get(f"{base}/login", verify=ca, timeout=30)
     assert "Secure" in first.headers["Set-Cookie"] and "HttpOnly" in first.headers["Set-Cookie"]
     assert first.headers["Strict-Transport-Security"].startswith("max-age=")
     assert first.headers.get("Content-Encoding") == "gzip" or len(first.content) < 1024
