@@ -105,6 +105,34 @@ def test_the_form_asks_to_confirm_text_that_looks_classified(demo, browser_for):
     assert officer.post("/incidents/new", {**data, "confirm_unclassified": "1"}).status_code == 302
 
 
+def test_the_same_form_sent_twice_is_one_report(demo, browser_for):
+    officer = browser_for("officer")
+    page = text(officer.get("/incidents/new"))
+    form_id = re.search(r'name="client_uuid" value="([0-9a-f-]{36})"', page).group(1)
+    data = {**FORM, "found_at": wall(2), "client_uuid": form_id}
+    first, again = officer.post("/incidents/new", data), officer.post("/incidents/new", data)
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"]
+    assert db.session.scalar(select(func.count()).select_from(Incident)) == 1
+    # Another's form id is no way in to their report.
+    assert browser_for("inspector2").post("/incidents/new", {**data, "unit_id": node("DH-ZFB").id}
+                                          ).status_code == 409
+
+
+def test_a_file_that_is_not_what_it_says_is_refused_and_nothing_kept(demo, browser_for):
+    response = browser_for("officer").upload("/incidents/new", "scene.jpg", b"MZ\x90\x00 not a photo",
+                                             {**FORM, "found_at": wall(2)}, mime="image/jpeg", field="files")
+    assert response.status_code == 400 and "scene.jpg" in text(response) and "不支持这种文件" in text(response)
+    assert db.session.scalar(select(func.count()).select_from(Incident)) == 0
+
+
+def test_the_bureaus_policy_decides_whether_people_are_named(demo, app, browser_for):
+    officer = browser_for("officer")
+    assert "只填岗位或身份，不填姓名" in text(officer.get("/incidents/new"))
+    app.config["INCIDENT_PERSON_NAMES"] = True
+    assert "涉及人员（姓名或岗位）" in text(officer.get("/incidents/new"))
+
+
 @pytest.mark.parametrize("who", ["leader", "admin", "auditor"])
 def test_who_may_not_report_is_refused(demo, browser_for, who):
     assert browser_for(who).post("/incidents/new", {**FORM, "found_at": wall(2)}).status_code == 403
@@ -125,6 +153,16 @@ def test_a_unit_sees_only_its_own_incidents_and_a_district_only_its_own(demo, br
     assert browser_for("inspector").get(f"/incidents/{other.id}").status_code == 200
     assert browser_for("leader").get(f"/incidents/{own.id}").status_code == 200
     assert browser_for("admin").get("/incidents").status_code == 403
+
+
+def test_a_file_is_served_only_through_its_own_incident(demo, browser_for):
+    mine = report_incident(uploads=[incidents.Upload(jpeg(), "现场.jpg")])
+    other = report_incident(title="另一起", uploads=[incidents.Upload(jpeg(colour="#aa3333"), "另一起.jpg")])
+    theirs = db.session.scalar(select(Attachment).where(Attachment.incident_id == other.id))
+    officer = browser_for("officer")
+    assert officer.get(f"/incidents/{other.id}/files/{theirs.id}").status_code == 200
+    assert officer.get(f"/incidents/{mine.id}/files/{theirs.id}").status_code == 404
+    assert browser_for("officer2").get(f"/incidents/{other.id}/files/{theirs.id}").status_code == 404
 
 
 def test_the_investigations_notes_and_records_are_the_bureaus_only(demo, browser_for):

@@ -52,6 +52,7 @@ class ReportForm(_WithFiles, Form):
     found_at = MomentField(validators=[valid_moment])
     reported_at = MomentField(validators=[valid_moment])
     zone = StringField()
+    client_uuid = StringField()  # the form's one-time id, made when the page is
     confirm_unclassified = FlagField()
 
     def report(self, *, bureau_entry: bool) -> IncidentReport:

@@ -4,6 +4,8 @@ the documents' download routes are the documents blueprint's."""
 
 from __future__ import annotations
 
+import uuid
+
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
@@ -62,6 +64,7 @@ def _new_page(form: ReportForm, error: DomainError | None = None, status: int = 
     user = _user()
     units = [] if user.role == Role.OFFICER else ticket_lists.unit_choices(db.session, user)
     return render_template("incidents/new.html", form=form, error=error, units=units, zones=ZONES,
+                           client_uuid=form.client_uuid.data or str(uuid.uuid4()),
                            bureau_zone=str(clock.timezone()), names_allowed=incidents.person_names_allowed(),
                            upload_limit=int(current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))), status
 
@@ -77,7 +80,8 @@ def new():
         officer = user.role == Role.OFFICER
         unit = user.org_node if officer else _unit_in_scope(form.unit_id.data)
         incident = incidents.report_incident(db.session, user, unit, form.report(bureau_entry=not officer),
-                                             form.uploads(), confirm_unclassified=form.confirm_unclassified.data)
+                                             form.uploads(), confirm_unclassified=form.confirm_unclassified.data,
+                                             client_uuid=form.client_uuid.data)
     except DomainError as exc:
         db.session.rollback()
         return _new_page(form, exc, exc.status_code)

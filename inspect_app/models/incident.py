@@ -118,6 +118,8 @@ class Incident(db.Model):
     bulletin_summary: Mapped[str | None] = mapped_column(Text)
     bulletin_on: Mapped[date | None] = mapped_column(Date)
     reported_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))  # who put it in the system
+    # The report form's one-time id: the same form sent twice (a replay, a double tap) is one report.
+    client_uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
     last_reminded_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     revision: Mapped[int] = mapped_column(Integer, default=1)

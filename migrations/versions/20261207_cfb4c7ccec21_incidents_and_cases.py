@@ -55,6 +55,7 @@ def upgrade():
     sa.Column('bulletin_summary', sa.Text(), nullable=True),
     sa.Column('bulletin_on', sa.Date(), nullable=True),
     sa.Column('reported_by_id', sa.Integer(), nullable=False),
+    sa.Column('client_uuid', sa.String(length=36), nullable=True),
     sa.Column('last_reminded_on', sa.Date(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('revision', sa.Integer(), nullable=False),
@@ -70,7 +71,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['reported_by_id'], ['user_account.id'], name=op.f('fk_incident_reported_by_id_user_account')),
     sa.ForeignKeyConstraint(['unit_id'], ['org_node.id'], name=op.f('fk_incident_unit_id_org_node')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incident')),
-    sa.UniqueConstraint('bulletin_number', name=op.f('uq_incident_bulletin_number'))
+    sa.UniqueConstraint('bulletin_number', name=op.f('uq_incident_bulletin_number')),
+    sa.UniqueConstraint('client_uuid', name=op.f('uq_incident_client_uuid'))
     )
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_incident_bureau_id'), ['bureau_id'], unique=False)

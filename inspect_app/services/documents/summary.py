@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ... import clock
 from ...formatting import cite_in_document
 from ...labels import CATEGORY_LABELS, SEVERITY_LABELS, label
-from ...models import Finding, NodeKind, OrgNode, Role, User
+from ...models import Finding, Incident, NodeKind, OrgNode, Role, User
 from .. import DomainError, dashboard, incidents, org
 
 TYPICAL_ITEMS = 10  # typical problems: the most failed items, as the dashboard's chart
@@ -304,8 +304,6 @@ def _sequence(number: str | None, prefix: str, year: int) -> int | None:
 
 def _case_sequences(session: Session, bureau: OrgNode, prefix: str, year: int) -> list[int]:
     """The numbers of the year's 案件通报 of the bureau (services/incidents): they share the 通报's series."""
-    from ...models import Incident
-
     numbers = session.scalars(select(Incident.bulletin_number).where(Incident.bureau_id == bureau.id,
                                                                      Incident.bulletin_number.is_not(None)))
     return [n for n in (_sequence(number, prefix, year) for number in numbers) if n is not None]

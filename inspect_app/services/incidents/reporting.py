@@ -7,11 +7,13 @@ guard: the report describes what was involved (its 密级, quantity and kind), n
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ... import authz
@@ -29,7 +31,7 @@ from ...models import (
     User,
     utcnow,
 )
-from .. import DomainError, NotAllowed, notifications
+from .. import Conflict, DomainError, NotAllowed, notifications
 from ..rectification.rules import app_setting, check_unclassified, clean_text
 from .rules import (
     MAX_QUANTITY,
@@ -123,10 +125,17 @@ def _check_reporter(actor: User, unit: OrgNode) -> bool:
 
 def report_incident(session: Session, actor: User, unit: OrgNode, report: IncidentReport,
                     uploads: Sequence[Upload] = (), *, confirm_unclassified: bool = False,
-                    now: datetime | None = None) -> Incident:
-    """Report (an officer) or register (an inspector) an incident of `unit`; the bureaus over it hear at once."""
+                    now: datetime | None = None, client_uuid: str | None = None) -> Incident:
+    """Report (an officer) or register (an inspector) an incident of `unit`; the bureaus over it hear at once.
+    The same form sent again (`client_uuid`) is the report it made the first time."""
     now = now or utcnow()
     bureau_entry = _check_reporter(actor, unit)
+    client_uuid = _uuid(client_uuid)
+    earlier = session.scalar(select(Incident).where(Incident.client_uuid == client_uuid)) if client_uuid else None
+    if earlier is not None:
+        if (earlier.reported_by_id, earlier.unit_id) != (actor.id, unit.id):
+            raise Conflict(_("这份报告表已经提交过，请刷新页面后重新填写。"))
+        return earlier
     kind = _choice(report.kind, IncidentKind, "kind", _("请选择事件类别。"))
     carrier = _choice(report.carrier, Carrier, "carrier", _("请选择载体或系统类别。"))
     level = _choice(report.level, SecretLevel, "level", _("请选择所涉事项的密级。"))
@@ -140,7 +149,8 @@ def report_incident(session: Session, actor: User, unit: OrgNode, report: Incide
         incident = Incident(unit_id=unit.id, bureau_id=unit.parent_id, kind=kind, carrier=carrier, level=level,
                             quantity=report.quantity, status=IncidentStatus.REPORTED,
                             target_date=default_target(moments["found_at"]), reported_by_id=actor.id,
-                            created_at=now, revision=1, bulletin_named=False, **texts, **moments)
+                            created_at=now, revision=1, bulletin_named=False, client_uuid=client_uuid, **texts,
+                            **moments)
         session.add(incident)
         session.flush()
         event = record_event(session, actor, incident,
@@ -158,6 +168,13 @@ def report_incident(session: Session, actor: User, unit: OrgNode, report: Incide
             notifications.notify(session, unit_side(session, incident), "incident_report_requested", incident,
                                  title=short_title(incident), due=_local_text(incident.report_due_at))
     return incident
+
+
+def _uuid(value: str | None) -> str | None:
+    try:
+        return str(uuid.UUID(str(value))) if value else None
+    except ValueError:
+        return None
 
 
 def _local_text(moment: datetime) -> str:
