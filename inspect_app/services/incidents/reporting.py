@@ -14,6 +14,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ... import authz
@@ -131,10 +132,8 @@ def report_incident(session: Session, actor: User, unit: OrgNode, report: Incide
     now = now or utcnow()
     bureau_entry = _check_reporter(actor, unit)
     client_uuid = _uuid(client_uuid)
-    earlier = session.scalar(select(Incident).where(Incident.client_uuid == client_uuid)) if client_uuid else None
+    earlier = _sent_before(session, actor, unit, client_uuid)
     if earlier is not None:
-        if (earlier.reported_by_id, earlier.unit_id) != (actor.id, unit.id):
-            raise Conflict(_("这份报告表已经提交过，请刷新页面后重新填写。"))
         return earlier
     kind = _choice(report.kind, IncidentKind, "kind", _("请选择事件类别。"))
     carrier = _choice(report.carrier, Carrier, "carrier", _("请选择载体或系统类别。"))
@@ -145,22 +144,45 @@ def report_incident(session: Session, actor: User, unit: OrgNode, report: Incide
     moments = _moments(report, bureau_entry=bureau_entry, now=now)
     needed = check_unclassified(texts, confirm_unclassified)
     stored = store_files(uploads)
+    columns = {"kind": kind, "carrier": carrier, "level": level, "quantity": report.quantity,
+               "client_uuid": client_uuid, "created_at": now, **texts, **moments}
+    try:
+        return _record_report(session, actor, unit, columns, bureau_entry=bureau_entry, stored=stored, needed=needed)
+    except IntegrityError:  # the same form, sent twice at the same instant: the other one was first
+        session.rollback()
+        earlier = _sent_before(session, actor, unit, client_uuid)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _sent_before(session: Session, actor: User, unit: OrgNode, client_uuid: str | None) -> Incident | None:
+    """The report this very form made before; Conflict when someone else's form is sent again."""
+    earlier = session.scalar(select(Incident).where(Incident.client_uuid == client_uuid)) if client_uuid else None
+    if earlier is not None and (earlier.reported_by_id, earlier.unit_id) != (actor.id, unit.id):
+        raise Conflict(_("这份报告表已经提交过，请刷新页面后重新填写。"))
+    return earlier
+
+
+def _record_report(session: Session, actor: User, unit: OrgNode, columns: dict, *, bureau_entry: bool, stored,
+                   needed: bool) -> Incident:
+    """The checked report as one transaction: the incident, its first event and files, and who hears of it."""
     with transaction(session):
-        incident = Incident(unit_id=unit.id, bureau_id=unit.parent_id, kind=kind, carrier=carrier, level=level,
-                            quantity=report.quantity, status=IncidentStatus.REPORTED,
-                            target_date=default_target(moments["found_at"]), reported_by_id=actor.id,
-                            created_at=now, revision=1, bulletin_named=False, client_uuid=client_uuid, **texts,
-                            **moments)
+        incident = Incident(unit_id=unit.id, bureau_id=unit.parent_id, status=IncidentStatus.REPORTED,
+                            target_date=default_target(columns["found_at"]), reported_by_id=actor.id, revision=1,
+                            bulletin_named=False, **columns)
         session.add(incident)
         session.flush()
         event = record_event(session, actor, incident,
                              IncidentEventKind.OPENED if bureau_entry else IncidentEventKind.REPORTED,
-                             details={"unit_id": unit.id, "kind": kind, "found_at": incident.found_at.isoformat(),
+                             details={"unit_id": unit.id, "kind": incident.kind,
+                                      "found_at": incident.found_at.isoformat(),
                                       "reported_at": incident.reported_at.isoformat() if incident.reported_at
                                       else None, "late": incident.is_late})
         files_recorded(session, actor, incident, event, stored)
+        texts = {name: columns[name] for name in ("title", "description", "involved", "persons", "remedies")}
         record_confirmation(session, actor, incident, texts, needed)
-        params = {"unit": unit.name, "title": short_title(incident), "what": kind,
+        params = {"unit": unit.name, "title": short_title(incident), "what": incident.kind,
                   "found": _local_text(incident.found_at), "late": incident.is_late}
         notifications.notify(session, [u for u in bureaus_over(session, incident) if u.id != actor.id],
                              "incident_reported", incident, **params)
