@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
         checklists,
         dashboard,
         documents,
+        incidents,
         inspections,
         main,
         notifications,
@@ -122,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tickets.bp)  # /tickets/…, /notices/…
     app.register_blueprint(notifications.bp, url_prefix="/notifications")
     app.register_blueprint(documents.bp)  # /notices/…, /documents/…, /verify
+    app.register_blueprint(incidents.bp)  # /incidents/…
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(audit.bp, url_prefix="/audit")

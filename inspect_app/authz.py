@@ -173,6 +173,11 @@ RULES: dict[str, _Rule] = {
     "documents.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
     # The period summary (保密检查情况通报) of an area: bureau-side readers, for their own subtree.
     "documents.summary": _roles(Role.LEADER, Role.INSPECTOR),
+    # Incidents (泄密事件) and their cases: a unit reports its own, a bureau's inspector registers one and runs the
+    # case, leaders read; services/incidents/ decides per case who is the unit and who handles it.
+    "incidents.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
+    "incidents.report": _roles(Role.INSPECTOR, Role.OFFICER),
+    "incidents.handle": _roles(Role.INSPECTOR),
 }
 
 

@@ -15,6 +15,7 @@ from .admin import cli as admin_cli
 from .audit import cli as audit_cli
 from .checklists import cli as checklists_cli
 from .documents import cli as documents_cli
+from .incidents import cli as incidents_cli
 from .main import cli as main_cli
 from .tickets import cli as tickets_cli
 
@@ -25,6 +26,7 @@ AREAS = (
     checklists_cli,  # checklists validate|cites|sync
     documents_cli,  # report inspection|notice|rectification|summary|verify|fonts
     tickets_cli,  # tickets remind
+    incidents_cli,  # incidents remind
     keys_cli,  # keys new-signing-key|rotate-signing-key|new-attachment-key|rotate-attachment-key|rekey-attachments|list
 )
 

@@ -193,6 +193,11 @@ class Defaults:
     # The telephone the 附注 of a notice gives beside the contact's name, by bureau code (the inspection section's
     # line), e.g. {"BC-BMJ": "88012345"}; without one the 附注 names the contact only.
     CONTACT_PHONES = MappingProxyType({})
+    # Incidents: the days a case is to be concluded in, counted from the day the incident was found (the bureau
+    # may set another target when it opens the investigation); whether a report may name the people involved
+    # (False: their posts or roles only).
+    INCIDENT_CASE_DAYS = 90
+    INCIDENT_PERSON_NAMES = False
     # E-mail for notifications, off unless MAIL_SERVER ("host" or "host:port") is set.
     MAIL_PORT = 25
     MAIL_USE_TLS = False

@@ -101,6 +101,21 @@ AUDIT_ACTION_LABELS = {
     "tickets.export": _l("导出整改事项"),
     "findings.export": _l("导出问题清单"),
     "document.create": _l("生成正式文件"),
+    # Incidents and cases
+    "incident.reported": _l("报告泄密事件"),
+    "incident.opened": _l("登记泄密事件"),
+    "incident.unit_reported": _l("单位报送事件报告"),
+    "incident.supplement": _l("补充报告"),
+    "incident.investigation": _l("立案调查"),
+    "incident.note": _l("记录调查情况"),
+    "incident.determined": _l("案件认定"),
+    "incident.handled": _l("提出处理意见"),
+    "incident.closed": _l("结案"),
+    "incident.follow_up": _l("安排后续专项检查"),
+    "incident.bulletin": _l("起草案件通报"),
+    "incident.reminded": _l("事件提醒"),
+    "incident.files": _l("上传事件材料"),
+    "incident.unclassified_confirmed": _l("确认不含国家秘密"),
 }
 
 
@@ -212,6 +227,8 @@ DOCUMENT_KIND_LABELS = {
     "notice": _l("整改通知书"),
     "rectification_report": _l("整改情况报告"),
     "summary": _l("保密检查情况通报"),
+    "incident_report": _l("泄密事件报告"),
+    "case_bulletin": _l("案件通报"),
 }
 
 # The chip colour of each state: words always, colour as a second signal.
@@ -233,6 +250,64 @@ STATE_CHIPS = {
     "active": "neutral",
     "dropped": "off",
     "merged": "off",
+    # incidents (closed as above)
+    "reported": "warn",
+    "investigating": "warn",
+    "determined": "neutral",
+    "handled": "neutral",
+}
+
+# Incidents and cases ---------------------------------------------------------------------------
+
+INCIDENT_KIND_LABELS = {
+    "leak": _l("泄密事件"),
+    "violation": _l("违规行为"),
+}
+
+CARRIER_LABELS = {
+    "paper": _l("纸介质文件资料"),
+    "removable": _l("移动存储介质"),
+    "computer": _l("涉密计算机及办公设备"),
+    "internet": _l("互联网"),
+    "phone": _l("手机等智能终端"),
+    "system": _l("涉密信息系统"),
+    "other": _l("其他"),
+}
+
+SECRET_LEVEL_LABELS = {
+    "top_secret": _l("绝密级"),
+    "secret": _l("机密级"),
+    "confidential": _l("秘密级"),
+    "undetermined": _l("密级待鉴定"),
+}
+
+INCIDENT_STATUS_LABELS = {
+    "reported": _l("已报告"),
+    "investigating": _l("调查中"),
+    "determined": _l("已认定"),
+    "handled": _l("已处理"),
+    "closed": _l("已结案"),
+}
+
+DETERMINATION_LABELS = {
+    "leak": _l("泄密"),
+    "violation": _l("违规未泄密"),
+    "unfounded": _l("不构成"),
+}
+
+INCIDENT_EVENT_LABELS = {
+    "reported": _l("单位报告"),
+    "opened": _l("保密局登记"),
+    "unit_reported": _l("单位报送事件报告"),
+    "supplement": _l("单位补充报告"),
+    "investigation": _l("立案调查"),
+    "note": _l("调查情况"),
+    "determined": _l("作出认定"),
+    "handled": _l("提出处理意见"),
+    "closed": _l("结案"),
+    "follow_up": _l("安排后续专项检查"),
+    "bulletin": _l("起草案件通报"),
+    "reminded": _l("提醒"),
 }
 
 # The checklist library -------------------------------------------------------------------------

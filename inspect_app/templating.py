@@ -70,6 +70,7 @@ def _nav() -> list[tuple[str, object, tuple[str, ...]]]:
         ("dashboard.index", lazy_pgettext("navigation", "工作台"), (Role.INSPECTOR, Role.LEADER, Role.OFFICER)),
         ("inspections.index", lazy_pgettext("navigation", "检查"), (*bureau, Role.OFFICER)),
         ("tickets.index", lazy_pgettext("navigation", "整改"), (*bureau, Role.OFFICER)),
+        ("incidents.index", lazy_pgettext("navigation", "事件"), (*bureau, Role.OFFICER)),
         ("units.index", lazy_pgettext("navigation", "单位"), bureau),
         ("checklists.index", lazy_pgettext("navigation", "检查表"), (*bureau, Role.OFFICER, Role.ADMIN)),
         ("documents.verify", lazy_pgettext("navigation", "文件核验"), (*bureau, Role.OFFICER)),

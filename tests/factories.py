@@ -233,3 +233,50 @@ def review(ticket, *, accept: bool = True, by: str = "inspector", note: str = "�
     if accept:
         return rectification.accept(db.session, user(by), ticket, note=note)
     return rectification.return_ticket(db.session, user(by), ticket, reason=note)
+
+
+# Incidents -------------------------------------------------------------------------------------------
+
+
+def incident_report(**fields):
+    """What a unit reports: a lost classified USB drive, found three hours ago (wall-clock, the bureau's zone)."""
+    from datetime import datetime
+
+    from inspect_app.clock import timezone
+    from inspect_app.services.incidents import IncidentReport
+
+    found_at = (datetime.now(timezone()) - timedelta(hours=3)).replace(tzinfo=None, second=0, microsecond=0)
+    values = {"found_at": found_at, "kind": "leak", "title": "涉密U盘遗失",
+              "description": "下班清点时发现一个涉密U盘不在保密柜中。",
+              "carrier": "removable", "level": "secret", "quantity": 1, "involved": "涉密U盘1个",
+              "persons": "机要员", "remedies": "已封存办公室并调取监控。", "zone": "Asia/Shanghai"}
+    return IncidentReport(**{**values, **fields})
+
+
+def report_incident(unit: str = "DH-ZFB", by: str = "officer", *, now=None, uploads=(), **fields):
+    """An incident reported by the unit's officer (or registered by an inspector), through the service."""
+    from inspect_app.services import incidents
+
+    return incidents.report_incident(db.session, user(by), node(unit), incident_report(**fields), uploads,
+                                     now=now)
+
+
+def case_through(incident, *, to: str, by: str = "inspector", determination: str = "violation",
+                 requirement: str | None = "建立涉密载体台账，定期清点。"):
+    """Move a case along its states to `to` (investigating, determined, handled, closed), as the handler does."""
+    from inspect_app.clock import local_today
+    from inspect_app.services import incidents
+
+    actor = user(by)
+    order = ["investigating", "determined", "handled", "closed"]
+    for state in order[: order.index(to) + 1]:
+        if state == "investigating":
+            incidents.start_investigation(db.session, actor, incident, note="立案调查。")
+        elif state == "determined":
+            incidents.determine(db.session, actor, incident, determination=determination, reason="调查认定。")
+        elif state == "handled":
+            incidents.handle(db.session, actor, incident, discipline="建议批评教育。", requirement=requirement,
+                             due_date=local_today() + timedelta(days=30) if requirement else None)
+        else:
+            incidents.close(db.session, actor, incident, summary="结案。")
+    return incident

@@ -303,9 +303,9 @@ def test_every_action_the_code_records_has_a_name_for_the_auditor():
     from pathlib import Path
 
     from inspect_app.labels import AUDIT_ACTION_LABELS
-    from inspect_app.models import TicketEventKind
+    from inspect_app.models import IncidentEventKind, TicketEventKind
 
-    recorded = {f"ticket.{kind}" for kind in TicketEventKind}
+    recorded = {f"ticket.{kind}" for kind in TicketEventKind} | {f"incident.{kind}" for kind in IncidentEventKind}
     for path in (Path(__file__).parent.parent / "inspect_app").rglob("*.py"):
         for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "record"

@@ -17,6 +17,7 @@ from inspect_app.models import (
     Document,
     ExtensionRequest,
     Finding,
+    Incident,
     Inspection,
     Notice,
     Notification,
@@ -107,6 +108,7 @@ def world(full_demo) -> World:
             "notice_id": _first(select(Notice).where(Notice.inspection_id == issued.id)).id,
             "document_id": document.id,
             "unit_id": unit.id,
+            "incident_id": _first(select(Incident).where(Incident.unit_id == unit.id)).id,
         }
     # A notification of someone at each unit (an officer there, or the lead inspector).
     for code, username in (("DH-ZFB", "officer"), ("XS-ZRZY", "officer2"), ("BC-GAJ", "inspector")):
@@ -143,7 +145,7 @@ def test_every_route_with_an_id_is_in_the_matrix(app):
 
 
 FILLABLE = {"inspection_id", "finding_id", "item_id", "photo_id", "role", "ticket_id", "attachment_id",
-            "extension_id", "notice_id", "document_id", "unit_id", "notification_id"}
+            "extension_id", "notice_id", "document_id", "unit_id", "notification_id", "incident_id"}
 
 
 def build(rule: str, ids: dict) -> str:
@@ -182,7 +184,7 @@ def test_the_same_routes_do_answer_inside_the_scope(app, world, browser_for, use
     browser = browser_for(username)
     ids = world.of(unit)
     for path in ("/inspections/{inspection_id}", "/tickets/{ticket_id}", "/notices/{notice_id}",
-                 "/documents/{document_id}.pdf", "/api/v1/inspections/{inspection_id}"):
+                 "/documents/{document_id}.pdf", "/api/v1/inspections/{inspection_id}", "/incidents/{incident_id}"):
         response = browser.get(path.format(**ids))
         assert response.status_code == 200, (username, path.format(**ids), response.status_code)
     if username.startswith("officer"):

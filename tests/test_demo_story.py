@@ -13,7 +13,18 @@ from sqlalchemy import select
 
 from inspect_app.clock import local_date, local_today
 from inspect_app.extensions import db
-from inspect_app.models import DocumentKind, Finding, Inspection, Notice, Ticket, TicketEventKind, TicketStatus
+from inspect_app.models import (
+    DocumentKind,
+    Finding,
+    Incident,
+    IncidentEvent,
+    Inspection,
+    Notice,
+    Ticket,
+    TicketEventKind,
+    TicketStatus,
+    utcnow,
+)
 from inspect_app.services import documents
 from inspect_app.services.checklists import legal_texts
 from inspect_app.services.documents import summary
@@ -61,6 +72,12 @@ def demo_documents(full_demo) -> dict[str, str]:
     today = local_today()
     record = summary.period_summary(date(today.year, 1, 1), today, summary.root_bureau(session), None)
     texts["summary"] = rendered_text(documents.prepare(session, DocumentKind.SUMMARY, record))
+    for incident in session.scalars(select(Incident).where(Incident.reported_at.is_not(None)).order_by(Incident.id)):
+        texts[f"incident {incident.id}"] = rendered_text(
+            documents.prepare(session, DocumentKind.INCIDENT_REPORT, incident))
+        if incident.bulletin_number:
+            texts[f"bulletin {incident.bulletin_number}"] = rendered_text(
+                documents.prepare(session, DocumentKind.CASE_BULLETIN, incident))
     return texts
 
 
@@ -85,7 +102,7 @@ def test_the_demo_documents_cite_only_texts_in_force_in_the_official_form(demo_d
 
 
 def test_every_ticket_answer_belongs_to_its_own_finding(full_demo):
-    for ticket in db.session.scalars(select(Ticket)):
+    for ticket in db.session.scalars(select(Ticket).where(Ticket.inspection_id.is_not(None))):  # cases' below
         key = ticket.finding.item_key
         for event in ticket.events:
             if event.kind == TicketEventKind.RESPONDED:
@@ -96,7 +113,7 @@ def test_every_ticket_answer_belongs_to_its_own_finding(full_demo):
 
 def test_the_demo_dates_are_in_order_and_the_figures_agree(full_demo):
     today = local_today()
-    tickets = list(db.session.scalars(select(Ticket)))
+    tickets = list(db.session.scalars(select(Ticket).where(Ticket.inspection_id.is_not(None))))  # cases' below
     for ticket in tickets:
         found_on = local_date(ticket.inspection.started_at)
         created = local_date(ticket.created_at)
@@ -153,3 +170,49 @@ def test_unit_facing_pages_show_no_working_note_even_for_an_older_snapshot(full_
     for other in db.session.scalars(select(Ticket).where(Ticket.id != ticket.id)):
         body = inspector.get(f"/tickets/{other.id}").get_data(as_text=True)
         assert all(word not in body for word in FORBIDDEN), other.id
+
+
+# The cases --------------------------------------------------------------------------------------------------
+
+
+def test_the_demos_cases_tell_a_true_story(full_demo):
+    """A case in every state, exactly one report late (the notebook lost on a trip), every step after the one
+    before it and none in the future, the closed case's fix verified before it closed, nothing that looks
+    classified in any text."""
+    from inspect_app.services import incidents
+    from inspect_app.services.classified import find_suspicions
+
+    now, today = utcnow(), local_today()
+    cases = db.session.scalars(select(Incident).order_by(Incident.id)).all()
+    assert sorted({c.status for c in cases}) == ["closed", "determined", "handled", "investigating", "reported"]
+    assert [c.unit.code for c in cases if c.is_late or c.report_overdue(now)] == ["XS-ZRZY"]
+    assert {c.determination for c in cases} == {None, "leak", "violation", "unfounded"}
+    for case in cases:
+        assert case.occurred_at is None or case.occurred_at <= case.found_at
+        assert case.found_at <= case.reported_at <= now and case.report_due_at == case.found_at + timedelta(hours=24)
+        events = db.session.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == case.id)
+                                    .order_by(IncidentEvent.id)).all()
+        moments = [e.at for e in events]
+        assert moments == sorted(moments) and case.reported_at <= moments[0] + timedelta(minutes=1), case.title
+        assert moments[-1] <= now, case.title
+        stamps = {"determined": case.determined_at, "handled": case.handled_at, "closed": case.closed_at}
+        for event in events:
+            if event.kind in stamps:
+                assert stamps[event.kind] == event.at, (case.title, event.kind)
+            assert find_suspicions({"body": event.body}) == []
+        fields = {n: getattr(case, n) for n in ("title", "description", "involved", "persons", "remedies",
+                                                  "discipline", "requirement", "bulletin_summary")}
+        assert find_suspicions(fields) == [], case.title
+        ticket = incidents.case_ticket(db.session, case)
+        if case.status == "closed" and ticket is not None:
+            assert ticket.status == TicketStatus.ACCEPTED and case.bulletin_number and not case.bulletin_named
+            ticket_days = [e.at for e in sorted(ticket.events, key=lambda e: e.id)]
+            assert case.handled_at <= ticket_days[0] and ticket_days == sorted(ticket_days)
+            assert ticket.accepted_at <= case.closed_at
+            assert local_date(ticket.created_at) < ticket.due_date
+        if case.status == "handled":
+            assert ticket.status == TicketStatus.OPEN and ticket.due_date > today
+        if case.follow_up_id:
+            follow_up = db.session.get(Inspection, case.follow_up_id)
+            assert (follow_up.kind, follow_up.status, follow_up.unit_id) == ("special", "planned", case.unit_id)
+            assert follow_up.scheduled_on > today

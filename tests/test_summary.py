@@ -68,8 +68,8 @@ def test_the_city_summary_states_the_dashboards_figures_with_its_charts(city, br
     start, end = city.today - timedelta(days=59), city.today
     for expected in ("宝川市国家保密局", "关于宝川市", "保密检查情况的通报", "各区县国家保密局，市直各单位：",
                      f"落到实处，{cn_date(start)}至{cn_date(end)}，", "一、总体情况", "二、发现的主要问题",
-                     "（二）典型问题", "三、整改落实情况", "四、检查得分排名", "五、屡查屡犯单位", "六、工作要求",
-                     "印发"):
+                     "（二）典型问题", "三、整改落实情况", "四、检查得分排名", "五、屡查屡犯单位",
+                     "六、泄密事件和案件查处情况", "七、工作要求", "印发"):
         assert expected in text, expected
     assert_figures_in(text, figures_of("leader", city))
     # Typical problems: the most failed items, each with its sentence.

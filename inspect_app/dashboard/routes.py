@@ -7,6 +7,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import authz, clock
 from ..extensions import db
+from ..incidents import views as incident_views
 from ..models import Finding, Inspection, OrgNode, Ticket
 from ..pagination import page_number, paginate, sort_order
 from ..security import current_user
@@ -49,7 +50,7 @@ def index():
         "dashboard/index.html", state=state, data=data, figures=data.figures,
         messages=views.key_messages(data, state), area_chart=views.area_chart(data.breakdown.areas, state),
         score_chart=score_chart, findings_chart=findings_chart, items_chart=views.items_chart(data.items, state),
-        rankings=views.ranking_charts(data.rankings, state))
+        rankings=views.ranking_charts(data.rankings, state), incidents=incident_views.dashboard_section(ctx))
 
 
 def _unit_dashboard(user, state):

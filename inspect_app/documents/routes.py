@@ -8,6 +8,8 @@ Route names for the buttons on other areas' pages (all GET, scoped like everythi
     url_for("documents.verify", code=…)                          文件核验
 
     url_for("documents.summary", **{"from": …, "to": …, "district": …})  保密检查情况通报
+    url_for("documents.incident_report", incident_id=…)          泄密事件报告
+    url_for("documents.case_bulletin", incident_id=…)            案件通报
 
 Each renders the current version of the record (or finds it already rendered) and redirects to
 /documents/<id>.pdf; a big document redirects to a progress page instead. Rendering the same version
@@ -28,7 +30,7 @@ from werkzeug.exceptions import NotFound
 from .. import authz, clock
 from ..extensions import db
 from ..ids import parse_id
-from ..models import Document, DocumentKind, Inspection, NodeKind, Notice
+from ..models import Document, DocumentKind, Incident, Inspection, NodeKind, Notice
 from ..security import current_user, wants_json
 from ..services import Conflict, DomainError, dashboard, documents
 from ..services.documents import summary as summaries
@@ -39,6 +41,8 @@ _DOWNLOAD_ROUTES = {
     DocumentKind.INSPECTION_REPORT: ("documents.inspection_report", "inspection_id"),
     DocumentKind.NOTICE: ("documents.notice", "notice_id"),
     DocumentKind.RECTIFICATION_REPORT: ("documents.rectification_report", "inspection_id"),
+    DocumentKind.INCIDENT_REPORT: ("documents.incident_report", "incident_id"),
+    DocumentKind.CASE_BULLETIN: ("documents.case_bulletin", "incident_id"),
 }
 
 
@@ -107,6 +111,18 @@ def notice(notice: Notice):
 @authz.loads(Inspection, "inspection_id", "documents.view")
 def rectification_report(inspection: Inspection):
     return _send(DocumentKind.RECTIFICATION_REPORT, inspection)
+
+
+@bp.get("/incidents/<int:incident_id>/report.pdf")
+@authz.loads(Incident, "incident_id", "documents.view")
+def incident_report(incident: Incident):
+    return _send(DocumentKind.INCIDENT_REPORT, incident)
+
+
+@bp.get("/incidents/<int:incident_id>/bulletin.pdf")
+@authz.loads(Incident, "incident_id", "documents.view")
+def case_bulletin(incident: Incident):
+    return _send(DocumentKind.CASE_BULLETIN, incident)
 
 
 def _day(name: str) -> date | None:

@@ -17,6 +17,8 @@ class DocumentKind(StrEnum):
     NOTICE = "notice"  # 整改通知书
     RECTIFICATION_REPORT = "rectification_report"  # 整改情况报告
     SUMMARY = "summary"  # 保密检查情况通报
+    INCIDENT_REPORT = "incident_report"  # 泄密事件报告: the unit's report to the bureau
+    CASE_BULLETIN = "case_bulletin"  # 案件通报
 
 
 class Document(db.Model):
@@ -28,7 +30,7 @@ class Document(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    object_id: Mapped[int | None] = mapped_column(Integer)  # the inspection or notice; none for a summary
+    object_id: Mapped[int | None] = mapped_column(Integer)  # the inspection, notice or incident; none for a summary
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_node.id"), index=True)
     scope_node_id: Mapped[int | None] = mapped_column(ForeignKey("org_node.id"))  # a summary's district
     record_version: Mapped[str] = mapped_column(String(64))  # SHA-256 of the record's content

@@ -207,8 +207,9 @@ class AnswerRevision(db.Model):
 
 class AttachmentKind(StrEnum):
     PHOTO = "photo"  # taken during an inspection, on an item
-    EVIDENCE = "evidence"  # a unit's evidence of rectification
+    EVIDENCE = "evidence"  # a unit's evidence of rectification, or of an incident it reports
     SIGNATURE = "signature"
+    RECORD = "record"  # a case's 询问笔录 or other investigation record: the bureau's only
 
 
 class Attachment(db.Model):
@@ -223,6 +224,8 @@ class Attachment(db.Model):
     item_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_item.id"))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
     ticket_event_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_event.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    incident_event_id: Mapped[int | None] = mapped_column(ForeignKey("incident_event.id"), index=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     mime: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)

@@ -1,7 +1,8 @@
 """Rectification: the numbered notice (整改通知书), one ticket per finding, its timeline and extensions.
 
 A ticket is `open` → `responded` → `accepted`, or `returned` (and then `responded` again); `cancelled`
-ends it without a fix. Overdue is derived from the due date, never stored.
+ends it without a fix. Overdue is derived from the due date, never stored. A ticket answers a finding of an
+inspection, or the 整改要求 of a case (its finding's incident): then it has no inspection and no notice.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db, utcnow
 from .finding import Finding
+from .incident import Incident
 from .inspection import Inspection
 from .org import OrgNode, User
 
@@ -76,7 +78,7 @@ class Ticket(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     finding_id: Mapped[int] = mapped_column(ForeignKey("finding.id"), unique=True)
-    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), index=True)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"), index=True)  # none for a case
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("notice.id"), index=True)  # none for 自查
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_node.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default=TicketStatus.OPEN)
@@ -96,10 +98,25 @@ class Ticket(db.Model):
     revision: Mapped[int] = mapped_column(Integer, default=1)
 
     finding: Mapped[Finding] = relationship()
-    inspection: Mapped[Inspection] = relationship()
+    inspection: Mapped[Inspection | None] = relationship()
     notice: Mapped[Notice | None] = relationship()
     unit: Mapped[OrgNode] = relationship()
     events: Mapped[list[TicketEvent]] = relationship(back_populates="ticket", order_by="TicketEvent.id")
+
+    @property
+    def incident(self) -> Incident | None:
+        """The case whose 整改要求 this ticket answers; None for an inspection's finding."""
+        return self.finding.incident if self.inspection_id is None else None
+
+    @property
+    def is_self(self) -> bool:
+        """A self-inspection's: the unit answers and verifies it itself."""
+        return self.inspection is not None and self.inspection.is_self
+
+    @property
+    def issuer(self) -> OrgNode:
+        """The bureau that required the fix: the inspection's (a self-inspection's is the unit), or the case's."""
+        return self.inspection.bureau if self.inspection is not None else self.finding.incident.bureau
 
     @property
     def is_finished(self) -> bool:

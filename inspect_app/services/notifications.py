@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, scoped_session
 
-from ..labels import ROLE_LABELS
+from ..labels import INCIDENT_KIND_LABELS, INCIDENT_STATUS_LABELS, ROLE_LABELS
 from ..models import NodeKind, Notification, OrgNode, Role, User, utcnow
 
 # The text of each kind, made at display time from the stored parameters.
@@ -40,6 +40,20 @@ _TEXTS: dict[str, Callable[[dict], str]] = {
     "due_soon": lambda p: _("“%(title)s”将于 %(due)s 到期，请抓紧整改并报送。", **p),
     "overdue": lambda p: _("%(unit)s 的“%(title)s”已逾期 %(days)d 天（期限 %(due)s）。", **p),
     "overdue_digest": lambda p: _("您管辖范围内共有 %(count)d 项整改逾期未完成。", **p),
+    "incident_reported": lambda p: _("%(unit)s 发生%(what)s“%(title)s”（发现于 %(found)s），请及时了解处置。", **{
+        **p, "what": str(INCIDENT_KIND_LABELS.get(p["what"], p["what"]))})
+    + (" " + _("报告时已超过24小时。") if p.get("late") else ""),
+    "incident_report_requested": lambda p: _("保密局已登记“%(title)s”，请于 %(due)s 前报送事件报告和补救措施。", **p),
+    "incident_unit_reported": lambda p: _("%(unit)s 报送了“%(title)s”的事件报告。", **p)
+    + (" " + _("报告时已超过24小时。") if p.get("late") else ""),
+    "incident_supplement": lambda p: _("%(unit)s 补充报告了“%(title)s”的情况。", **p),
+    "incident_status": lambda p: _("案件“%(title)s”：%(status)s。", **{
+        **p, "status": str(INCIDENT_STATUS_LABELS.get(p["status"], p["status"]))}),
+    "incident_rectification": lambda p: _("案件“%(title)s”提出了整改要求，请于 %(due)s 前整改并报送。", **p),
+    "incident_report_overdue": lambda p: _("%(unit)s 的“%(title)s”已超过报告时限（%(due)s）%(hours)d 小时仍未报告。",
+                                           **p),
+    "incident_past_target": lambda p: _("案件“%(title)s”（%(unit)s）已超过办结期限 %(target)s %(days)d 天，尚未结案。",
+                                        **p),
     "account_requested": lambda p: _(
         "系统管理员新建了账户 %(username)s（%(name)s，%(org)s），申请角色：%(role)s，请审核授权。",
         **{**p, "role": str(ROLE_LABELS.get(p["role"], p["role"]))}),
@@ -71,6 +85,8 @@ def url_of(notification: Notification) -> str | None:
     """Where the notification leads; the target route checks scope again."""
     if notification.object_type == "ticket" and notification.object_id:
         return url_for("tickets.show", ticket_id=notification.object_id)
+    if notification.object_type == "incident" and notification.object_id:
+        return url_for("incidents.show", incident_id=notification.object_id)
     if notification.object_type == "notice" and notification.object_id:
         return url_for("tickets.notice", notice_id=notification.object_id)
     if notification.kind == "overdue_digest":

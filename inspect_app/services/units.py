@@ -125,7 +125,8 @@ def units_query(session: Session, actor: User, *, search: str | None = None, dis
                 unit_type: str | None = None, key_only: bool = False, include_inactive: bool = False,
                 today: date | None = None) -> tuple[Select, dict[str, ColumnElement]]:
     """The units `actor` sees, filtered, with the columns to sort them by: the latest bureau inspection's date
-    and score, and the unfinished and overdue tickets (of any kind) today."""
+    and score, and the unfinished and overdue tickets (of any kind of inspection; a case's 整改 counts among the
+    incidents' figures, as on the dashboard) today."""
     today = today or clock.local_today()
     visible = authz.visible_unit_ids(actor)
     newest = func.row_number().over(partition_by=Inspection.unit_id,
@@ -137,7 +138,7 @@ def units_query(session: Session, actor: User, *, search: str | None = None, dis
     latest = select(ranked).where(ranked.c.rn == 1).subquery()
     backlog = (select(Ticket.unit_id, func.count().label("open"),
                       func.count(case((Ticket.due_date < today, 1))).label("overdue"))
-               .where(Ticket.status.in_(UNFINISHED), Ticket.unit_id.in_(visible))
+               .where(Ticket.status.in_(UNFINISHED), Ticket.unit_id.in_(visible), Ticket.inspection_id.is_not(None))
                .group_by(Ticket.unit_id).subquery())
     stmt = (select(OrgNode).where(OrgNode.kind == NodeKind.UNIT, OrgNode.id.in_(visible))
             .outerjoin(latest, latest.c.unit_id == OrgNode.id).outerjoin(backlog, backlog.c.unit_id == OrgNode.id))
@@ -186,6 +187,7 @@ def unit_rows(session: Session, units: list[OrgNode], today: date | None = None)
         rows[unit_id].inspected_at, rows[unit_id].score, rows[unit_id].band = at, score, band
     for unit_id, n, late in session.execute(
         select(Ticket.unit_id, func.count(), func.count(case((Ticket.due_date < today, 1))))
-        .where(Ticket.unit_id.in_(ids), Ticket.status.in_(UNFINISHED)).group_by(Ticket.unit_id)):
+        .where(Ticket.unit_id.in_(ids), Ticket.status.in_(UNFINISHED), Ticket.inspection_id.is_not(None))
+        .group_by(Ticket.unit_id)):
         rows[unit_id].open, rows[unit_id].overdue = n, late
     return [rows[i] for i in ids]

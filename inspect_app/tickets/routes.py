@@ -177,7 +177,8 @@ def _page(ticket: Ticket, *, form: str | None = None, error: DomainError | None 
           values: dict | None = None):
     view = rectification.ticket_view(db.session, current_user._get_current_object(), ticket)
     return render_template(
-        "tickets/show.html", ticket=ticket, finding=ticket.finding, inspection=ticket.inspection, events=view.events,
+        "tickets/show.html", ticket=ticket, finding=ticket.finding, inspection=ticket.inspection,
+        incident=ticket.incident, events=view.events,
         files=view.files, draft_files=view.draft_files, photos=view.photos, extensions=view.extensions,
         pending=view.pending, earlier=view.earlier, side=view.side, refusals=view.refusals, today=local_today(),
         form=form, error=error, values=values or {},

@@ -1,5 +1,5 @@
-"""The demo: a small city and a story with an inspection and a ticket in every state (story.py, `seed-demo`),
-and a city's worth of synthetic inspections for benchmarks (scale.py, `seed-demo --scale N`)."""
+"""The demo: a small city and a story with an inspection, a ticket and a case in every state (story.py, incidents.py,
+`seed-demo`), and a city's worth of synthetic inspections for benchmarks (scale.py, `seed-demo --scale N`)."""
 
 from . import scale
 from .scale import ScaleReport, add_scale

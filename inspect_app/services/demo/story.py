@@ -31,6 +31,7 @@ from ...models import (
 )
 from .. import audit, checklists, inspections, org, rectification
 from ..accounts import passwords
+from .incidents import seed_incidents
 
 DEMO_PASSWORD = "Demo@2026"
 CITY_CODE = "BC-BMJ"
@@ -286,6 +287,7 @@ def seed_inspections(session: Session) -> None:
     _waiting_for_the_notice(story)
     _the_units_own_self_inspection(story)
     _planned_and_cancelled(story)
+    seed_incidents(session, story.users, story.units, story.today)
 
 
 def _a_repeat_in_the_making(story: _Story) -> None:

@@ -14,9 +14,10 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ...labels import DOCUMENT_KIND_LABELS, label
-from ...models import Document, DocumentKind, Inspection, Notice, User
+from ...models import Document, DocumentKind, Incident, Inspection, Notice, User
 from ...pdf import summary_charts
 from .. import DomainError
+from ..incidents import documents as incidents
 from . import inspection_documents as cycle
 from . import summary
 from .codes import canonical_json, record_version
@@ -112,6 +113,21 @@ KINDS: dict[str, Kind] = {
         load=lambda session, document: summary.load(session, document.params),
         charts=summary_charts.charts_for,
         describe=lambda record: f"{record.area_name} · {summary.period_text(record.start, record.end)}",
+    ),
+    DocumentKind.INCIDENT_REPORT: Kind(
+        name=DocumentKind.INCIDENT_REPORT, template="incident_report.html", model=Incident,
+        data=incidents.incident_report_data, check=incidents.check_incident_report,
+        title=lambda d: f"{d['unit']['name']}关于{d['title']}的报告", author=lambda d: d["unit"]["name"],
+        filename=lambda d: f"泄密事件报告-{d['unit']['name']}-{d['found_on']}.pdf",
+        estimate_pages=lambda d: 2 + 0.3 * len(d["supplements"]),
+        describe=lambda incident: f"{incident.unit.name} · {incident.title}",
+    ),
+    DocumentKind.CASE_BULLETIN: Kind(
+        name=DocumentKind.CASE_BULLETIN, template="case_bulletin.html", model=Incident,
+        data=incidents.case_bulletin_data, check=incidents.check_case_bulletin,
+        title=lambda d: f"关于一起{d['kind_label']}查处情况的通报", author=lambda d: d["issuer"],
+        filename=lambda d: f"案件通报-{d['number']}.pdf", estimate_pages=lambda _d: 2,
+        describe=lambda incident: f"{incident.bulletin_number} · {incident.title}",
     ),
 }
 

@@ -7,8 +7,8 @@ summary asked for by the city's leader (choosing a district) or by that district
 one version and one verification code.
 
 The data is plain JSON values (hashed into the record version): the headline figures, the charts' numbers,
-rankings, typical problems and repeat offenders. The charts themselves are drawn from it at render time by
-pdf/summary_charts.py, with the dashboard's drawing code.
+rankings, typical problems, repeat offenders, and the period's incidents and cases (services/incidents/). The
+charts themselves are drawn from it at render time by pdf/summary_charts.py, with the dashboard's drawing code.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from ... import clock
 from ...formatting import cite_in_document
 from ...labels import CATEGORY_LABELS, SEVERITY_LABELS, label
-from ...models import Finding, NodeKind, OrgNode, Role, User
-from .. import DomainError, dashboard, org
+from ...models import Finding, Incident, NodeKind, OrgNode, Role, User
+from .. import DomainError, dashboard, incidents, org
 
 TYPICAL_ITEMS = 10  # typical problems: the most failed items, as the dashboard's chart
 REPEAT_UNITS_SHOWN = 20  # repeat offenders listed by name; the rest are counted
@@ -274,6 +274,7 @@ def summary_data(session: Session, record: PeriodSummary) -> dict:
         "typical": _typical(ctx, dashboard.most_failed_items(ctx, TYPICAL_ITEMS)),
         "rankings": _rankings(dashboard.rankings(ctx)),
         "repeat_offenders": repeat_offenders(ctx),
+        "incidents": incidents.summary_section(ctx),
         # The day it was drawn up (成文日期) and the day the backlog is counted to. Part of the record version:
         # a download on a later day shows that day, never the date of an earlier rendering.
         "date": today.isoformat(),
@@ -290,29 +291,46 @@ def bulletin_prefix(bureau: OrgNode) -> str:
     return configured or f"{bureau.name[:1]}保通"
 
 
-def bulletin_number(session: Session, record: PeriodSummary, year: int) -> str:
+def _sequence(number: str | None, prefix: str, year: int) -> int | None:
+    """12 of 宝保通〔2026〕12号, when the number is of this prefix and year."""
+    head = f"{prefix}〔{year}〕"
+    if not number or not number.startswith(head):
+        return None
+    try:
+        return int(number.removeprefix(head).removesuffix("号"))
+    except ValueError:
+        return None
+
+
+def _case_sequences(session: Session, bureau: OrgNode, prefix: str, year: int) -> list[int]:
+    """The numbers of the year's 案件通报 of the bureau (services/incidents): they share the 通报's series."""
+    numbers = session.scalars(select(Incident.bulletin_number).where(Incident.bureau_id == bureau.id,
+                                                                     Incident.bulletin_number.is_not(None)))
+    return [n for n in (_sequence(number, prefix, year) for number in numbers) if n is not None]
+
+
+def bulletin_number(session: Session, record: PeriodSummary | None, year: int, bureau: OrgNode | None = None) -> str:
     """宝保通〔2026〕2号: the 通报 of a period keeps the number it was first rendered with; a period rendered for the
-    first time takes the next number of the bureau's year. Numbers live in the documents' parameters, so no
-    counter is needed; two first renderings of different periods in the same instant could share a number,
-    which the bureau's registry would see at once (documents are drawn up by a few leaders, not in bulk)."""
+    first time, or a case's 案件通报 (`record` None, of `bureau`), takes the next number of the bureau's year.
+    The summaries' numbers live in the documents' parameters and the cases' on the case, so no counter is needed;
+    two first renderings in the same instant could share a number, which the bureau's registry would see at once
+    (documents are drawn up by a few leaders, not in bulk)."""
     from ...models import Document, DocumentKind
 
-    prefix, params = bulletin_prefix(record.bureau), record.params()
-    taken: list[int] = []
+    bureau = record.bureau if record is not None else bureau
+    prefix, params = bulletin_prefix(bureau), record.params() if record is not None else None
+    taken = _case_sequences(session, bureau, prefix, year)
     rows = session.scalars(select(Document).where(Document.kind == DocumentKind.SUMMARY,
-                                                  Document.scope_node_id == record.bureau.id)
+                                                  Document.scope_node_id == bureau.id)
                            .order_by(Document.id))
     for document in rows:
         stored = document.params
-        number = stored.get("number") or ""
-        if not number.startswith(f"{prefix}〔{year}〕"):
+        sequence = _sequence(stored.get("number"), prefix, year)
+        if sequence is None:
             continue
-        if all(stored.get(k) == v for k, v in params.items()):
-            return number
-        try:
-            taken.append(int(number.removeprefix(f"{prefix}〔{year}〕").removesuffix("号")))
-        except ValueError:
-            continue
+        if params is not None and all(stored.get(k) == v for k, v in params.items()):
+            return stored["number"]
+        taken.append(sequence)
     return f"{prefix}〔{year}〕{max(taken, default=0) + 1}号"
 
 

@@ -28,6 +28,7 @@ from ...models import (
     ExtensionStatus,
     Finding,
     FindingStatus,
+    Incident,
     Inspection,
     InspectionKind,
     InspectionStatus,
@@ -83,7 +84,7 @@ class _Filter:
     q: str = ""
     date_from: date | None = None
     date_to: date | None = None
-    kind: str = ""  # "bureau" (inspections by a bureau) or "self" (自查)
+    kind: str = ""  # "bureau" (inspections by a bureau), "self" (自查) or "case" (a case's 整改要求)
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]):
@@ -95,7 +96,7 @@ class _Filter:
             "q": str(args.get("q", "")).strip()[:100],
             "date_from": parse_day(args.get("from")),
             "date_to": parse_day(args.get("to")),
-            "kind": args.get("kind", "") if args.get("kind", "") in ("bureau", "self") else "",
+            "kind": args.get("kind", "") if args.get("kind", "") in ("bureau", "self", "case") else "",
         }
         return cls(**values, **cls._more(args))
 
@@ -131,6 +132,8 @@ class _Filter:
             stmt = stmt.where(Inspection.kind == InspectionKind.SELF)
         elif self.kind == "bureau":
             stmt = stmt.where(Inspection.kind != InspectionKind.SELF)
+        elif self.kind == "case":
+            stmt = stmt.where(Finding.incident_id.is_not(None))
         if self.date_from:
             stmt = stmt.where(created >= utc_start(self.date_from))
         if self.date_to:
@@ -203,20 +206,23 @@ def overdue_clause(today: date):
 
 
 def _ticket_base(user: User) -> Select:
+    """Every ticket in scope, with its finding, inspection (none for a case's) and case (none for an inspection's)."""
     stmt = (select(Ticket)
             .join(Finding, Ticket.finding_id == Finding.id)
-            .join(Inspection, Ticket.inspection_id == Inspection.id)
+            .outerjoin(Inspection, Ticket.inspection_id == Inspection.id)
+            .outerjoin(Incident, Finding.incident_id == Incident.id)
             .join(Unit, Ticket.unit_id == Unit.id)
             .outerjoin(Notice, Ticket.notice_id == Notice.id))
     return authz.scoped(stmt, Ticket, user)
 
 
 def _verifiable_by(user: User):
-    """Tickets this inspector may verify: those of bureau inspections by their bureau or one below it."""
+    """Tickets this inspector may verify: those of bureau inspections and cases of their bureau or one below it."""
     if user.role != Role.INSPECTOR:
         return false()
     issued_below = select(Bureau.id).where(Bureau.path.startswith(user.org_node.path))
-    return and_(Inspection.kind != InspectionKind.SELF, Inspection.bureau_id.in_(issued_below))
+    return or_(and_(Inspection.kind != InspectionKind.SELF, Inspection.bureau_id.in_(issued_below)),
+               Incident.bureau_id.in_(issued_below))
 
 
 def _pending_extension():
@@ -259,8 +265,8 @@ DEFAULT_SORTS = {"inbox": "priority", "queue": "responded", "all": "-issued"}
 
 
 def with_ticket_details(stmt: Select) -> Select:
-    return stmt.options(selectinload(Ticket.finding), selectinload(Ticket.unit), selectinload(Ticket.notice),
-                        selectinload(Ticket.inspection))
+    return stmt.options(selectinload(Ticket.finding).selectinload(Finding.incident), selectinload(Ticket.unit),
+                        selectinload(Ticket.notice), selectinload(Ticket.inspection))
 
 
 def with_pending_extension(session: Session, tickets: Sequence[Ticket]) -> set[int]:
@@ -454,10 +460,12 @@ def ticket_rows(session: Session, stmt: Select, today: date) -> Iterator[list]:
             for t in chunk:
                 response = latest.get(t.id)
                 overdue = t.is_overdue(today)
+                source, kind = ((t.inspection.title, label(INSPECTION_KIND_LABELS, t.inspection.kind))
+                                if t.inspection is not None else (t.finding.incident.title, "案件整改"))
                 yield [
-                    t.notice.number if t.notice else "自查",
-                    t.unit.name, parents.get(t.unit.parent_id, ""), t.inspection.title,
-                    label(INSPECTION_KIND_LABELS, t.inspection.kind), t.finding.item_key, t.finding.item_text,
+                    t.notice.number if t.notice else "自查" if t.inspection is not None else "案件整改",
+                    t.unit.name, parents.get(t.unit.parent_id, ""), source, kind, t.finding.item_key,
+                    t.finding.item_text,
                     t.finding.description, label(SEVERITY_LABELS, t.finding.severity),
                     "是" if t.finding.is_repeat else "否", label(TICKET_STATUS_LABELS, t.status),
                     "是" if overdue else "否", (today - t.due_date).days if overdue else None,
@@ -512,7 +520,7 @@ def describe_filter(flt: _Filter, session: Session) -> list[tuple[str, str]]:
                     value, label(TICKET_STATUS_LABELS if isinstance(flt, TicketFilter) else FINDING_STATUS_LABELS,
                                  value))
             elif key == "kind":
-                value = {"self": "自查", "bureau": "检查机关检查"}[value]
+                value = {"self": "自查", "bureau": "检查机关检查", "case": "案件整改"}[value]
             elif key == "category":
                 value = label(CATEGORY_LABELS, value)
             elif value == "1" and key in ("repeat", "overdue"):

@@ -86,20 +86,24 @@ def plan_tickets(findings: Sequence[Finding], start: date) -> list[PlannedTicket
     return [PlannedTicket(f, due_date_for(f.severity, start)) for f in findings if f.status == FindingStatus.ACTIVE]
 
 
-def _open_tickets(session: Session, actor: User, inspection: Inspection, notice: Notice | None,
-                  findings: Iterable[Finding], start: date) -> list[Ticket]:
-    tickets = []
-    for planned in plan_tickets(list(findings), start):
-        ticket = Ticket(finding_id=planned.finding.id, inspection_id=inspection.id,
-                        notice_id=notice.id if notice else None, unit_id=inspection.unit_id,
-                        status=TicketStatus.OPEN, due_date=planned.due_date, original_due_date=planned.due_date,
-                        returns_count=0, revision=1, created_at=utcnow())
-        session.add(ticket)
-        session.flush()
-        record_event(session, actor, ticket, TicketEventKind.ISSUED, new_due_date=planned.due_date,
-                     details={"notice": notice.number if notice else None, "severity": planned.finding.severity})
-        tickets.append(ticket)
-    return tickets
+def open_ticket(session: Session, actor: User, finding: Finding, due_date: date, *,
+                notice: Notice | None = None) -> Ticket:
+    """The ticket of one finding (an inspection's, or a case's 整改要求), due on `due_date`, and its first event."""
+    ticket = Ticket(finding_id=finding.id, inspection_id=finding.inspection_id,
+                    notice_id=notice.id if notice else None, unit_id=finding.unit_id,
+                    status=TicketStatus.OPEN, due_date=due_date, original_due_date=due_date,
+                    returns_count=0, revision=1, created_at=utcnow())
+    session.add(ticket)
+    session.flush()
+    record_event(session, actor, ticket, TicketEventKind.ISSUED, new_due_date=due_date,
+                 details={"notice": notice.number if notice else None, "severity": finding.severity})
+    return ticket
+
+
+def _open_tickets(session: Session, actor: User, notice: Notice | None, findings: Iterable[Finding],
+                  start: date) -> list[Ticket]:
+    return [open_ticket(session, actor, planned.finding, planned.due_date, notice=notice)
+            for planned in plan_tickets(list(findings), start)]
 
 
 ISSUE_TIME = time(9)  # the hour a notice issued for an earlier day is stamped with
@@ -126,7 +130,7 @@ def issue_notice(session: Session, actor: User, inspection: Inspection, *, today
                         issued_by_id=actor.id, issued_at=issued_at)
         session.add(notice)
         session.flush()
-        tickets = _open_tickets(session, actor, inspection, notice, findings, today)
+        tickets = _open_tickets(session, actor, notice, findings, today)
         inspection.status = InspectionStatus.ISSUED
         inspection.issued_at = notice.issued_at
         inspection.revision += 1
@@ -146,7 +150,7 @@ def open_self_tickets(session: Session, actor: User, inspection: Inspection,
     if not inspection.is_self:
         raise DomainError(_("只有自查的问题直接转为整改事项。"))
     with transaction(session):
-        tickets = _open_tickets(session, actor, inspection, None, findings, local_today())
+        tickets = _open_tickets(session, actor, None, findings, local_today())
         inspection.status = InspectionStatus.ISSUED
         inspection.issued_at = utcnow()
         audit.record(session, actor, "inspection.self_tickets", inspection,
@@ -155,9 +159,9 @@ def open_self_tickets(session: Session, actor: User, inspection: Inspection,
     return tickets
 
 
-def close_if_done(session: Session, actor: User | None, inspection: Inspection) -> bool:
-    """Close the inspection when every ticket is accepted or cancelled."""
-    if inspection.status != InspectionStatus.ISSUED:
+def close_if_done(session: Session, actor: User | None, inspection: Inspection | None) -> bool:
+    """Close the inspection when every ticket is accepted or cancelled (a case's ticket has none to close)."""
+    if inspection is None or inspection.status != InspectionStatus.ISSUED:
         return False
     session.flush()
     remaining = session.scalar(select(func.count()).select_from(Ticket).where(

@@ -59,19 +59,20 @@ def is_unit_officer(user: User | None, ticket: Ticket) -> bool:
 
 
 def is_verifier(user: User | None, ticket: Ticket) -> bool:
-    """The bureau verifies what it (or a bureau below it) issued; a unit verifies its own self-inspection."""
+    """The bureau verifies what it (or a bureau below it) issued, by a notice or a case; a unit verifies its own
+    self-inspection."""
     if user is None or not user.active:
         return False
-    if ticket.inspection.is_self:
+    if ticket.is_self:
         return is_unit_officer(user, ticket)
-    return (user.role == Role.INSPECTOR and user.org_node.contains(ticket.inspection.bureau)
+    return (user.role == Role.INSPECTOR and user.org_node.contains(ticket.issuer)
             and user.org_node.contains(ticket.unit))
 
 
 def may_comment(user: User | None, ticket: Ticket) -> bool:
     if is_unit_officer(user, ticket):
         return True
-    return (user is not None and user.active and user.role == Role.INSPECTOR and not ticket.inspection.is_self
+    return (user is not None and user.active and user.role == Role.INSPECTOR and not ticket.is_self
             and user.org_node.contains(ticket.unit))
 
 
@@ -213,8 +214,12 @@ def record_event(session: Session, actor: User | None, ticket: Ticket, kind: str
 
 
 def bureau_side(ticket: Ticket) -> list[User]:
-    """Who hears of a unit's step: the lead inspector of a bureau inspection; nobody for a self-inspection."""
-    return [] if ticket.inspection.is_self else [ticket.inspection.lead]
+    """Who hears of a unit's step: the lead inspector of a bureau inspection, the handler of a case; nobody for a
+    self-inspection."""
+    if ticket.is_self:
+        return []
+    lead = ticket.inspection.lead if ticket.inspection is not None else ticket.incident.handler
+    return [lead] if lead is not None else []
 
 
 def unit_side(session: Session, ticket: Ticket, actor: User | None = None) -> list[User]:

@@ -110,10 +110,13 @@ def _parse_response(ticket: Ticket, measures, responsible, completed_on, today: 
         raise DomainError(_("请填写完成日期。"), field="completed_on")
     if completed_on is not None and completed_on > today:
         raise DomainError(_("完成日期不能晚于今天。尚未完成的整改请先保存草稿，或申请延期。"), field="completed_on")
-    found_on = local_date(ticket.inspection.started_at) if ticket.inspection.started_at else None
+    if ticket.inspection is None:  # a case's: the problem was known when the incident was found
+        found_on, message = local_date(ticket.incident.found_at), _("完成日期不能早于发现事件的日期（%(d)s）。")
+    else:
+        started = ticket.inspection.started_at
+        found_on, message = local_date(started) if started else None, _("完成日期不能早于发现问题的检查日期（%(d)s）。")
     if completed_on is not None and found_on and completed_on < found_on:
-        raise DomainError(_("完成日期不能早于发现问题的检查日期（%(d)s）。", d=found_on.isoformat()),
-                          field="completed_on")
+        raise DomainError(message % {"d": found_on.isoformat()}, field="completed_on")
     return measures, responsible, completed_on
 
 
@@ -240,7 +243,7 @@ def pending_extension(session: Session, ticket: Ticket) -> ExtensionRequest | No
 def _check_verifier(actor: User, ticket: Ticket) -> None:
     if is_verifier(actor, ticket):
         return
-    if ticket.inspection.is_self:
+    if ticket.is_self:
         raise DomainError(_("自查问题的整改由单位自行复查，检查机关只能查看。"))
     raise DomainError(_("只有下发整改通知的检查机关的检查员可以复查。"))
 
@@ -301,7 +304,8 @@ def accept(session: Session, actor: User, ticket: Ticket, *, note: str | None = 
     note = clean_text(note, field_name="note")
     needed = check_unclassified({"note": note}, confirm_unclassified)
     with transaction(session):
-        lock_inspection(session, ticket.inspection)
+        if ticket.inspection is not None:
+            lock_inspection(session, ticket.inspection)
         lock_ticket(session, ticket)
         check_state(ticket, "accept")
         check_revision(ticket, revision)
@@ -374,7 +378,8 @@ def cancel_ticket(session: Session, actor: User, ticket: Ticket, *, reason: str 
     check_state(ticket, "cancel")
     reason = clean_text(reason, field_name="reason", required=_("请填写撤销的理由。"))
     with transaction(session):
-        lock_inspection(session, ticket.inspection)
+        if ticket.inspection is not None:
+            lock_inspection(session, ticket.inspection)
         lock_ticket(session, ticket)
         check_state(ticket, "cancel")
         ticket.status = TicketStatus.CANCELLED
@@ -392,7 +397,7 @@ def comment(session: Session, actor: User, ticket: Ticket, body: str | None,
             confirm_unclassified: bool = False) -> TicketEvent:
     """A message between the inspector and the unit on the ticket."""
     if not may_comment(actor, ticket):
-        if ticket.inspection.is_self:
+        if ticket.is_self:
             raise DomainError(_("自查问题的整改由单位自行办理，检查机关只能查看。"))
         raise DomainError(_("只有被检查单位的保密员和检查机关的检查员可以留言。"))
     body = clean_text(body, field_name="body", required=_("请填写留言内容。"))

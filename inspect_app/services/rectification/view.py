@@ -53,7 +53,7 @@ def ticket_view(session: Session, user: User, ticket: Ticket) -> TicketView:
     for attachment in session.scalars(select(Attachment).where(
             Attachment.ticket_id == ticket.id, Attachment.removed_at.is_(None)).order_by(Attachment.id)):
         files.setdefault(attachment.ticket_event_id, []).append(attachment)
-    photos = session.scalars(select(Attachment).where(
+    photos = [] if ticket.inspection_id is None else session.scalars(select(Attachment).where(
         Attachment.inspection_id == ticket.inspection_id, Attachment.item_id == ticket.finding.item_id,
         Attachment.kind == AttachmentKind.PHOTO, Attachment.removed_at.is_(None)).order_by(Attachment.id))
     extensions = session.scalars(select(ExtensionRequest).where(ExtensionRequest.ticket_id == ticket.id)
@@ -78,8 +78,8 @@ def shows_file(user: User, ticket: Ticket, attachment: Attachment) -> bool:
         return False
     if attachment.kind == AttachmentKind.EVIDENCE and attachment.ticket_id == ticket.id:
         return attachment.ticket_event_id is not None or is_unit_officer(user, ticket)
-    return (attachment.kind == AttachmentKind.PHOTO and attachment.inspection_id == ticket.inspection_id
-            and attachment.item_id == ticket.finding.item_id)
+    return (attachment.kind == AttachmentKind.PHOTO and ticket.inspection_id is not None
+            and attachment.inspection_id == ticket.inspection_id and attachment.item_id == ticket.finding.item_id)
 
 
 @dataclass
