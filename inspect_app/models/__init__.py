@@ -40,6 +40,16 @@ from .rectification import (
     TicketEventKind,
     TicketStatus,
 )
+from .registers import (
+    Classifier,
+    KeyPlace,
+    SampleCheck,
+    SampleDraw,
+    SecretCarrier,
+    SecretDevice,
+    SecretMatter,
+    SecretPerson,
+)
 from .settings import SecuritySetting
 from .throttle import LoginThrottle
 
@@ -56,6 +66,7 @@ __all__ = [
     "ChecklistItem",
     "ChecklistSection",
     "ChecklistTemplate",
+    "Classifier",
     "Compliance",
     "Document",
     "DocumentKind",
@@ -68,6 +79,7 @@ __all__ = [
     "InspectionMember",
     "InspectionStatus",
     "InspectionTemplate",
+    "KeyPlace",
     "LoginThrottle",
     "NodeKind",
     "Notice",
@@ -76,6 +88,12 @@ __all__ = [
     "OrgNode",
     "ResponseType",
     "Role",
+    "SampleCheck",
+    "SampleDraw",
+    "SecretCarrier",
+    "SecretDevice",
+    "SecretMatter",
+    "SecretPerson",
     "SecuritySetting",
     "Severity",
     "Signature",
