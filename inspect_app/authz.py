@@ -173,6 +173,9 @@ RULES: dict[str, _Rule] = {
     "documents.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
     # The period summary (保密检查情况通报) of an area: bureau-side readers, for their own subtree.
     "documents.summary": _roles(Role.LEADER, Role.INSPECTOR),
+    # Registers (台账): read by whoever sees the unit's work; kept by the unit's own officer.
+    "registers.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
+    "registers.edit": _roles(Role.OFFICER),
 }
 
 

@@ -15,6 +15,7 @@ from .audit import cli as audit_cli
 from .checklists import cli as checklists_cli
 from .documents import cli as documents_cli
 from .main import cli as main_cli
+from .registers import cli as registers_cli
 from .tickets import cli as tickets_cli
 
 AREAS = (
@@ -24,6 +25,7 @@ AREAS = (
     checklists_cli,  # checklists validate|cites|sync
     documents_cli,  # report inspection|notice|rectification|summary|verify|fonts
     tickets_cli,  # tickets remind
+    registers_cli,  # registers remind
 )
 
 

@@ -66,7 +66,7 @@ class CarrierSource(StrEnum):
 
 class CarrierState(StrEnum):
     HELD = "held"  # 在用
-    RETURNED = "returned"  # 已清退、移交
+    SURRENDERED = "surrendered"  # 已清退、移交
     DESTROYED = "destroyed"  # 已销毁
 
 

@@ -21,8 +21,9 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
-// Pages and data of one inspection: the network first, the copy from the last visit when offline.
-const CACHED_PAGE = /^\/inspections\/\d+\/(fill)?$|^\/api\/v1\/inspections\/\d+$|^\/inspections\/\d+\/photos\/\d+\/thumb$/;
+// Pages and data of one inspection (its registers too): the network first, the copy from the last visit when
+// offline.
+const CACHED_PAGE = /^\/inspections\/\d+\/(fill)?$|^\/api\/v1\/inspections\/\d+(\/registers)?$|^\/inspections\/\d+\/photos\/\d+\/thumb$/;
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
