@@ -448,7 +448,7 @@ def _register_entries(today: date) -> dict[str, list[tuple[str, dict]]]:
                    trained=date(today.year - 1, 11, 20).isoformat()),  # no training this year
             person("RY-005", "周宁", "机要室 原机要员", "important", trained=ago(480), left_on=ago(420),
                    declear_until=ago(55)),  # the decleared period ended, and no release is recorded
-            person("RY-006", "吴刚", "综合科 原科员", "general", trained=ago(700), left_on=ago(800),
+            person("RY-006", "吴刚", "综合科 原科员", "general", trained=ago(850), left_on=ago(800),
                    declear_until=ago(435), released_on=ago(430)),
             carrier("ZT-2025-001", "关于做好年度防汛工作的通知", "secret", "陈晓东", days=420),
             carrier("ZT-2025-002", "区政府常务会议纪要（第12期）", "confidential", "陈晓东", days=380,
@@ -483,6 +483,8 @@ def _register_entries(today: date) -> dict[str, list[tuple[str, dict]]]:
                   measures="门禁、视频监控、防盗报警；手机存放柜；保密柜 3 台"),
             place("YH-02", "档案室", "position", responsible="赵丽华", confirmed_on="", confirmed_by="",
                   measures="防盗门、视频监控"),  # designated, not yet confirmed by the bureau
+            place("YH-03", "办公室", "department", responsible="刘建华",
+                  measures="涉密文件集中存放保密柜；手机统一存放；外来人员登记陪同"),
         ],
         "XS-ZRZY": [
             person("RY-01", "孙志强", "办公室 保密员", "important"),
