@@ -289,6 +289,7 @@ ITEM_FIELD_LABELS = {
     "choices": _l("选项"),
     "unit": _l("计量单位"),
     "keywords": _l("关键词"),
+    "sample": _l("台账抽查"),
 }
 
 

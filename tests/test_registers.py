@@ -347,3 +347,13 @@ def test_sizes_and_violations_per_unit_and_district_and_the_officers_are_told(de
     assert registers.remind(db.session, today) == 1
     told = db.session.scalars(select(Notification).where(Notification.kind == "register_warnings")).all()
     assert [(n.user_id, n.params["count"]) for n in told] == [(user("officer").id, 2)]
+
+
+def test_registers_remind_tells_each_unit_once_a_day(app, demo):
+    add(PERSONNEL, person("RY-1", trained_on="2025-01-01"))
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["registers", "remind", "--date", "2026-06-15"])
+    assert first.exit_code == 0 and "told the officers of 1 units" in first.output
+    assert "told the officers of 0 units" in runner.invoke(args=["registers", "remind", "--date", "2026-06-15"]).output
+    told = db.session.scalars(select(Notification).where(Notification.kind == "register_warnings")).all()
+    assert [n.user_id for n in told] == [user("officer").id] and actions("registers.remind")
