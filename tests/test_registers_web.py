@@ -201,3 +201,29 @@ def test_the_pages_read_in_english(dh, browser_for):
     body = page(officer.get(f"/registers/units/{dh.id}"))
     assert "Registers" in body or "registers" in body
     assert "台账预警" not in body
+
+
+PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_script_in_a_register_is_shown_as_text_and_random_posts_never_fail(dh, browser_for):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    entry = registers.create_entry(db.session, user("officer"), dh, registers.REGISTERS["carriers"], {
+        "number": "ZT-XSS", "title": f"文件{PAYLOAD}", "kind": "paper", "level": "secret", "source": "received",
+        "holder": PAYLOAD[:60], "state": "held"})
+    officer = browser_for("officer")
+    for path in (f"/registers/units/{dh.id}/carriers", f"/registers/carriers/{entry.id}", f"/registers/units/{dh.id}",
+                 f"/registers/units/{dh.id}/carriers?q=%3Cscript"):
+        html = page(officer.get(path))
+        assert "<script>alert" not in html and "onerror=alert(1)>" not in html, path
+    fields = [f.name for f in registers.REGISTERS["personnel"].fields] + ["revision", "confirm_unclassified", "x"]
+
+    @given(st.dictionaries(st.sampled_from(fields), st.text(max_size=300), max_size=12))
+    @settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    def post(data):
+        response = officer.post(f"/registers/units/{dh.id}/personnel/new", data)
+        assert response.status_code in (302, 400, 409, 422), response.status_code
+
+    post()
