@@ -17,7 +17,6 @@ from ..pagination import paginate, sort_order
 from ..security import current_user
 from ..services import DomainError, dashboard, registers, spreadsheets
 from ..services.registers import REGISTERS, Field, Register
-from ..services.registers.kinds import DAY
 from . import bp
 from .forms import ImportForm, RemoveForm, entry_form, entry_text, form_data
 
@@ -90,7 +89,7 @@ def entries(unit: OrgNode, kind: str):
     page = paginate(stmt.order_by(order.nulls_last(), model.id), per_page=50)
     return render_template("registers/entries.html", unit=unit, register=register, page=page, sort=sort,
                            today=today, flags=registers.flags(db.session, register, page.items, today),
-                           rules=registers.rules_of(register), day_kind=DAY)
+                           rules=registers.rules_of(register))
 
 
 def _entry_page(unit: OrgNode, register: Register, form, entry=None, status: int = 200):

@@ -141,18 +141,19 @@ def warnings(session: Session, unit: OrgNode, today: date, shown: int = 5,
 
 def remind(session: Session, today: date) -> int:
     """Tell the officers of every unit whose registers break a rule how many warnings stand, once a day; the
-    number of units told."""
+    number of units told (a unit without an officer's account has no one to tell)."""
     by_unit: dict[int, int] = {}
     for (unit_id, _rule), n in counts(session, select(OrgNode.id).where(OrgNode.active.is_(True)), today).items():
         by_unit[unit_id] = by_unit.get(unit_id, 0) + n
     told_today = set(session.scalars(select(Notification.object_id).where(
         Notification.kind == "register_warnings", Notification.created_at >= clock.utc_start(today))))
-    by_unit = {unit_id: n for unit_id, n in by_unit.items() if unit_id not in told_today}
+    told = {}
     with transaction(session):
         for unit_id, total in sorted(by_unit.items()):
-            unit = session.get(OrgNode, unit_id)
-            notifications.notify(session, notifications.unit_officers(session, unit_id), "register_warnings", unit,
-                                 count=total)
+            if unit_id not in told_today and notifications.notify(
+                    session, notifications.unit_officers(session, unit_id), "register_warnings",
+                    session.get(OrgNode, unit_id), count=total):
+                told[unit_id] = total
         audit.record(session, None, "registers.remind", actor_name="registers remind",
-                     details={"day": today.isoformat(), "units": len(by_unit), "warnings": sum(by_unit.values())})
-    return len(by_unit)
+                     details={"day": today.isoformat(), "units": len(told), "warnings": sum(told.values())})
+    return len(told)
