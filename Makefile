@@ -52,6 +52,7 @@ benchmarks: system-test $(STAMPS)/venv-dev translations
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/pdf.py --quick
 	$(BIN)/python benchmarks/dashboard.py
+	$(BIN)/python benchmarks/registers.py
 
 # The demo over HTTPS behind nginx with a demo CA, for tablets on the office network (docs/deploy.md).
 tls-demo: system-run $(STAMPS)/venv translations db demo

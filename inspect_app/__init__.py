@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
         inspections,
         main,
         notifications,
+        registers,
         rights,
         tickets,
         units,
@@ -128,3 +129,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(audit.bp, url_prefix="/audit")
     app.register_blueprint(rights.bp, url_prefix="/rights")
+    app.register_blueprint(registers.bp, url_prefix="/registers")

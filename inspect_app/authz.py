@@ -178,6 +178,9 @@ RULES: dict[str, _Rule] = {
     "incidents.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
     "incidents.report": _roles(Role.INSPECTOR, Role.OFFICER),
     "incidents.handle": _roles(Role.INSPECTOR),
+    # Registers (台账): read by whoever sees the unit's work; kept by the unit's own officer.
+    "registers.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
+    "registers.edit": _roles(Role.OFFICER),
 }
 
 

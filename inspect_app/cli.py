@@ -17,6 +17,7 @@ from .checklists import cli as checklists_cli
 from .documents import cli as documents_cli
 from .incidents import cli as incidents_cli
 from .main import cli as main_cli
+from .registers import cli as registers_cli
 from .tickets import cli as tickets_cli
 
 AREAS = (
@@ -28,6 +29,7 @@ AREAS = (
     tickets_cli,  # tickets remind
     incidents_cli,  # incidents remind
     keys_cli,  # keys new-signing-key|rotate-signing-key|new-attachment-key|rotate-attachment-key|rekey-attachments|list
+    registers_cli,  # registers remind
 )
 
 

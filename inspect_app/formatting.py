@@ -116,6 +116,9 @@ def format_item_field(name: str, value) -> str:
         return labels.label(labels.CATEGORY_LABELS, value)
     if name == "choices":
         return _join(i18n.localized(choice, "label") for choice in value)
+    if name == "sample":
+        return _("%(register)s，随机抽取 %(n)d 条", register=labels.label(labels.REGISTER_LABELS, value["register"]),
+                 n=value["size"])
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if isinstance(value, list):

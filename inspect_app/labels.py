@@ -116,6 +116,16 @@ AUDIT_ACTION_LABELS = {
     "incident.reminded": _l("事件提醒"),
     "incident.files": _l("上传事件材料"),
     "incident.unclassified_confirmed": _l("确认不含国家秘密"),
+    # Registers
+    "registers.create": _l("新增台账条目"),
+    "registers.update": _l("修改台账条目"),
+    "registers.remove": _l("删除台账条目"),
+    "registers.import": _l("导入台账"),
+    "registers.export": _l("导出台账"),
+    "registers.unclassified_confirmed": _l("确认台账内容不含国家秘密"),
+    "registers.remind": _l("台账预警提醒"),
+    "registers.sample_draw": _l("台账抽样"),
+    "registers.sample_check": _l("记录抽查结果"),
 }
 
 
@@ -255,6 +265,17 @@ STATE_CHIPS = {
     "investigating": "warn",
     "determined": "neutral",
     "handled": "neutral",
+    # register entries
+    "on_post": "ok",
+    "declearing": "warn",
+    "released": "off",
+    "held": "ok",
+    "surrendered": "off",
+    "destroyed": "off",
+    "in_use": "ok",
+    "idle": "off",
+    "retired": "off",
+    "declassified": "off",
 }
 
 # Incidents and cases ---------------------------------------------------------------------------
@@ -347,6 +368,7 @@ ITEM_FIELD_LABELS = {
     "choices": _l("选项"),
     "unit": _l("计量单位"),
     "keywords": _l("关键词"),
+    "sample": _l("台账抽查"),
 }
 
 
@@ -361,4 +383,80 @@ CHAIN_BREAK_LABELS = {
     "unkeyed": _l("审计链未用审计密钥链接：升级后请运行一次 flask audit rekey；否则审计链已被无密钥者改写"),
     "head_differs": _l("与已导出的链头不一致，审计链被改写"),
     "head_missing": _l("已导出的链头不在审计链中，审计链被截短"),
+}
+
+
+# Registers (台账) -------------------------------------------------------------------------------------
+
+REGISTER_LABELS = {
+    "personnel": _l("涉密人员"),
+    "carriers": _l("涉密载体"),
+    "devices": _l("涉密设备"),
+    "classifiers": _l("定密责任人"),
+    "matters": _l("国家秘密事项"),
+    "key_places": _l("要害部门部位"),
+}
+
+LEVEL_LABELS = {
+    "top_secret": _l("绝密"),
+    "secret": _l("机密"),
+    "confidential": _l("秘密"),
+}
+
+PERSON_CLASS_LABELS = {
+    "core": _l("核心"),
+    "important": _l("重要"),
+    "general": _l("一般"),
+}
+
+PERSON_STATE_LABELS = {
+    "on_post": _l("在岗"),
+    "declearing": _l("脱密期中"),
+    "released": _l("已解脱"),
+}
+
+CARRIER_KIND_LABELS = {
+    "paper": _l("纸质文件资料"),
+    "media": _l("存储介质"),
+    "other": _l("其他载体"),
+}
+
+CARRIER_SOURCE_LABELS = {
+    "received": _l("收文"),
+    "made": _l("自制"),
+    "copied": _l("复制"),
+}
+
+CARRIER_STATE_LABELS = {
+    "held": _l("在用"),
+    "surrendered": _l("已清退"),
+    "destroyed": _l("已销毁"),
+}
+
+DEVICE_KIND_LABELS = {
+    "desktop": _l("涉密台式计算机"),
+    "laptop": _l("涉密便携式计算机"),
+    "office": _l("打印、复印、多功能一体机"),
+    "other": _l("其他信息设备"),
+}
+
+DEVICE_STATE_LABELS = {
+    "in_use": _l("在用"),
+    "idle": _l("停用"),
+    "retired": _l("已报废"),
+}
+
+MATTER_STATE_LABELS = {
+    "active": _l("保密期限内"),
+    "declassified": _l("已解密"),
+}
+
+PLACE_KIND_LABELS = {
+    "department": _l("要害部门"),
+    "position": _l("要害部位"),
+}
+
+SAMPLE_RESULT_LABELS = {
+    "compliant": _l("符合"),
+    "noncompliant": _l("不符合"),
 }

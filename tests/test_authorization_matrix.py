@@ -14,14 +14,20 @@ from sqlalchemy import select
 from inspect_app.extensions import db
 from inspect_app.models import (
     Attachment,
+    Classifier,
     Document,
     ExtensionRequest,
     Finding,
     Incident,
     Inspection,
+    KeyPlace,
     Notice,
     Notification,
     OrgNode,
+    SecretCarrier,
+    SecretDevice,
+    SecretMatter,
+    SecretPerson,
     Signature,
     Ticket,
     User,
@@ -109,6 +115,10 @@ def world(full_demo) -> World:
             "document_id": document.id,
             "unit_id": unit.id,
             "incident_id": _first(select(Incident).where(Incident.unit_id == unit.id)).id,
+            # The unit's registers: one entry of each, and the names a register's URL takes.
+            **{name: _first(select(model).where(model.unit_id == unit.id)).id for name, model in REGISTER_IDS.items()},
+            "kind": "carriers",
+            "fmt": "csv",
         }
     # A notification of someone at each unit (an officer there, or the lead inspector).
     for code, username in (("DH-ZFB", "officer"), ("XS-ZRZY", "officer2"), ("BC-GAJ", "inspector")):
@@ -144,8 +154,11 @@ def test_every_route_with_an_id_is_in_the_matrix(app):
             assert not unknown, f"{rule.rule}: the matrix cannot fill {unknown}; add them to FILLABLE"
 
 
+REGISTER_IDS = {"person_id": SecretPerson, "carrier_id": SecretCarrier, "device_id": SecretDevice,
+                "classifier_id": Classifier, "matter_id": SecretMatter, "place_id": KeyPlace}
 FILLABLE = {"inspection_id", "finding_id", "item_id", "photo_id", "role", "ticket_id", "attachment_id",
-            "extension_id", "notice_id", "document_id", "unit_id", "notification_id", "incident_id"}
+            "extension_id", "notice_id", "document_id", "unit_id", "notification_id", "incident_id", "kind", "fmt",
+            *REGISTER_IDS}
 
 
 def build(rule: str, ids: dict) -> str:
@@ -184,7 +197,11 @@ def test_the_same_routes_do_answer_inside_the_scope(app, world, browser_for, use
     browser = browser_for(username)
     ids = world.of(unit)
     for path in ("/inspections/{inspection_id}", "/tickets/{ticket_id}", "/notices/{notice_id}",
-                 "/documents/{document_id}.pdf", "/api/v1/inspections/{inspection_id}", "/incidents/{incident_id}"):
+                 "/documents/{document_id}.pdf", "/api/v1/inspections/{inspection_id}",
+                 "/api/v1/inspections/{inspection_id}/registers", "/registers/units/{unit_id}",
+                 "/incidents/{incident_id}",
+                 "/registers/units/{unit_id}/carriers", "/registers/units/{unit_id}/personnel/export.csv",
+                 "/registers/carriers/{carrier_id}", "/registers/key_places/{place_id}"):
         response = browser.get(path.format(**ids))
         assert response.status_code == 200, (username, path.format(**ids), response.status_code)
     if username.startswith("officer"):

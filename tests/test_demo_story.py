@@ -9,7 +9,7 @@ import subprocess
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from inspect_app.clock import local_date, local_today
 from inspect_app.extensions import db
@@ -216,3 +216,42 @@ def test_the_demos_cases_tell_a_true_story(full_demo):
             follow_up = db.session.get(Inspection, case.follow_up_id)
             assert (follow_up.kind, follow_up.status, follow_up.unit_id) == ("special", "planned", case.unit_id)
             assert follow_up.scheduled_on > today
+
+
+def test_the_demo_registers_break_each_rule_once_where_the_story_says_and_todays_visit_can_sample(full_demo):
+    from inspect_app.models import Classifier, KeyPlace, OrgNode, SecretCarrier, SecretMatter, SecretPerson
+    from inspect_app.services import inspections, registers
+
+    today = local_today()
+    units = {n.code: n for n in db.session.scalars(select(OrgNode).where(OrgNode.kind == "unit"))}
+    warned = {code: {w.rule.key: [e.number for e in w.entries]
+                     for w in registers.warnings(db.session, units[code], today)} for code in units}
+    assert warned["DH-ZFB"] == {"declear_ended": ["RY-005"], "untrained": ["RY-004"],
+                                "carrier_unreviewed": ["ZT-2025-002"], "matter_without_basis": ["SX-2026-01"],
+                                "matter_review_due": ["SX-2025-02"], "place_unconfirmed": ["YH-02"]}
+    assert warned["DH-FY"] == {"place_unconfirmed": ["YH-01"]}
+    assert warned["XS-ZRZY"] == warned["BC-GAJ"] == {}
+    # Every date in its place: nothing after today, nothing done before what it follows.
+    for person in db.session.scalars(select(SecretPerson)):
+        assert person.vetted_on <= person.pledged_on <= today and person.trained_on <= today, person.number
+        if person.left_on:
+            assert person.trained_on <= person.left_on < person.declear_until, person.number
+        if person.released_on:
+            assert person.declear_until <= person.released_on <= today, person.number
+    for carrier in db.session.scalars(select(SecretCarrier)):
+        assert carrier.received_on <= today and (carrier.copied_on is None or carrier.received_on <= carrier.copied_on)
+        assert (carrier.state == "destroyed") == (carrier.destroyed_on is not None), carrier.number
+        assert carrier.destroyed_on is None or carrier.received_on < carrier.destroyed_on <= today
+    for matter in db.session.scalars(select(SecretMatter)):
+        assert matter.determined_on <= today and matter.period_years <= registers.kinds.MAX_PERIOD_YEARS[matter.level]
+    assert all(c.appointed_on <= today for c in db.session.scalars(select(Classifier)))
+    assert all(p.confirmed_on is None or p.confirmed_on <= today for p in db.session.scalars(select(KeyPlace)))
+    # Today's visit to 东湖区人民政府办公室 samples three registers, each with more entries than it draws.
+    ongoing = db.session.scalar(select(Inspection).where(Inspection.unit_id == units["DH-ZFB"].id,
+                                                         Inspection.status == "in_progress"))
+    sampled = [i for i in inspections.load_items(db.session, ongoing) if i.sample]
+    assert {i.sample["register"] for i in sampled} == {"devices", "key_places", "carriers"}
+    for item in sampled:
+        model = registers.REGISTERS[item.sample["register"]].model
+        size = db.session.scalar(select(func.count()).select_from(model).where(model.unit_id == ongoing.unit_id))
+        assert size >= item.sample["size"], item.key

@@ -2,17 +2,17 @@ import base64
 import binascii
 import re
 
-from flask import jsonify, request, url_for
+from flask import Response, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from pydantic import BaseModel, ValidationError
 
-from .. import authz
+from .. import authz, clock
 from ..extensions import db
 from ..ids import MAX_ID, parse_id
 from ..models import Inspection as InspectionModel
 from ..security import current_user, public
-from ..services import Conflict, DomainError, inspections
+from ..services import Conflict, DomainError, inspections, registers
 from ..services.inspections import AnswerConflict, AnswerInput, ClassifiedSuspected, SignatureInput
 from . import api, schemas
 
@@ -39,13 +39,26 @@ def _body(model: type[BaseModel]):
         raise DomainError(_("请求内容有误：%(where)s %(msg)s", where=where, msg=first["msg"])) from None
 
 
-def _answer_out(answer, item) -> schemas.Answer:
+def _answer_out(answer, item, sample: registers.SampleState | None = None) -> schemas.Answer:
     return schemas.Answer(
         item_id=answer.item_id, value=answer.value, note=answer.note, finding_text=answer.finding_text,
         severity=answer.severity, na_reason=answer.na_reason, revision=answer.revision,
         answered_by=answer.answered_by.display_name, answered_at=answer.answered_at,
-        complete=inspections.is_complete(item, answer),
+        complete=inspections.is_complete(item, answer), sample=_sample_out(sample) if sample else None,
     )
+
+
+def _sample_out(state: registers.SampleState) -> schemas.Sample:
+    return schemas.Sample(
+        seed=state.draw.seed, size=state.draw.size, entries=[schemas.SampleEntry(**e) for e in state.draw.entries],
+        checks=[schemas.SampleCheck(entry_id=c.entry_id, result=c.result, note=c.note) for c in state.checks.values()])
+
+
+def _answer_input(write: schemas.AnswerIn) -> AnswerInput:
+    sample = write.sample
+    return AnswerInput(**write.model_dump(exclude={"sample"}), sample=registers.SampleInput(
+        seed=sample.seed, population=sample.population, entries=sample.entries,
+        checks=[registers.CheckInput(c.entry_id, c.result, c.note) for c in sample.checks]) if sample else None)
 
 
 def _photo_out(inspection: InspectionModel, photo) -> schemas.Photo:
@@ -88,11 +101,13 @@ def get_inspection(inspection: InspectionModel):
             severity=item.severity, points=item.points, deduction=item.deduction, veto=item.veto,
             choices=[schemas.Choice(**c) for c in item.choices], unit_label=item.unit_label))
     by_id = {i.id: i for i in items}
+    samples = registers.sample_states(db.session, inspection)
     out = schemas.Inspection(
         id=inspection.id, title=inspection.title, unit=schemas.Unit(id=inspection.unit.id, name=inspection.unit.name),
         kind=inspection.kind, status=inspection.status, locked=inspection.is_locked,
         can_answer=view.can_answer, can_submit=view.can_submit, sections=list(sections.values()),
-        answers=[_answer_out(a, by_id[a.item_id]) for a in answers.values() if a.item_id in by_id],
+        answers=[_answer_out(a, by_id[a.item_id], samples.get(a.item_id)) for a in answers.values()
+                 if a.item_id in by_id],
         photos=[_photo_out(inspection, p) for ps in view.photos.values() for p in ps],
         progress=schemas.Progress(total=state.total, answered=state.answered, complete=state.complete),
     )
@@ -116,8 +131,7 @@ def put_answers(inspection: InspectionModel):
     for write in batch.answers:
         outcome = schemas.AnswerResult(client_uuid=write.client_uuid, status="saved")
         try:
-            answer, changed = inspections.save_answer(db.session, current_user, inspection,
-                                                      AnswerInput(**write.model_dump()))
+            answer, changed = inspections.save_answer(db.session, current_user, inspection, _answer_input(write))
         except ClassifiedSuspected as exc:
             outcome.status, outcome.message = "needs_confirmation", exc.message
             outcome.field = exc.suspicions[0].field
@@ -129,9 +143,34 @@ def put_answers(inspection: InspectionModel):
             outcome.status, outcome.message, outcome.field = "invalid", exc.message, exc.field
         else:
             outcome.status = "saved" if changed else "duplicate"
-            outcome.answer = _answer_out(answer, items[answer.item_id])
+            item = items[answer.item_id]
+            outcome.answer = _answer_out(answer, item, registers.sample_state(db.session, inspection, item.id)
+                                         if item.sample else None)
         results.append(outcome)
     return jsonify(schemas.AnswersOut(results=results).model_dump(mode="json"))
+
+
+@api.operation("GET", "/inspections/<int:inspection_id>/registers",
+               summary="The unit's registers as the inspection samples them: the items tied to a register, every "
+                       "entry of those registers, the draws so far, and the rules the registers break",
+               responses={200: ("The registers", schemas.InspectionRegisters), 404: NOT_FOUND[1]})
+@authz.loads(InspectionModel, "inspection_id", "inspection.view")
+def get_registers(inspection: InspectionModel):
+    data = registers.inspection_registers(db.session, inspection, clock.local_today())
+    out = schemas.InspectionRegisters(
+        items=[schemas.SampledItem(item_id=i.item_id, register_key=i.register, size=i.size, verify=i.verify,
+                                   verify_en=i.verify_en) for i in data.items],
+        registers={key: schemas.Register(
+            name=registers.REGISTERS[key].name, measure=str(registers.REGISTERS[key].measure),
+            entries=[schemas.RegisterEntry(id=e.id, number=e.number, title=e.title, details=e.details)
+                     for e in entries]) for key, entries in data.populations.items()},
+        samples={str(item_id): _sample_out(state) for item_id, state in data.samples.items()},
+        prefindings=[schemas.Prefinding(item_id=p.item_id, rule=p.warning.rule.key, text=p.warning.text,
+                                        entries=[f"{e.number} {p.warning.rule.register.title_of(e)}"
+                                                 for e in p.warning.entries]) for p in data.prefindings],
+    )
+    # Written by pydantic, in UTF-8: a register of thousands of Chinese names is half the size unescaped.
+    return Response(out.model_dump_json(), mimetype="application/json")
 
 
 PHOTO_FIELDS = {"item_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..ids import MAX_ID
+from ..models.registers import RegisterKind
+from ..services.registers import MAX_POPULATION, MAX_SEED, NOTE_LIMIT
 from .spec import Error
 
 __all__ = ["Error"]  # one error shape for the whole API, defined with the registry
@@ -66,6 +68,27 @@ class Section(BaseModel):
     items: list[Item]
 
 
+class SampleEntry(BaseModel):
+    id: int
+    number: str
+    title: str
+
+
+class SampleCheck(BaseModel):
+    entry_id: int
+    result: Literal["compliant", "noncompliant"]
+    note: str | None
+
+
+class Sample(BaseModel):
+    """A draw from a register: its seed and size, the entries in draw order, what was found of each."""
+
+    seed: int
+    size: int
+    entries: list[SampleEntry]
+    checks: list[SampleCheck]
+
+
 class Answer(BaseModel):
     item_id: int
     value: str | None
@@ -77,6 +100,7 @@ class Answer(BaseModel):
     answered_by: str
     answered_at: Timestamp
     complete: bool
+    sample: Sample | None = None
 
 
 class Photo(BaseModel):
@@ -114,6 +138,25 @@ class Inspection(BaseModel):
     progress: Progress
 
 
+EntryId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class SampleCheckIn(_In):
+    entry_id: EntryId
+    result: Literal["compliant", "noncompliant"]
+    note: str | None = Field(default=None, max_length=NOTE_LIMIT, pattern=NO_NUL)
+
+
+class SampleIn(_In):
+    """A draw as the tablet made it: the seed; with the first write the ids drawn from and the ids drawn (the
+    server draws again and must get the same); and the checks so far."""
+
+    seed: int = Field(ge=0, le=MAX_SEED)
+    population: list[EntryId] | None = Field(default=None, min_length=1, max_length=MAX_POPULATION)
+    entries: list[EntryId] | None = Field(default=None, max_length=50)
+    checks: list[SampleCheckIn] = Field(default_factory=list, max_length=50)
+
+
 class AnswerIn(_In):
     client_uuid: str = Uuid
     item_id: int = Field(ge=1, le=MAX_ID)
@@ -124,6 +167,7 @@ class AnswerIn(_In):
     severity: Literal["general", "serious", "critical"] | None = None
     na_reason: str | None = Text
     confirm_unclassified: bool = False
+    sample: SampleIn | None = None
 
 
 class AnswersIn(_In):
@@ -165,3 +209,43 @@ class SubmitOut(BaseModel):
     score: float | None
     band: str | None
     findings: list[Finding]
+
+
+# The registers an inspection samples -------------------------------------------------------------------
+
+
+class SampledItem(BaseModel):
+    item_id: int
+    register_key: Literal[tuple(RegisterKind)]  # type: ignore[valid-type]  # ("register" is a pydantic name)
+    size: int
+    verify: str
+    verify_en: str
+
+
+class RegisterEntry(BaseModel):
+    id: int
+    number: str
+    title: str
+    details: str
+
+
+class Register(BaseModel):
+    name: str
+    measure: str
+    entries: list[RegisterEntry]
+
+
+class Prefinding(BaseModel):
+    """A rule the unit's registers break, on the checklist item it serves."""
+
+    item_id: int
+    rule: str
+    text: str
+    entries: list[str]
+
+
+class InspectionRegisters(BaseModel):
+    items: list[SampledItem]
+    registers: dict[str, Register]
+    samples: dict[str, Sample]  # by item id
+    prefindings: list[Prefinding]

@@ -11,7 +11,7 @@ from ..incidents import views as incident_views
 from ..models import Finding, Inspection, OrgNode, Ticket
 from ..pagination import page_number, paginate, sort_order
 from ..security import current_user
-from ..services import dashboard
+from ..services import dashboard, registers
 from ..services.dashboard import MEASURES
 from ..services.units import finding_counts, unit_context, unit_summary
 from . import bp, filters, views
@@ -50,7 +50,8 @@ def index():
         "dashboard/index.html", state=state, data=data, figures=data.figures,
         messages=views.key_messages(data, state), area_chart=views.area_chart(data.breakdown.areas, state),
         score_chart=score_chart, findings_chart=findings_chart, items_chart=views.items_chart(data.items, state),
-        rankings=views.ranking_charts(data.rankings, state), incidents=incident_views.dashboard_section(ctx))
+        rankings=views.ranking_charts(data.rankings, state), incidents=incident_views.dashboard_section(ctx),
+        register_rows=registers.district_rows(db.session, user, district_id=state.filters.district_id))
 
 
 def _unit_dashboard(user, state):
@@ -58,7 +59,8 @@ def _unit_dashboard(user, state):
     unit = user.org_node
     ctx = unit_context(db.session, user, unit)
     summary = unit_summary(ctx)
-    return render_template("dashboard/unit.html", unit=unit, summary=summary, state=state, today=ctx.today)
+    return render_template("dashboard/unit.html", unit=unit, summary=summary, state=state, today=ctx.today,
+                           unit_registers=registers.unit_registers(db.session, unit, ctx.today))
 
 
 def _measure(page: str) -> dashboard.Measure:

@@ -58,7 +58,8 @@ def set_language():
 
 
 # The offline shell: served from the root so the worker's scope covers the whole app.
-SHELL_ASSETS = ("css/app.css", "css/inspections.css", "js/app.js", "js/fill.js", "img/icon.svg")
+SHELL_ASSETS = ("css/app.css", "css/inspections.css", "css/registers.css", "js/app.js", "js/fill.js",
+                "js/sampling.js", "img/icon.svg")
 
 
 @bp.route("/sw.js")

@@ -50,6 +50,16 @@ from .rectification import (
     TicketEventKind,
     TicketStatus,
 )
+from .registers import (
+    Classifier,
+    KeyPlace,
+    SampleCheck,
+    SampleDraw,
+    SecretCarrier,
+    SecretDevice,
+    SecretMatter,
+    SecretPerson,
+)
 from .settings import SecuritySetting
 from .throttle import LoginThrottle
 
@@ -67,6 +77,7 @@ __all__ = [
     "ChecklistItem",
     "ChecklistSection",
     "ChecklistTemplate",
+    "Classifier",
     "Compliance",
     "Determination",
     "Document",
@@ -85,6 +96,7 @@ __all__ = [
     "InspectionMember",
     "InspectionStatus",
     "InspectionTemplate",
+    "KeyPlace",
     "LoginThrottle",
     "NodeKind",
     "Notice",
@@ -93,7 +105,13 @@ __all__ = [
     "OrgNode",
     "ResponseType",
     "Role",
+    "SampleCheck",
+    "SampleDraw",
+    "SecretCarrier",
+    "SecretDevice",
     "SecretLevel",
+    "SecretMatter",
+    "SecretPerson",
     "SecuritySetting",
     "Severity",
     "Signature",

@@ -152,6 +152,8 @@ class ChecklistItem(db.Model):
     evidence_json: Mapped[str] = mapped_column(Text, default="[]")
     choices_json: Mapped[str] = mapped_column(Text, default="[]")
     keywords_json: Mapped[str] = mapped_column(Text, default="[]")
+    # The register the item samples, how many entries and what to verify of each; None for most items.
+    sample_json: Mapped[str | None] = mapped_column(Text)
 
     section: Mapped[ChecklistSection] = relationship(back_populates="items")
     version: Mapped[TemplateVersion] = relationship()
@@ -171,6 +173,10 @@ class ChecklistItem(db.Model):
     @property
     def keywords(self) -> list[str]:
         return json.loads(self.keywords_json)
+
+    @property
+    def sample(self) -> dict | None:
+        return json.loads(self.sample_json) if self.sample_json else None
 
     @property
     def is_scored(self) -> bool:

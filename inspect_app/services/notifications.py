@@ -61,6 +61,7 @@ _TEXTS: dict[str, Callable[[dict], str]] = {
         "您的密码已被 %(by)s 重置，原因：%(reason)s。如非您本人申请，请立即告知安全保密管理员。",
         # No one named: the command line, said in the reader's language, not the one it ran in.
         **{**p, "by": p["by"] or _("服务器命令行")}),
+    "register_warnings": lambda p: _("本单位台账有 %(count)d 条预警，请核实并更新台账。", **p),
 }
 
 
@@ -95,6 +96,8 @@ def url_of(notification: Notification) -> str | None:
         return url_for("rights.edit_user", user_id=notification.object_id)
     if notification.kind == "notice_closed":
         return url_for("tickets.index")  # a self-inspection has no notice to show
+    if notification.kind == "register_warnings" and notification.object_id:
+        return url_for("registers.unit", unit_id=notification.object_id)
     return None
 
 

@@ -11,7 +11,7 @@ from ..labels import UNIT_TYPE_LABELS
 from ..models import NodeKind, OrgNode
 from ..pagination import paginate, sort_order
 from ..security import current_user
-from ..services import dashboard, units
+from ..services import dashboard, registers, units
 from . import bp, views
 
 
@@ -56,5 +56,6 @@ def profile(unit: OrgNode):
     history = paginate(units.unit_history(unit), per_page=10)
     counts = units.finding_counts(db.session, [i.id for i in history.items])
     return render_template("units/profile.html", unit=unit, data=data, history=history, counts=counts,
-                           today=today, score_chart=views.score_chart(data.scores, unit))
+                           today=today, score_chart=views.score_chart(data.scores, unit),
+                           unit_registers=registers.unit_registers(db.session, unit, today))
 

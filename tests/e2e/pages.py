@@ -39,6 +39,8 @@ _BUREAU_COMMON = (
     ("检查表搜索", "/checklists/search?q=%E5%AF%86%E7%A0%81"),
     ("文件核验", "/verify"),
     ("通知", "/notifications"),
+    ("台账", "/registers"),
+    ("单位台账", "/registers", r"^/registers/units/\d+$"),
 )
 
 MAIN_PAGES: dict[str, list[MainPage]] = {
@@ -69,6 +71,11 @@ MAIN_PAGES: dict[str, list[MainPage]] = {
         ("检查表", "/checklists"),
         ("文件核验", "/verify"),
         ("通知", "/notifications"),
+        ("台账", "/registers"),
+        ("台账条目列表", "/registers", r"^/registers/units/\d+/carriers$"),
+        ("台账条目", "/registers", r"^/registers/carriers/\d+$"),
+        ("新增台账条目", "/registers", r"^/registers/units/\d+/personnel/new$"),
+        ("导入台账", "/registers", r"^/registers/units/\d+/devices/import$"),
     ),
     "admin": _pages(
         ("机构", "/admin/org"),

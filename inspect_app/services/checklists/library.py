@@ -146,6 +146,7 @@ def _item_row(version_id: int, section_id: int, position: int, item: Item) -> Ch
         evidence_json=json.dumps(dump["evidence"], ensure_ascii=False),
         choices_json=json.dumps(dump["choices"] or [], ensure_ascii=False),
         keywords_json=json.dumps(dump["keywords"], ensure_ascii=False),
+        sample_json=json.dumps(dump["sample"], ensure_ascii=False) if "sample" in dump else None,
     )
 
 

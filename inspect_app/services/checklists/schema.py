@@ -15,8 +15,10 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from typing_extensions import TypedDict
 
 from ...clock import local_today
+from ...models.registers import RegisterKind
 from . import legal_texts
 
 # Template keys that would collide with the library's own pages (/checklists/search).
@@ -72,6 +74,18 @@ class Choice(_Strict):
     label_en: str | None = None
 
 
+class Sample(TypedDict):
+    """The register an item is checked against on site: how many entries to draw, and what to verify of each.
+    (A typed dict: a model's field named `register` would hide the class's own.)"""
+
+    __pydantic_config__ = ConfigDict(extra="forbid", str_strip_whitespace=True)  # type: ignore[misc]
+
+    register: Literal[tuple(RegisterKind)]  # type: ignore[valid-type]
+    size: Annotated[int, Field(ge=1, le=50)]
+    verify: Text
+    verify_en: Text
+
+
 class Item(_Strict):
     key: ItemKey
     text: Text
@@ -90,6 +104,8 @@ class Item(_Strict):
     choices: list[Choice] | None = None
     unit: str | None = Field(default=None, max_length=16)
     keywords: list[str] = []
+    # Left out of the content when absent, so that adding the field changed no synced version's hash.
+    sample: Sample | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @model_validator(mode="after")
     def _consistent(self) -> Item:
@@ -115,6 +131,8 @@ class Item(_Strict):
             raise ValueError("only a choice item has choices")
         if self.unit is not None and self.response != "number":
             raise ValueError("only a number item has a unit")
+        if self.sample is not None and self.response != "compliance":
+            raise ValueError("only a compliance item samples a register")
         return self
 
 

@@ -29,7 +29,7 @@ from ...models import (
     UnitType,
     User,
 )
-from .. import audit, checklists, inspections, org, rectification
+from .. import audit, checklists, inspections, org, rectification, registers
 from ..accounts import passwords
 from .incidents import seed_incidents
 
@@ -288,6 +288,7 @@ def seed_inspections(session: Session) -> None:
     _the_units_own_self_inspection(story)
     _planned_and_cancelled(story)
     seed_incidents(session, story.users, story.units, story.today)
+    _registers(story)
 
 
 def _a_repeat_in_the_making(story: _Story) -> None:
@@ -386,3 +387,139 @@ def _planned_and_cancelled(story: _Story) -> None:
     story.plan("BC-CZJ", ["classification", "carriers"], today + timedelta(days=30), inspector)
     dropped = story.plan("BC-FGW", ["meetings"], today - timedelta(days=5), inspector)
     inspections.cancel_inspection(story.session, inspector, dropped, "会议改期，检查随之顺延。")
+
+
+# Registers -----------------------------------------------------------------------------------------------
+# What each unit's officer keeps: (register, fields), with days counted back from the day the demo is seeded
+# on. A few entries break the rules, as a real register does: they are the warnings the officers see and the
+# pre-findings the inspectors get.
+
+
+def _registers(story: _Story) -> None:
+    """The registers of the units the story visits, and of two more; 东湖区人民政府办公室's (today's visit
+    samples them) has one entry breaking each rule that runs on its registers."""
+    today = story.today
+    for code, entries in _register_entries(today).items():
+        actor = story.users["officer"] if code == "DH-ZFB" else story.users["officer2"] if code == "XS-ZRZY" else None
+        for key, raw in entries:
+            registers.create_entry(story.session, actor, story.units[code], registers.REGISTERS[key], raw,
+                                   today=today)
+
+
+def _register_entries(today: date) -> dict[str, list[tuple[str, dict]]]:
+    def ago(days: int) -> str:
+        return (today - timedelta(days=days)).isoformat()
+
+    def this_year(days: int) -> str:
+        """`days` ago, but not before the first of January: a training this year."""
+        return max(today - timedelta(days=days), date(today.year, 1, 1)).isoformat()
+
+    def person(number, name, post, level, *, trained=None, **dates):
+        return ("personnel", {"number": number, "name": name, "post": post, "person_class": level,
+                              "vetted_on": ago(900), "pledged_on": ago(898),
+                              "trained_on": trained or this_year(40), **dates})
+
+    def carrier(number, title, level, holder, *, kind="paper", source="received", days=200, **more):
+        return ("carriers", {"number": number, "title": title, "kind": kind, "level": level, "source": source,
+                             "holder": holder, "received_on": ago(days), "state": "held", **more})
+
+    def device(number, kind, level, location, responsible, **more):
+        return ("devices", {"number": number, "kind": kind, "level": level, "location": location,
+                            "responsible": responsible, "dedicated": "yes", "state": "in_use", **more})
+
+    def matter(number, title, level, years, scope, basis, **more):
+        return ("matters", {"number": number, "title": title, "level": level, "period_years": str(years),
+                            "scope": scope, "basis": basis, "classifier": "刘建华", "determined_on": ago(300),
+                            "review_on": (today + timedelta(days=65)).isoformat(), "state": "active", **more})
+
+    def place(number, name, kind, **more):
+        return ("key_places", {"number": number, "name": name, "kind": kind, "confirmed_on": ago(700),
+                               "confirmed_by": "宝保发〔2024〕12号", **more})
+
+    def classifier(number, name, post, authority, appointed_by):
+        return ("classifiers", {"number": number, "name": name, "post": post, "authority": authority,
+                                "appointed_by": appointed_by, "appointed_on": ago(800)})
+
+    scope_range = "东湖区政务工作国家秘密事项范围"
+    return {
+        "DH-ZFB": [
+            person("RY-001", "赵丽华", "保密办 保密员", "important"),
+            person("RY-002", "刘建华", "办公室 主任", "core"),
+            person("RY-003", "陈晓东", "机要室 机要员", "core", trained=this_year(10)),
+            person("RY-004", "孙敏", "综合科 科员", "general",
+                   trained=date(today.year - 1, 11, 20).isoformat()),  # no training this year
+            person("RY-005", "周宁", "机要室 原机要员", "important", trained=ago(480), left_on=ago(420),
+                   declear_until=ago(55)),  # the decleared period ended, and no release is recorded
+            person("RY-006", "吴刚", "综合科 原科员", "general", trained=ago(850), left_on=ago(800),
+                   declear_until=ago(435), released_on=ago(430)),
+            carrier("ZT-2025-001", "关于做好年度防汛工作的通知", "secret", "陈晓东", days=420),
+            carrier("ZT-2025-002", "区政府常务会议纪要（第12期）", "confidential", "陈晓东", days=380,
+                    secret_until=ago(20)),  # its period ended three weeks ago and nobody reviewed it
+            carrier("ZT-2025-003", "年度重点项目调度资料", "confidential", "赵丽华", source="made", days=300),
+            carrier("ZT-2025-004", "涉密移动硬盘（500GB）", "secret", "陈晓东", kind="media", source="made",
+                    days=260),
+            carrier("ZT-2025-005", "涉密U盘（16GB）", "confidential", "赵丽华", kind="media", source="made",
+                    days=240),
+            carrier("ZT-2026-001", "区政府常务会议纪要（第3期）复制件", "confidential", "赵丽华", source="copied",
+                    days=90, copied_on=ago(88)),
+            carrier("ZT-2026-002", "关于开展保密自查的通知", "confidential", "赵丽华", days=70,
+                    state="destroyed", destroyed_on=ago(12)),
+            carrier("ZT-2026-003", "专项工作会议材料", "secret", "陈晓东", days=30, state="surrendered"),
+            device("ZC-JSJ-01", "desktop", "secret", "机要室", "陈晓东", red_black_power="yes",
+                   video_jammer="yes"),
+            device("ZC-JSJ-02", "desktop", "confidential", "保密办", "赵丽华", red_black_power="yes",
+                   video_jammer="no"),
+            device("ZC-JSJ-03", "desktop", "confidential", "综合科", "孙敏", red_black_power="yes",
+                   video_jammer=""),
+            device("ZC-BJB-01", "laptop", "confidential", "机要室保密柜", "陈晓东"),
+            device("ZC-DY-01", "office", "secret", "机要室", "陈晓东"),
+            device("ZC-DY-02", "office", "confidential", "保密办", "赵丽华", state="idle"),
+            classifier("DM-01", "刘建华", "办公室主任", "secret", "东湖区人民政府（法定定密责任人）"),
+            classifier("DM-02", "赵丽华", "保密办主任", "confidential", "东湖区人民政府办公室主任刘建华"),
+            matter("SX-2025-01", "区重点项目年度调度方案", "confidential", 5, "办公室、综合科分管领导和经办人",
+                   f"{scope_range} 第3条"),
+            matter("SX-2025-02", "区应急指挥通信保障预案", "secret", 10, "办公室主任、机要室",
+                   f"{scope_range} 第7条", review_on=ago(10)),  # its review date passed ten days ago
+            matter("SX-2026-01", "区重大活动安全保卫方案", "confidential", 2, "办公室主任、经办人", ""),  # no basis
+            place("YH-01", "机要室", "position", responsible="陈晓东",
+                  measures="门禁、视频监控、防盗报警；手机存放柜；保密柜 3 台"),
+            place("YH-02", "档案室", "position", responsible="赵丽华", confirmed_on="", confirmed_by="",
+                  measures="防盗门、视频监控"),  # designated, not yet confirmed by the bureau
+            place("YH-03", "办公室", "department", responsible="刘建华",
+                  measures="涉密文件集中存放保密柜；手机统一存放；外来人员登记陪同"),
+        ],
+        "XS-ZRZY": [
+            person("RY-01", "孙志强", "办公室 保密员", "important"),
+            person("RY-02", "马丽", "规划科 科长", "important"),
+            person("RY-03", "何平", "测绘科 科员", "important", trained=this_year(5)),
+            carrier("ZT-01", "1:10000 基础测绘成果（图幅清单）", "secret", "何平", kind="other", days=500,
+                    secret_until=(today + timedelta(days=900)).isoformat()),
+            carrier("ZT-02", "国土空间规划涉密图件", "secret", "马丽", kind="other", days=380),
+            carrier("ZT-03", "测绘成果存储硬盘", "secret", "何平", kind="media", source="made", days=360),
+            device("ZC-01", "desktop", "secret", "测绘科涉密机房", "何平", red_black_power="yes",
+                   video_jammer="yes"),
+            device("ZC-02", "office", "secret", "测绘科涉密机房", "何平"),
+            classifier("DM-01", "王卫东", "局长", "secret", "西山县自然资源局（法定定密责任人）"),
+            matter("SX-01", "县级基础测绘成果汇总", "secret", 10, "测绘科、分管局领导",
+                   "测绘地理信息工作国家秘密范围 第2条"),
+            place("YH-01", "测绘成果保管室", "position", responsible="何平", measures="门禁、视频监控、防盗报警"),
+        ],
+        "BC-GAJ": [
+            person("RY-001", "高峰", "指挥中心 主任", "core"),
+            person("RY-002", "林静", "办公室 保密员", "important"),
+            carrier("ZT-001", "年度安保工作方案", "secret", "林静", days=150),
+            device("ZC-001", "desktop", "secret", "指挥中心", "高峰", red_black_power="yes", video_jammer="yes"),
+            classifier("DM-01", "郑国强", "局长", "secret", "宝川市公安局（法定定密责任人）"),
+            matter("SX-01", "重大活动安保方案", "secret", 10, "指挥中心、分管局领导", "公安工作国家秘密范围 第5条"),
+            place("YH-01", "指挥中心", "department", responsible="高峰", measures="门禁、视频监控、电磁屏蔽"),
+            place("YH-02", "机要室", "position", responsible="林静", measures="门禁、视频监控、保密柜"),
+        ],
+        "DH-FY": [
+            person("RY-01", "黄磊", "审判管理办公室 主任", "important"),
+            carrier("ZT-01", "涉密案件卷宗（目录）", "confidential", "黄磊", days=200),
+            device("ZC-01", "desktop", "confidential", "审判管理办公室", "黄磊", red_black_power="yes",
+                   video_jammer="no"),
+            place("YH-01", "涉密档案室", "position", responsible="黄磊", confirmed_on="",
+                  confirmed_by="", measures="防盗门、保密柜"),  # awaiting the bureau's confirmation
+        ],
+    }

@@ -34,6 +34,7 @@ from ...models import (
 from ...models.checklist import SEVERITY_ORDER
 from .. import Conflict, DomainError, NotAllowed, attachments, audit
 from ..classified import Suspicion, find_suspicions
+from ..registers import SampleInput, save_sample
 from .planning import is_team_member
 
 REPEAT_WINDOW = timedelta(days=730)  # 24 months
@@ -198,6 +199,7 @@ class AnswerInput:
     severity: str | None = None
     na_reason: str | None = None
     confirm_unclassified: bool = False
+    sample: SampleInput | None = None  # the draw from a register and its checks, on an item that samples one
 
     def content(self) -> dict:
         return {f: _clean(getattr(self, f)) for f in ANSWER_FIELDS}
@@ -290,11 +292,14 @@ def save_answer(session: Session, actor: User, inspection: Inspection, data: Ans
             return replayed, False  # the same write, replayed
         item = _pinned_item(session, inspection, data.item_id)
         _validate_value(item, content)
-        suspicions = _unconfirmed_suspicions(item, content, data.confirm_unclassified)
+        suspicions = _unconfirmed_suspicions(item, content, data.confirm_unclassified,
+                                             data.sample.texts() if data.sample else {})
         answer = session.scalar(select(Answer).where(Answer.inspection_id == inspection.id,
                                                      Answer.item_id == item.id).with_for_update())
+        # A draw's checks are set, not added: written again, they change nothing.
+        sampled = save_sample(session, actor, inspection, item, data.sample, content)
         if _holds_already(answer, data.base_revision, content):
-            return answer, False
+            return answer, sampled
         if content["value"] in (Compliance.NONCOMPLIANT, Compliance.PARTIAL) and not content["severity"]:
             content["severity"] = suggested_severity(session, inspection, item)
         answer, written = _write(session, actor, inspection, item, answer, data.client_uuid, content,
@@ -329,10 +334,12 @@ def _pinned_item(session: Session, inspection: Inspection, item_id: int) -> Chec
     return item
 
 
-def _unconfirmed_suspicions(item: ChecklistItem, content: dict, confirmed: bool) -> list[Suspicion]:
+def _unconfirmed_suspicions(item: ChecklistItem, content: dict, confirmed: bool,
+                            sample_notes: dict[str, str | None]) -> list[Suspicion]:
     """The texts that look classified (ClassifiedSuspected unless the author confirmed they are not)."""
     suspicions = find_suspicions({k: content[k] for k in ("note", "finding_text", "na_reason")}
-                                 | ({"value": content["value"]} if item.response == ResponseType.TEXT else {}))
+                                 | ({"value": content["value"]} if item.response == ResponseType.TEXT else {})
+                                 | sample_notes)
     if suspicions and not confirmed:
         raise ClassifiedSuspected(suspicions)
     return suspicions

@@ -84,12 +84,14 @@
       return el && el.value.trim() !== "" ? el.value.trim() : null;
     };
     const failing = value === "partial" || value === "noncompliant";
+    const sample = read("sample"); // a draw from a register (sampling.js), on an item that samples one
     return {
       value,
       note: read("note"),
       finding_text: failing ? read("finding_text") : null,
       severity: failing ? (read("severity") || form.dataset.suggestedSeverity) : null,
       na_reason: value === "not_applicable" ? read("na_reason") : null,
+      sample: sample ? JSON.parse(sample) : null,
     };
   }
 
@@ -106,6 +108,11 @@
     const severity = form.elements.namedItem("severity");
     if (severity && answer.severity) severity.value = answer.severity;
     if (answer.note) form.querySelector(".item-note")?.setAttribute("open", "");
+    const sample = form.elements.namedItem("sample");
+    if (sample && answer.sample) { // a draw, once made, stays: an answer without one says nothing of it
+      sample.value = JSON.stringify(answer.sample);
+      sample.dispatchEvent(new Event("sample-shown"));
+    }
     reveal(form);
   }
 

@@ -7,6 +7,8 @@ const VERSION = {{ version|tojson }};
 const SHELL = `shell-${VERSION}`;
 const PAGES = "pages-v1";
 const SHELL_FILES = {{ shell|tojson }};
+// Bumped when the pages are forgotten (at logout, at the login page): a copy fetched before that is not kept.
+let generation = 0;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(SHELL_FILES)).then(() => self.skipWaiting()));
@@ -21,8 +23,9 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
-// Pages and data of one inspection: the network first, the copy from the last visit when offline.
-const CACHED_PAGE = /^\/inspections\/\d+\/(fill)?$|^\/api\/v1\/inspections\/\d+$|^\/inspections\/\d+\/photos\/\d+\/thumb$/;
+// Pages and data of one inspection (its registers too): the network first, the copy from the last visit when
+// offline.
+const CACHED_PAGE = /^\/inspections\/\d+\/(fill)?$|^\/api\/v1\/inspections\/\d+(\/registers)?$|^\/inspections\/\d+\/photos\/\d+\/thumb$/;
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
@@ -40,10 +43,11 @@ self.addEventListener("fetch", (event) => {
 
 async function networkFirst(request) {
   const cache = await caches.open(PAGES);
+  const started = generation;
   try {
     const response = await fetch(request);
     // Keep only real pages: a redirect to the login page must not replace the cached copy.
-    if (response.ok && !response.redirected) await cache.put(request, response.clone());
+    if (response.ok && !response.redirected && started === generation) await cache.put(request, response.clone());
     return response;
   } catch (error) {
     const hit = await cache.match(request);
@@ -54,13 +58,17 @@ async function networkFirst(request) {
 
 self.addEventListener("message", (event) => {
   // At logout the copies of pages go; the outbox (in the page's IndexedDB) stays until it is sent.
-  if (event.data === "forget-pages") event.waitUntil(caches.delete(PAGES));
+  if (event.data === "forget-pages") {
+    generation += 1;
+    event.waitUntil(caches.delete(PAGES));
+  }
   // A page asks to keep itself and its data now, so it opens offline even after this first visit.
   if (event.data && event.data.type === "keep") {
+    const started = generation;
     event.waitUntil(caches.open(PAGES).then((cache) => Promise.all(event.data.urls.map(async (url) => {
       if (!CACHED_PAGE.test(new URL(url, self.location.origin).pathname)) return;
       const response = await fetch(url, { credentials: "same-origin" });
-      if (response.ok && !response.redirected) await cache.put(url, response);
+      if (response.ok && !response.redirected && started === generation) await cache.put(url, response);
     }))));
   }
 });
