@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
-from . import authz, formatting, i18n, labels
+from . import authz, exports, formatting, i18n, labels
 from .security import current_user
 from .services.org import district_name
 
@@ -45,7 +45,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.tests["nav_path_matches"] = nav_path_matches
     app.jinja_env.filters["highlight"] = formatting.highlight
     app.jinja_env.globals.update(static_url=static_url, localized=i18n.localized, nav_items=nav_items,
-                                 labels=labels, label=labels.label, district_name=district_name)
+                                 labels=labels, label=labels.label, district_name=district_name,
+                                 export_url=exports.export_url)
 
     @app.context_processor
     def inject():
