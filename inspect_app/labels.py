@@ -97,6 +97,11 @@ AUDIT_ACTION_LABELS = {
     "tickets.export": _l("导出整改事项"),
     "findings.export": _l("导出问题清单"),
     "document.create": _l("生成正式文件"),
+    # Spreadsheets for leaders
+    "dashboard.export": _l("导出工作台数据"),
+    "units.export": _l("导出单位一览"),
+    "inspections.export": _l("导出检查一览"),
+    "inspection.export": _l("导出检查记录"),
 }
 
 
