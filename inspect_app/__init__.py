@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from . import (
         admin,
         api,
+        appraisals,
         audit,
         auth,
         checklists,
@@ -125,3 +126,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(audit.bp, url_prefix="/audit")
     app.register_blueprint(rights.bp, url_prefix="/rights")
+    app.register_blueprint(appraisals.bp, url_prefix="/appraisals")

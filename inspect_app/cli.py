@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Flask
 
 from .admin import cli as admin_cli
+from .appraisals import cli as appraisals_cli
 from .audit import cli as audit_cli
 from .checklists import cli as checklists_cli
 from .documents import cli as documents_cli
@@ -24,6 +25,7 @@ AREAS = (
     checklists_cli,  # checklists validate|cites|sync
     documents_cli,  # report inspection|notice|rectification|summary|verify|fonts
     tickets_cli,  # tickets remind
+    appraisals_cli,  # appraisals validate|sync
 )
 
 

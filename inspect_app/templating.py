@@ -72,6 +72,8 @@ def _nav() -> list[tuple[str, object, tuple[str, ...]]]:
         ("inspections.index", lazy_pgettext("navigation", "检查"), (*bureau, Role.OFFICER)),
         ("tickets.index", lazy_pgettext("navigation", "整改"), (*bureau, Role.OFFICER)),
         ("units.index", lazy_pgettext("navigation", "单位"), bureau),
+        # The bureau reaches the appraisal from 单位 (a view beside the units list): the bar has no room for more.
+        ("appraisals.index", lazy_pgettext("navigation", "考核"), (Role.OFFICER,)),
         ("checklists.index", lazy_pgettext("navigation", "检查表"), (*bureau, Role.OFFICER, Role.ADMIN)),
         ("documents.verify", lazy_pgettext("navigation", "文件核验"), (*bureau, Role.OFFICER)),
         ("admin.org", lazy_pgettext("navigation", "机构"), (Role.ADMIN,)),

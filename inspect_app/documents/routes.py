@@ -8,6 +8,7 @@ Route names for the buttons on other areas' pages (all GET, scoped like everythi
     url_for("documents.verify", code=…)                          文件核验
 
     url_for("documents.summary", **{"from": …, "to": …, "district": …})  保密检查情况通报
+    url_for("documents.appraisal_bulletin", round_id=…)          考核结果通报
 
 Each renders the current version of the record (or finds it already rendered) and redirects to
 /documents/<id>.pdf; a big document redirects to a progress page instead. Rendering the same version
@@ -28,7 +29,7 @@ from werkzeug.exceptions import NotFound
 from .. import authz, clock
 from ..extensions import db
 from ..ids import parse_id
-from ..models import Document, DocumentKind, Inspection, NodeKind, Notice
+from ..models import AppraisalRound, Document, DocumentKind, Inspection, NodeKind, Notice
 from ..security import current_user, wants_json
 from ..services import Conflict, DomainError, dashboard, documents
 from ..services.documents import summary as summaries
@@ -38,6 +39,7 @@ _DOWNLOAD_ROUTES = {
     DocumentKind.INSPECTION_REPORT: ("documents.inspection_report", "inspection_id"),
     DocumentKind.NOTICE: ("documents.notice", "notice_id"),
     DocumentKind.RECTIFICATION_REPORT: ("documents.rectification_report", "inspection_id"),
+    DocumentKind.APPRAISAL: ("documents.appraisal_bulletin", "round_id"),
 }
 
 
@@ -106,6 +108,12 @@ def notice(notice: Notice):
 @authz.loads(Inspection, "inspection_id", "documents.view")
 def rectification_report(inspection: Inspection):
     return _send(DocumentKind.RECTIFICATION_REPORT, inspection)
+
+
+@bp.get("/appraisals/<int:round_id>/bulletin.pdf")
+@authz.loads(AppraisalRound, "round_id", "appraisal.view_round", name="appraisal")
+def appraisal_bulletin(appraisal: AppraisalRound):
+    return _send(DocumentKind.APPRAISAL, appraisal)
 
 
 def _day(name: str) -> date | None:

@@ -17,6 +17,7 @@ class DocumentKind(StrEnum):
     NOTICE = "notice"  # 整改通知书
     RECTIFICATION_REPORT = "rectification_report"  # 整改情况报告
     SUMMARY = "summary"  # 保密检查情况通报
+    APPRAISAL = "appraisal"  # 考核结果通报
 
 
 class Document(db.Model):

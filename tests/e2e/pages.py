@@ -43,6 +43,9 @@ MAIN_PAGES: dict[str, list[MainPage]] = {
     "inspector": _pages(
         *_BUREAU_COMMON,
         ("新建检查", "/inspections/new"),
+        ("年度考核", "/appraisals"),
+        ("新建考核", "/appraisals/new"),
+        ("考核排名", "/appraisals", r"^/appraisals/\d+$"),
         ("现场检查", "/inspections/?status=in_progress", r"^/inspections/\d+$"),
         ("现场填写", "/inspections/?status=in_progress", r"^/inspections/\d+$", "/fill"),
     ),
@@ -53,6 +56,8 @@ MAIN_PAGES: dict[str, list[MainPage]] = {
         ("工作台·整改", "/dashboard/tickets"),
         ("工作台·检查", "/dashboard/inspections"),
         ("工作台·差距", "/dashboard/gap"),
+        ("年度考核", "/appraisals"),
+        ("考核排名", "/appraisals", r"^/appraisals/\d+$"),
     ),
     "officer": _pages(
         ("工作台", "/dashboard"),
@@ -63,6 +68,8 @@ MAIN_PAGES: dict[str, list[MainPage]] = {
         ("检查表", "/checklists"),
         ("文件核验", "/verify"),
         ("通知", "/notifications"),
+        ("考核", "/appraisals"),
+        ("本单位考核结果", "/appraisals", r"^/appraisals/\d+/units/\d+$"),
     ),
     "admin": _pages(
         ("机构", "/admin/org"),

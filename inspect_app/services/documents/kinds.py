@@ -14,9 +14,10 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ...labels import DOCUMENT_KIND_LABELS, label
-from ...models import Document, DocumentKind, Inspection, Notice, User
+from ...models import AppraisalRound, Document, DocumentKind, Inspection, Notice, User
 from ...pdf import summary_charts
 from .. import DomainError
+from ..appraisals import bulletin
 from . import inspection_documents as cycle
 from . import summary
 from .codes import canonical_json, record_version
@@ -112,6 +113,16 @@ KINDS: dict[str, Kind] = {
         load=lambda session, document: summary.load(session, document.params),
         charts=summary_charts.charts_for,
         describe=lambda record: f"{record.area_name} · {summary.period_text(record.start, record.end)}",
+    ),
+    DocumentKind.APPRAISAL: Kind(
+        name=DocumentKind.APPRAISAL, template="appraisal.html", model=AppraisalRound,
+        data=bulletin.bulletin_data, check=bulletin.check_bulletin,
+        title=lambda d: f"关于{d['area']}{d['year']}年度保密工作责任制考核结果的通报", author=lambda d: d["issuer"],
+        filename=lambda d: f"考核结果通报-{d['area']}-{d['year']}.pdf",
+        # About three pages of text, and the ranking at some thirty units a page.
+        estimate_pages=lambda d: 3 + len(d["ranking"]) / 30,
+        unit_id=lambda _record: None, scope_node_id=lambda record: record.area_id,
+        describe=lambda record: f"{record.title} · {record.number or ''}",
     ),
 }
 
