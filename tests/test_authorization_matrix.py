@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from inspect_app.extensions import db
 from inspect_app.models import (
+    AppraisalRound,
     Attachment,
     Document,
     ExtensionRequest,
@@ -26,7 +27,7 @@ from inspect_app.models import (
     User,
     utcnow,
 )
-from inspect_app.services import accounts, documents
+from inspect_app.services import accounts, appraisals, documents
 from inspect_app.services.accounts import NotPermitted
 
 from .helpers import make_user, node, user
@@ -108,6 +109,17 @@ def world(full_demo) -> World:
             "document_id": document.id,
             "unit_id": unit.id,
         }
+    # An appraisal round of each unit's area: the districts' own (drafts) and the city's (approved, in the demo).
+    city = db.session.scalar(select(AppraisalRound).join(OrgNode, AppraisalRound.area_id == OrgNode.id)
+                             .where(OrgNode.code == "BC-BMJ"))
+    for code, area, username in (("DH-ZFB", "BC-DH", "inspector2"), ("XS-ZRZY", "BC-XS", "inspector")):
+        area_node = db.session.scalar(select(OrgNode).where(OrgNode.code == area))
+        existing = db.session.scalar(select(AppraisalRound).where(AppraisalRound.area_id == area_node.id,
+                                                                  AppraisalRound.year == city.year))
+        world.ids[code]["round_id"] = (existing or appraisals.create_round(
+            db.session, db.session.scalar(select(User).where(User.username == username)), area=area_node,
+            year=city.year, scheme=city.scheme)).id
+    world.ids["BC-GAJ"]["round_id"] = city.id
     # A notification of someone at each unit (an officer there, or the lead inspector).
     for code, username in (("DH-ZFB", "officer"), ("XS-ZRZY", "officer2"), ("BC-GAJ", "inspector")):
         owner = db.session.scalar(select(User).where(User.username == username))
@@ -143,7 +155,7 @@ def test_every_route_with_an_id_is_in_the_matrix(app):
 
 
 FILLABLE = {"inspection_id", "finding_id", "item_id", "photo_id", "role", "ticket_id", "attachment_id",
-            "extension_id", "notice_id", "document_id", "unit_id", "notification_id"}
+            "extension_id", "notice_id", "document_id", "unit_id", "notification_id", "round_id"}
 
 
 def build(rule: str, ids: dict) -> str:
@@ -159,7 +171,8 @@ def call(browser, method: str, path: str):
     if path.startswith("/api/"):
         return browser.send_json(method, path, {"answers": [], "signatures": []})
     return browser.post(path, {"reason": "矩阵测试", "body": "矩阵测试", "note": "矩阵测试", "action": "send",
-                               "measures": "矩阵测试", "responsible": "某人", "decision": "grant"})
+                               "measures": "矩阵测试", "responsible": "某人", "decision": "grant",
+                               "indicator": "leadership", "value": "80", "points": "1", "revision": "1"})
 
 
 @pytest.mark.parametrize("username", sorted(OUT_OF_SCOPE))
