@@ -94,7 +94,8 @@ def test_a_good_scheme_and_its_hash(app):
     (("    title_en: Inspection score\n", "    title_en: Inspection score\n    colour: red\n"),
      "small.yaml:13: indicator inspection: colour is not a known field"),
     (("article: 8", "article: 999"), "small.yaml:8: article must be at most 500"),
-    (("article: 8", "article: 66"), "small.yaml:6: 保守国家秘密法 (2024) has articles 1 to 65; article 66 is outside that range"),
+    (("article: 8", "article: 66"),
+     "small.yaml:6: 保守国家秘密法 (2024) has articles 1 to 65; article 66 is outside that range"),
     (("key: small", "key: other"), "small.yaml:1: key must match the file name (small)"),
 ])
 def test_every_mistake_names_its_file_and_line(app, change, expected):

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.orm import Session, selectinload
 
 from ... import authz, clock
 from ...database import transaction
@@ -33,12 +34,11 @@ from ...models import (
 from .. import Conflict, DomainError, NotAllowed, audit, notifications
 from ..classified import find_suspicions
 from . import sources
-from .readings import Period
+from .readings import Measured, Period
 from .scoring import NO_DATA, NOT_ENTERED, NOT_INSTALLED, OK, Reading, half_up, ranks, unit_outcome
 
 REASON_LIMIT = 500
 MAX_ADJUSTMENT = 20.0  # points either way: an adjustment corrects a total, it does not replace it
-FIRST_YEAR = 2000
 
 
 # Areas and years -----------------------------------------------------------------------------------------
@@ -66,10 +66,14 @@ def round_title(area: OrgNode, year: int) -> str:
     return f"{area.place_name}{year}年度保密工作责任制考核"
 
 
+def _units(area: OrgNode) -> Select:
+    return select(OrgNode).where(OrgNode.kind == NodeKind.UNIT, OrgNode.active.is_(True),
+                                 OrgNode.path.startswith(area.path))
+
+
 def units_of(session: Session, area: OrgNode) -> list[OrgNode]:
     """The units a round of `area` appraises: the active units of its subtree, in the tree's order."""
-    return list(session.scalars(select(OrgNode).where(OrgNode.kind == NodeKind.UNIT, OrgNode.active.is_(True),
-                                                      OrgNode.path.startswith(area.path)).order_by(OrgNode.path)))
+    return list(session.scalars(_units(area).order_by(OrgNode.path)))
 
 
 # Creating and computing -----------------------------------------------------------------------------------
@@ -123,10 +127,9 @@ def _lock_draft(session: Session, appraisal: AppraisalRound) -> None:
 
 def _compute(session: Session, appraisal: AppraisalRound) -> None:
     scheme = appraisal.scheme.data
-    units = units_of(session, appraisal.area)
-    ids = [u.id for u in units]
+    ids = [u.id for u in units_of(session, appraisal.area)]
     as_of = min(clock.local_today(), date(appraisal.year, 12, 31))
-    period = Period(session, appraisal.year, as_of, ids, select(OrgNode.id).where(OrgNode.id.in_(ids)))
+    period = Period(session, appraisal.year, as_of, ids, _units(appraisal.area).with_only_columns(OrgNode.id))
     indicators = {i["key"]: _read(session, appraisal, period, i) for i in scheme["indicators"]}
     vetoes = {v["key"]: _read(session, appraisal, period, v) for v in scheme.get("vetoes", [])}
     adjustments = dict(session.execute(
@@ -159,12 +162,13 @@ def _read(session: Session, appraisal: AppraisalRound, period: Period, entry: di
         return {u: Reading(NOT_INSTALLED, note="not_installed") for u in period.units}
     measured = source.compute(period)
     return {u: Reading(OK if m.value is not None else NO_DATA, m.value, [r.as_dict() for r in m.records], m.note)
-            for u, m in ((u, measured[u]) for u in period.units)}
+            for u, m in ((u, measured.get(u) or Measured(None)) for u in period.units)}
 
 
 def _manual(session: Session, appraisal: AppraisalRound, units: list[int], key: str) -> dict[int, Reading]:
     entries = {e.unit_id: e for e in session.scalars(select(AppraisalEntry).where(
-        AppraisalEntry.round_id == appraisal.id, AppraisalEntry.indicator_key == key))}
+        AppraisalEntry.round_id == appraisal.id, AppraisalEntry.indicator_key == key)
+        .options(selectinload(AppraisalEntry.entered_by)))}
     return {u: (Reading(OK, entries[u].value, reason=entries[u].reason, entered_by=entries[u].entered_by.display_name)
                 if u in entries else Reading(NOT_ENTERED, note="not_entered")) for u in units}
 
@@ -294,7 +298,7 @@ def missing_values(session: Session, appraisal: AppraisalRound) -> int:
 def approve(session: Session, actor: User, appraisal: AppraisalRound, revision: int | None) -> None:
     """The leader approves the results as last computed (the `revision` they saw): the round is frozen, its 通报
     is numbered, and every unit's officer hears of the unit's result."""
-    if actor.role != Role.LEADER:
+    if not authz.can(actor, "appraisal.approve", appraisal):
         raise NotAllowed(_("考核结果由局领导审定。"))
     with transaction(session):
         _lock_draft(session, appraisal)
@@ -314,15 +318,12 @@ def approve(session: Session, actor: User, appraisal: AppraisalRound, revision: 
 def _bulletin_number(session: Session, appraisal: AppraisalRound) -> str:
     """The 通报's 文号: the issuing bureau's 考核 series of the year of approval (宝保考〔2027〕1号), numbered in the
     order rounds are approved."""
-    from flask import current_app
-
     issuer = appraisal.area
     prefix = (current_app.config.get("APPRAISAL_PREFIXES") or {}).get(issuer.code) or f"{issuer.name[:1]}保考"
-    year = clock.local_today().year
-    taken = session.scalars(select(AppraisalRound.number).where(AppraisalRound.number.like(f"{prefix}〔{year}〕%")))
-    numbers = [int(n.removeprefix(f"{prefix}〔{year}〕").removesuffix("号")) for n in taken
-               if n.removeprefix(f"{prefix}〔{year}〕").removesuffix("号").isdigit()]
-    return f"{prefix}〔{year}〕{max(numbers, default=0) + 1}号"
+    head = f"{prefix}〔{clock.local_today().year}〕"
+    taken = [n.removeprefix(head).removesuffix("号") for n in session.scalars(
+        select(AppraisalRound.number).where(AppraisalRound.number.startswith(head, autoescape=True)))]
+    return f"{head}{max((int(n) for n in taken if n.isdigit()), default=0) + 1}号"
 
 
 def _tell_the_units(session: Session, appraisal: AppraisalRound) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask_babel import force_locale
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ... import authz
@@ -63,8 +63,6 @@ def round_view(session: Session, actor: User, appraisal: AppraisalRound) -> Roun
 
 @dataclass
 class UnitResult:
-    round: AppraisalRound
-    unit: OrgNode
     result: AppraisalResult
     entries: dict[str, AppraisalEntry]
     adjustments: list[AppraisalAdjustment]
@@ -91,9 +89,9 @@ def unit_result(session: Session, appraisal: AppraisalRound, unit: OrgNode) -> U
     adjustments = list(session.scalars(select(AppraisalAdjustment).where(
         AppraisalAdjustment.round_id == appraisal.id, AppraisalAdjustment.unit_id == unit.id)
         .order_by(AppraisalAdjustment.id)))
-    ranked = len(session.scalars(select(AppraisalResult.id).where(AppraisalResult.round_id == appraisal.id,
-                                                                  AppraisalResult.rank.is_not(None))).all())
-    return UnitResult(appraisal, unit, result, entries, adjustments, ranked)
+    ranked = session.scalar(select(func.count()).select_from(AppraisalResult).where(
+        AppraisalResult.round_id == appraisal.id, AppraisalResult.rank.is_not(None)))
+    return UnitResult(result, entries, adjustments, ranked or 0)
 
 
 # The results as a spreadsheet ---------------------------------------------------------------------------------
