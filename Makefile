@@ -71,6 +71,7 @@ lint: $(STAMPS)/venv-dev
 db: $(STAMPS)/venv translations
 	INSPECT_DEMO=1 $(FLASK) db upgrade
 	INSPECT_DEMO=1 $(FLASK) checklists sync
+	INSPECT_DEMO=1 $(FLASK) appraisals sync
 
 demo: db
 	INSPECT_DEMO=1 $(FLASK) seed-demo

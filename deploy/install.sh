@@ -67,7 +67,8 @@ say "Python packages from wheels/ ($requirements)"
 .venv/bin/pip install -q --no-index --find-links wheels -r "$requirements"
 .venv/bin/pybabel compile -d inspect_app/translations >/dev/null
 
-# 3. The database: migrated to this version, the checklist library synced; the demo when asked.
+# 3. The database: migrated to this version, the checklist library and the appraisal schemes synced; the demo when
+#    asked.
 flask=(.venv/bin/flask --app wsgi)
 [ -n "$demo" ] && export INSPECT_DEMO=1
 "${flask[@]}" db upgrade
@@ -75,6 +76,7 @@ flask=(.venv/bin/flask --app wsgi)
 # left for the auditor.
 "${flask[@]}" audit rekey || say "WARNING: the audit trail does not verify; the auditor should see to it (audit verify)"
 "${flask[@]}" checklists sync | tail -n 1
+"${flask[@]}" appraisals sync | tail -n 1
 [ -n "$demo" ] && "${flask[@]}" seed-demo
 
 [ -n "$serve" ] || { say "installed; serve with: BIND=HOST:PORT .venv/bin/gunicorn -c deploy/gunicorn.conf.py wsgi:app"; exit 0; }

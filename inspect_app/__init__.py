@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from . import (
         admin,
         api,
+        appraisals,
         audit,
         auth,
         checklists,
@@ -130,3 +131,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit.bp, url_prefix="/audit")
     app.register_blueprint(rights.bp, url_prefix="/rights")
     app.register_blueprint(registers.bp, url_prefix="/registers")
+    app.register_blueprint(appraisals.bp, url_prefix="/appraisals")

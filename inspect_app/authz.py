@@ -23,7 +23,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from .extensions import db
 from .ids import parse_id
-from .models import NodeKind, Notification, OrgNode, Role, User
+from .models import AppraisalRound, NodeKind, Notification, OrgNode, Role, RoundStatus, User
 
 T = TypeVar("T")
 
@@ -68,6 +68,21 @@ def visible_accounts(user: User) -> Select:
     return stmt.where(OrgNode.path.startswith(user.org_node.path))
 
 
+def visible_rounds(user: User) -> Select:
+    """A select of the appraisal rounds `user` may load: a bureau-side reader's, of areas within their subtree; an
+    officer's, the approved rounds of an area holding their unit (they read their own unit's result only: results
+    are unit-owned)."""
+    node = scope_node(user)
+    if node is None:
+        return select(AppraisalRound).where(false())
+    if user.role == Role.OFFICER:
+        ancestors = [int(part) for part in node.path.strip("/").split("/") if part]
+        return select(AppraisalRound).where(AppraisalRound.area_id.in_(ancestors),
+                                            AppraisalRound.status == RoundStatus.APPROVED)
+    return (select(AppraisalRound).join(OrgNode, AppraisalRound.area_id == OrgNode.id)
+            .where(OrgNode.path.startswith(node.path)))
+
+
 def scoped(stmt: Select, model: Any, user: User) -> Select:
     """Restrict a select over a unit-owned model to the units `user` sees."""
     return stmt.where(model.unit_id.in_(visible_unit_ids(user)))
@@ -82,6 +97,8 @@ def visible(user: User, model: type[T]) -> Select:
         return visible_accounts(user)
     if model is Notification:
         return select(Notification).where(Notification.user_id == user.id)
+    if model is AppraisalRound:
+        return visible_rounds(user)
     return scoped(select(model), model, user)
 
 
@@ -97,7 +114,9 @@ def get_or_404(user: User, model: type[T], object_id: Any) -> T:
 
 
 def in_scope(user: User, obj: Any) -> bool:
-    """True when a unit-owned object (or an org node) lies inside what `user` sees."""
+    """True when a unit-owned object (or an org node, or an appraisal round) lies inside what `user` sees."""
+    if isinstance(obj, AppraisalRound):
+        return db.session.scalar(visible_rounds(user).where(AppraisalRound.id == obj.id)) is not None
     if isinstance(obj, OrgNode):
         node = obj
     else:
@@ -181,6 +200,12 @@ RULES: dict[str, _Rule] = {
     # Registers (台账): read by whoever sees the unit's work; kept by the unit's own officer.
     "registers.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
     "registers.edit": _roles(Role.OFFICER),
+    # The annual appraisal: the bureau's inspectors organise a round, its leader approves it; a unit's officer reads
+    # the unit's own result once approved (the round itself, every unit's, is the bureau's).
+    "appraisal.view": _roles(Role.LEADER, Role.INSPECTOR, Role.OFFICER),
+    "appraisal.view_round": _roles(Role.LEADER, Role.INSPECTOR),
+    "appraisal.manage": _roles(Role.INSPECTOR),
+    "appraisal.approve": _roles(Role.LEADER),
 }
 
 

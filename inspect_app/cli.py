@@ -12,6 +12,7 @@ from flask import Flask
 
 from . import keys_cli
 from .admin import cli as admin_cli
+from .appraisals import cli as appraisals_cli
 from .audit import cli as audit_cli
 from .checklists import cli as checklists_cli
 from .documents import cli as documents_cli
@@ -30,6 +31,7 @@ AREAS = (
     incidents_cli,  # incidents remind
     keys_cli,  # keys new-signing-key|rotate-signing-key|new-attachment-key|rotate-attachment-key|rekey-attachments|list
     registers_cli,  # registers remind
+    appraisals_cli,  # appraisals validate|sync
 )
 
 

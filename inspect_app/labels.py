@@ -126,6 +126,21 @@ AUDIT_ACTION_LABELS = {
     "registers.remind": _l("台账预警提醒"),
     "registers.sample_draw": _l("台账抽样"),
     "registers.sample_check": _l("记录抽查结果"),
+    # Spreadsheets for leaders
+    "dashboard.export": _l("导出工作台数据"),
+    "units.export": _l("导出单位一览"),
+    "inspections.export": _l("导出检查一览"),
+    "inspection.export": _l("导出检查记录"),
+    # The annual appraisal
+    "appraisal.scheme_create": _l("新增考核方案版本"),
+    "appraisal.create": _l("建立年度考核"),
+    "appraisal.compute": _l("计算考核结果"),
+    "appraisal.value_entered": _l("评定考核指标"),
+    "appraisal.adjust": _l("考核加减分"),
+    "appraisal.adjustment_removed": _l("撤回考核加减分"),
+    "appraisal.unclassified_confirmed": _l("确认不含国家秘密"),
+    "appraisal.approve": _l("审定考核结果"),
+    "appraisal.export": _l("导出考核结果"),
 }
 
 
@@ -239,6 +254,7 @@ DOCUMENT_KIND_LABELS = {
     "summary": _l("保密检查情况通报"),
     "incident_report": _l("泄密事件报告"),
     "case_bulletin": _l("案件通报"),
+    "appraisal": _l("考核结果通报"),
 }
 
 # The chip colour of each state: words always, colour as a second signal.
@@ -459,4 +475,71 @@ PLACE_KIND_LABELS = {
 SAMPLE_RESULT_LABELS = {
     "compliant": _l("符合"),
     "noncompliant": _l("不符合"),
+}
+
+# The annual appraisal (保密工作责任制考核) ----------------------------------------------------------------
+
+APPRAISAL_BAND_LABELS = {
+    "excellent": _l("优秀"),
+    "qualified": _l("合格"),
+    "basic": _l("基本合格"),
+    "unqualified": _l("不合格"),
+}
+APPRAISAL_BAND_CHIPS = {"excellent": "ok", "qualified": "ok", "basic": "warn", "unqualified": "danger"}
+
+ROUND_STATUS_LABELS = {
+    "draft": _l("待审定"),
+    "approved": _l("已审定"),
+}
+
+# The names of the indicator sources (services/appraisals/sources.py), and what their values measure.
+APPRAISAL_SOURCE_LABELS = {
+    "inspection.latest_score": _l("年度最近一次检查得分"),
+    "inspection.self_assessment_gap": _l("自查得分高出检查得分"),
+    "inspection.repeat_findings": _l("屡查屡犯问题数"),
+    "inspection.veto_failed": _l("否决项不符合的检查"),
+    "rectification.completion_rate": _l("整改完成率"),
+    "rectification.on_time_rate": _l("按期整改率"),
+    "incidents.count": _l("泄密事件数"),
+    "incidents.late_reports": _l("迟报、漏报的泄密事件数"),
+    "incidents.leak_confirmed": _l("认定为泄密的案件"),
+    "registers.training_coverage": _l("涉密人员培训覆盖率"),
+    "manual": _l("考核机关评定"),
+}
+APPRAISAL_MEASURE_LABELS = {
+    "score": _l("分"),
+    "percent": "%",
+    "count": _l("个"),
+    "cases": _l("起"),
+}
+
+# How an indicator stood for a unit, why a value is missing, and how a record behind a number counted.
+APPRAISAL_STATE_LABELS = {
+    "ok": _l("已计算"),
+    "no_data": _l("无数据"),
+    "not_installed": _l("暂不可用"),
+    "not_entered": _l("待评定"),
+}
+APPRAISAL_NOTES = {
+    "no_inspection": _l("年度内未接受检查机关检查。"),
+    "no_self_assessment": _l("年度内未开展自查自评。"),
+    "no_bureau_inspection": _l("年度内没有检查机关的检查可供比较，按无差距计。"),
+    "no_tickets": _l("年度内没有下发整改事项。"),
+    "none_due": _l("年度内下发的整改事项均未到期，也未销号。"),
+    "not_installed": _l("这一项的数据来源尚未启用，本次不计，权重按比例分给其余各项。"),
+    "not_entered": _l("考核机关尚未评定。"),
+}
+APPRAISAL_RECORD_MARKS = {
+    "counted": _l("计入"),
+    "earlier": _l("较早，不计"),
+    "self": _l("自查"),
+    "bureau": _l("检查机关检查"),
+    "repeat": _l("屡查屡犯"),
+    "veto": _l("否决项不符合"),
+    "accepted": _l("已销号"),
+    "unfinished": _l("未完成"),
+    "on_time": _l("按期销号"),
+    "late": _l("超期销号"),
+    "overdue": _l("逾期未改"),
+    "not_due": _l("未到期，不计"),
 }

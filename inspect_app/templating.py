@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
-from . import authz, formatting, i18n, labels
+from . import authz, exports, formatting, i18n, labels
 from .security import current_user
 from .services.org import district_name
 
@@ -45,7 +45,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.tests["nav_path_matches"] = nav_path_matches
     app.jinja_env.filters["highlight"] = formatting.highlight
     app.jinja_env.globals.update(static_url=static_url, localized=i18n.localized, nav_items=nav_items,
-                                 labels=labels, label=labels.label, district_name=district_name)
+                                 labels=labels, label=labels.label, district_name=district_name,
+                                 export_url=exports.export_url)
 
     @app.context_processor
     def inject():
@@ -74,6 +75,8 @@ def _nav() -> list[tuple[str, object, tuple[str, ...]]]:
         ("units.index", lazy_pgettext("navigation", "单位"), bureau),
         # The officer keeps the unit's registers; the bureau's roles, whose row is full, reach them from 单位.
         ("registers.index", lazy_pgettext("navigation", "台账"), (Role.OFFICER,)),
+        # The bureau reaches the appraisal from 单位 (a view beside the units list): the bar has no room for more.
+        ("appraisals.index", lazy_pgettext("navigation", "考核"), (Role.OFFICER,)),
         ("checklists.index", lazy_pgettext("navigation", "检查表"), (*bureau, Role.OFFICER, Role.ADMIN)),
         ("documents.verify", lazy_pgettext("navigation", "文件核验"), (*bureau, Role.OFFICER)),
         ("admin.org", lazy_pgettext("navigation", "机构"), (Role.ADMIN,)),

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from inspect_app.extensions import db
 from inspect_app.models import (
+    AppraisalRound,
     Attachment,
     Classifier,
     Document,
@@ -33,7 +34,7 @@ from inspect_app.models import (
     User,
     utcnow,
 )
-from inspect_app.services import accounts, documents
+from inspect_app.services import accounts, appraisals, documents
 from inspect_app.services.accounts import NotPermitted
 
 from .helpers import make_user, node, user
@@ -120,6 +121,17 @@ def world(full_demo) -> World:
             "kind": "carriers",
             "fmt": "csv",
         }
+    # An appraisal round of each unit's area: the districts' own (drafts) and the city's (approved, in the demo).
+    city = db.session.scalar(select(AppraisalRound).join(OrgNode, AppraisalRound.area_id == OrgNode.id)
+                             .where(OrgNode.code == "BC-BMJ"))
+    for code, area, username in (("DH-ZFB", "BC-DH", "inspector2"), ("XS-ZRZY", "BC-XS", "inspector")):
+        area_node = db.session.scalar(select(OrgNode).where(OrgNode.code == area))
+        existing = db.session.scalar(select(AppraisalRound).where(AppraisalRound.area_id == area_node.id,
+                                                                  AppraisalRound.year == city.year))
+        world.ids[code]["round_id"] = (existing or appraisals.create_round(
+            db.session, db.session.scalar(select(User).where(User.username == username)), area=area_node,
+            year=city.year, scheme=city.scheme)).id
+    world.ids["BC-GAJ"]["round_id"] = city.id
     # A notification of someone at each unit (an officer there, or the lead inspector).
     for code, username in (("DH-ZFB", "officer"), ("XS-ZRZY", "officer2"), ("BC-GAJ", "inspector")):
         owner = db.session.scalar(select(User).where(User.username == username))
@@ -158,7 +170,7 @@ REGISTER_IDS = {"person_id": SecretPerson, "carrier_id": SecretCarrier, "device_
                 "classifier_id": Classifier, "matter_id": SecretMatter, "place_id": KeyPlace}
 FILLABLE = {"inspection_id", "finding_id", "item_id", "photo_id", "role", "ticket_id", "attachment_id",
             "extension_id", "notice_id", "document_id", "unit_id", "notification_id", "incident_id", "kind", "fmt",
-            *REGISTER_IDS}
+            "round_id", *REGISTER_IDS}
 
 
 def build(rule: str, ids: dict) -> str:
@@ -174,7 +186,8 @@ def call(browser, method: str, path: str):
     if path.startswith("/api/"):
         return browser.send_json(method, path, {"answers": [], "signatures": []})
     return browser.post(path, {"reason": "矩阵测试", "body": "矩阵测试", "note": "矩阵测试", "action": "send",
-                               "measures": "矩阵测试", "responsible": "某人", "decision": "grant"})
+                               "measures": "矩阵测试", "responsible": "某人", "decision": "grant",
+                               "indicator": "leadership", "value": "80", "points": "1", "revision": "1"})
 
 
 @pytest.mark.parametrize("username", sorted(OUT_OF_SCOPE))

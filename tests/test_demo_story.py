@@ -78,6 +78,11 @@ def demo_documents(full_demo) -> dict[str, str]:
         if incident.bulletin_number:
             texts[f"bulletin {incident.bulletin_number}"] = rendered_text(
                 documents.prepare(session, DocumentKind.CASE_BULLETIN, incident))
+    from inspect_app.models import AppraisalRound
+
+    for appraisal in session.scalars(select(AppraisalRound).where(AppraisalRound.status == "approved")):
+        texts[f"appraisal {appraisal.number}"] = rendered_text(documents.prepare(session, DocumentKind.APPRAISAL,
+                                                                                 appraisal))
     return texts
 
 
@@ -255,3 +260,48 @@ def test_the_demo_registers_break_each_rule_once_where_the_story_says_and_todays
         model = registers.REGISTERS[item.sample["register"]].model
         size = db.session.scalar(select(func.count()).select_from(model).where(model.unit_id == ongoing.unit_id))
         assert size >= item.sample["size"], item.key
+
+
+def test_the_years_appraisal_tells_the_same_story(full_demo):
+    """The city's appraisal covers every unit, each total is its indicators' weighted mean plus its adjustment,
+    every number stands on records of that unit and year, every rating and adjustment says why, and it was
+    approved by the leader after it was last computed; 东湖区's own appraisal is still a draft."""
+    from inspect_app.models import AppraisalResult, AppraisalRound, OrgNode
+    from inspect_app.services import appraisals
+
+    rounds = {r.area.code: r for r in db.session.scalars(select(AppraisalRound))}
+    assert set(rounds) == {"BC-BMJ", "BC-DH"}
+    city, district = rounds["BC-BMJ"], rounds["BC-DH"]
+    assert city.is_approved and not district.is_approved and appraisals.missing_values(db.session, district) == 4
+    assert city.approved_by.username == "leader" and city.computed_at <= city.approved_at
+    assert city.as_of == min(local_today(), date(city.year, 12, 31))
+    results = db.session.scalars(select(AppraisalResult).where(AppraisalResult.round_id == city.id)).all()
+    units = set(db.session.scalars(select(OrgNode.code).where(OrgNode.kind == "unit")))
+    assert {r.unit.code for r in results} == units == set(full_demo.LEADERSHIP)
+    scheme = city.scheme.data
+    for result in results:
+        counted = [i for i in result.indicators if i["counted"]]
+        total = sum(i["score"] * i["weight"] for i in counted) / sum(i["weight"] for i in counted)
+        assert result.computed_score == round(total + 1e-9, 1), result.unit.code
+        assert result.score == round(result.computed_score + result.adjustment, 1)
+        assert result.band == ("unqualified" if result.vetoed else
+                               next(b["key"] for b in scheme["bands"] if result.score >= b["min"]))
+        manual = next(i for i in result.indicators if i["source"] == "manual")
+        assert (manual["value"], manual["reason"]) == full_demo.LEADERSHIP[result.unit.code]
+        for indicator in result.indicators:
+            for record in indicator["records"]:
+                kind, record_id = record["link"]
+                row = db.session.get(Inspection if kind == "inspection" else Ticket, record_id)
+                assert row.unit_id == result.unit_id and record["day"].startswith(str(city.year)), record
+    # The ranks follow the totals, the vetoed last; the unit that let its notice lapse lost its three points.
+    ranked = sorted(results, key=lambda r: r.rank)
+    assert [(r.vetoed, -r.score) for r in ranked] == sorted((r.vetoed, -r.score) for r in results)
+    code, points, reason = full_demo.ADJUSTMENT
+    lapsed = next(r for r in results if r.unit.code == code)
+    made = appraisals.unit_result(db.session, city, lapsed.unit).adjustments
+    assert [(a.points, a.reason) for a in made] == [(points, reason)]
+    assert lapsed.adjustment == points and any(
+        t.due_date < local_today() and t.status == TicketStatus.OPEN for t in db.session.scalars(
+            select(Ticket).where(Ticket.unit_id == lapsed.unit_id)))
+    on_time = next(i for i in lapsed.indicators if i["key"] == "on-time")
+    assert on_time["score"] == 0.0 and {r["mark"] for r in on_time["records"]} == {"overdue"}

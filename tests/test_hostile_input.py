@@ -121,9 +121,9 @@ def test_random_form_posts_never_fail(app, full_demo, browser_for):
 
 QUERY_KEYS = ["page", "sort", "from", "to", "q", "status", "severity", "unit", "district", "repeat", "overdue",
               "category", "kind", "view", "period", "show", "type", "month", "year", "action", "actor",
-              "object_type", "object_id", "per_page", "next", "lang", "code"]
+              "object_type", "object_id", "per_page", "next", "lang", "code", "format"]
 EXTREMES = ["99999999999999999999", "-99999999999999999999", "0", "-1", "1e309", "0001-01-01", "9999-12-31",
-            "2026-02-30", "10000-01-01", "NaN", "", " ", "%00"]
+            "2026-02-30", "10000-01-01", "NaN", "", " ", "%00", "xlsx", "csv"]
 query_value = (st.sampled_from(EXTREMES) | st.integers().map(str) | st.dates().map(date.isoformat) | text)
 queries = st.dictionaries(st.sampled_from(QUERY_KEYS) | st.text(min_size=1, max_size=8), query_value, max_size=6)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from .. import authz, clock
+from .. import authz, clock, exports
 from ..extensions import db
 from ..incidents import views as incident_views
 from ..models import Finding, Inspection, OrgNode, Ticket
@@ -13,6 +13,7 @@ from ..pagination import page_number, paginate, sort_order
 from ..security import current_user
 from ..services import dashboard, registers
 from ..services.dashboard import MEASURES
+from ..services.dashboard import sheet as dashboard_sheet
 from ..services.units import finding_counts, unit_context, unit_summary
 from . import bp, filters, views
 
@@ -39,12 +40,18 @@ VIEWERS = ("dashboard.view", "dashboard.unit")
 @bp.route("/dashboard")
 @authz.requires(*VIEWERS)
 def index():
+    fmt = exports.requested()
     user = current_user._get_current_object()
     state = filters.read(request.args, user)
     if not authz.can(user, "dashboard.view"):
+        if fmt:
+            abort(404)  # a unit's own dashboard is a page, not a table
         return _unit_dashboard(user, state)
     ctx = dashboard.Context(db.session, user, state.filters)
     data = dashboard.dashboard(ctx)
+    if fmt:
+        described = dashboard_sheet.describe_dashboard_filters(db.session, state.filters)
+        return exports.send(dashboard_sheet.dashboard_export(data, described), fmt, "dashboard.export")
     score_chart, findings_chart = views.trend_charts(data.breakdown.trend, state)
     return render_template(
         "dashboard/index.html", state=state, data=data, figures=data.figures,

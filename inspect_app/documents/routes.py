@@ -10,6 +10,7 @@ Route names for the buttons on other areas' pages (all GET, scoped like everythi
     url_for("documents.summary", **{"from": …, "to": …, "district": …})  保密检查情况通报
     url_for("documents.incident_report", incident_id=…)          泄密事件报告
     url_for("documents.case_bulletin", incident_id=…)            案件通报
+    url_for("documents.appraisal_bulletin", round_id=…)          考核结果通报
 
 Each renders the current version of the record (or finds it already rendered) and redirects to
 /documents/<id>.pdf; a big document redirects to a progress page instead. Rendering the same version
@@ -30,7 +31,7 @@ from werkzeug.exceptions import NotFound
 from .. import authz, clock
 from ..extensions import db
 from ..ids import parse_id
-from ..models import Document, DocumentKind, Incident, Inspection, NodeKind, Notice
+from ..models import AppraisalRound, Document, DocumentKind, Incident, Inspection, NodeKind, Notice
 from ..security import current_user, wants_json
 from ..services import Conflict, DomainError, dashboard, documents
 from ..services.documents import summary as summaries
@@ -43,6 +44,7 @@ _DOWNLOAD_ROUTES = {
     DocumentKind.RECTIFICATION_REPORT: ("documents.rectification_report", "inspection_id"),
     DocumentKind.INCIDENT_REPORT: ("documents.incident_report", "incident_id"),
     DocumentKind.CASE_BULLETIN: ("documents.case_bulletin", "incident_id"),
+    DocumentKind.APPRAISAL: ("documents.appraisal_bulletin", "round_id"),
 }
 
 
@@ -123,6 +125,12 @@ def incident_report(incident: Incident):
 @authz.loads(Incident, "incident_id", "documents.view")
 def case_bulletin(incident: Incident):
     return _send(DocumentKind.CASE_BULLETIN, incident)
+
+
+@bp.get("/appraisals/<int:round_id>/bulletin.pdf")
+@authz.loads(AppraisalRound, "round_id", "appraisal.view_round", name="appraisal")
+def appraisal_bulletin(appraisal: AppraisalRound):
+    return _send(DocumentKind.APPRAISAL, appraisal)
 
 
 def _day(name: str) -> date | None:

@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from .. import authz
+from .. import authz, exports
 from ..clock import local_today, parse_day
 from ..extensions import db
 from ..i18n import localized
@@ -43,8 +43,14 @@ SORTS = {"date": Inspection.scheduled_on, "unit": OrgNode.name, "status": Inspec
 @bp.route("/")
 @authz.requires("inspection.view")
 def index():
+    fmt = exports.requested()
     sort, order = sort_order(request.args, SORTS, default="-date")
-    page = paginate(inspections.search(current_user, _filter()).order_by(order, Inspection.id.desc()))
+    flt = _filter()
+    stmt = inspections.search(current_user, flt).order_by(order, Inspection.id.desc())
+    if fmt:
+        described = inspections.describe_inspection_filters(db.session, flt)
+        return exports.send(inspections.inspections_export(db.session, stmt, described), fmt, "inspections.export")
+    page = paginate(stmt)
     districts, units = _scope_choices()
     return render_template("inspections/index.html", page=page, sort=sort, districts=districts, units=units,
                            kinds=INSPECTION_KIND_LABELS, statuses=INSPECTION_STATUS_LABELS, args=request.args)
@@ -149,6 +155,10 @@ def _view(inspection: Inspection) -> inspections.InspectionView:
 @bp.route("/<int:inspection_id>")
 @authz.loads(Inspection, "inspection_id", "inspection.view")
 def detail(inspection: Inspection):
+    fmt = exports.requested()
+    if fmt:
+        sheet = inspections.answer_sheet(db.session, current_user._get_current_object(), inspection)
+        return exports.send(sheet, fmt, "inspection.export")
     view = _view(inspection)
     return render_template(
         "inspections/detail.html", inspection=inspection, items=view.items, answers=view.answers,

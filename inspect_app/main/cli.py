@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from ..appraisals.cli import sync_schemes
 from ..checklists.cli import sync_library
 from ..extensions import db
 from ..services import backup, demo
@@ -25,6 +26,7 @@ def seed_demo(scale: int, rng_seed: int) -> None:
         raise click.ClickException("seed-demo runs only in demo mode: set INSPECT_DEMO=1.")
     _migrated_database()
     sync_library()
+    sync_schemes()
     created = demo.seed(db.session)
     click.echo("demo data created" if created else "demo data already present; nothing changed")
     if scale:

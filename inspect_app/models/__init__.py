@@ -1,5 +1,13 @@
 """The data model, one module per aggregate. Models know nothing of requests or templates."""
 
+from .appraisal import (
+    AppraisalAdjustment,
+    AppraisalEntry,
+    AppraisalResult,
+    AppraisalRound,
+    AppraisalScheme,
+    RoundStatus,
+)
 from .audit import AuditHead, AuditRecord
 from .base import Base, utcnow
 from .checklist import (
@@ -66,6 +74,11 @@ from .throttle import LoginThrottle
 __all__ = [
     "Answer",
     "AnswerRevision",
+    "AppraisalAdjustment",
+    "AppraisalEntry",
+    "AppraisalResult",
+    "AppraisalRound",
+    "AppraisalScheme",
     "Attachment",
     "AttachmentKind",
     "AuditHead",
@@ -105,6 +118,7 @@ __all__ = [
     "OrgNode",
     "ResponseType",
     "Role",
+    "RoundStatus",
     "SampleCheck",
     "SampleDraw",
     "SecretCarrier",

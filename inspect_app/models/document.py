@@ -19,6 +19,7 @@ class DocumentKind(StrEnum):
     SUMMARY = "summary"  # 保密检查情况通报
     INCIDENT_REPORT = "incident_report"  # 泄密事件报告: the unit's report to the bureau
     CASE_BULLETIN = "case_bulletin"  # 案件通报
+    APPRAISAL = "appraisal"  # 考核结果通报
 
 
 class Document(db.Model):

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, scoped_session
 
-from ..labels import INCIDENT_KIND_LABELS, INCIDENT_STATUS_LABELS, ROLE_LABELS
+from ..labels import APPRAISAL_BAND_LABELS, INCIDENT_KIND_LABELS, INCIDENT_STATUS_LABELS, ROLE_LABELS
 from ..models import NodeKind, Notification, OrgNode, Role, User, utcnow
 
 # The text of each kind, made at display time from the stored parameters.
@@ -62,6 +62,9 @@ _TEXTS: dict[str, Callable[[dict], str]] = {
         # No one named: the command line, said in the reader's language, not the one it ran in.
         **{**p, "by": p["by"] or _("服务器命令行")}),
     "register_warnings": lambda p: _("本单位台账有 %(count)d 条预警，请核实并更新台账。", **p),
+    "appraisal_approved": lambda p: _(
+        "%(year)d年度保密工作责任制考核结果已审定：本单位得分 %(score)s，等次为%(band)s。",
+        **{**p, "band": str(APPRAISAL_BAND_LABELS.get(p["band"], p["band"] or "—"))}),
 }
 
 
@@ -98,6 +101,9 @@ def url_of(notification: Notification) -> str | None:
         return url_for("tickets.index")  # a self-inspection has no notice to show
     if notification.kind == "register_warnings" and notification.object_id:
         return url_for("registers.unit", unit_id=notification.object_id)
+    if notification.kind == "appraisal_approved":
+        params = notification.params
+        return url_for("appraisals.unit_result", round_id=params["round_id"], unit_id=params["unit_id"])
     return None
 
 

@@ -1,6 +1,10 @@
-"""Spreadsheets in and out. Out: CSV written in pieces, with a BOM so that Excel reads Chinese, and never a
-formula. In: the rows of an uploaded .xlsx or .csv, read as a stream that stops at the caller's row limit, from
-a file whose unpacked size is bounded before any parser sees it (a small xlsx can unpack to gigabytes)."""
+"""Spreadsheets in and out.
+
+Out: what a leader takes away from a page, as .xlsx (a bold, shaded header row kept in view, set column widths,
+numbers as numbers and dates as dates) or as CSV written in pieces with a BOM so that Excel reads Chinese; never a
+formula, whatever a user typed. In: the rows of an uploaded .xlsx or .csv, read as a stream that stops at the
+caller's row limit, from a file whose unpacked size is bounded before any parser sees it (a small xlsx can unpack
+to gigabytes)."""
 
 from __future__ import annotations
 
@@ -8,14 +12,18 @@ import csv
 import io
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import IO
 from xml.parsers import expat
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
+from ..clock import timezone
+from ..database import transaction
+from ..models import User
 from . import DomainError
 
 MB = 1024 * 1024
@@ -34,10 +42,55 @@ MAX_COLUMNS = 30  # more than any import has; cells further right are not read
 MAX_BLANK_ROWS = 1000  # empty or formatted-only rows tolerated beyond the row limit
 
 
+# Out ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an export: its heading, its width in characters, and what its cells hold: text, a whole
+    number, a decimal (one place shown), a date, or a date and time (local)."""
+
+    title: str
+    width: int = 14
+    kind: str = "text"  # text | number | decimal | date | datetime
+
+
+NUMBER_FORMATS = {"number": "0", "decimal": "0.0", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
+
+
+@dataclass
+class Sheet:
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[list]
+
+
+@dataclass
+class Export:
+    """A table a reader takes away: one or more sheets of the same columns (the CSV stacks them under one header),
+    what it is (the file's name and the title on its last sheet) and the filters it was read under."""
+
+    name: str
+    title: str
+    sheets: list[Sheet]
+    filters: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def table(cls, name: str, title: str, columns: Sequence[Column], rows: Iterable[list],
+              filters: list[tuple[str, str]] | None = None) -> Export:
+        return cls(name, title, [Sheet(title, columns, rows)], filters or [])
+
+    @property
+    def columns(self) -> Sequence[Column]:
+        return self.sheets[0].columns
+
+
 def cell(value) -> str | int | float:
-    """A value as a cell. Text that a spreadsheet would run as a formula (=, +, -, @ …) is quoted."""
+    """A value as a CSV cell. Text that a spreadsheet would run as a formula (=, +, -, @ …) is quoted."""
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -64,6 +117,89 @@ def csv_lines(header: list[str], rows: Iterable[list], every: int = 200) -> Iter
         if n % every == 0:
             yield flush()
     yield flush()
+
+
+def to_csv(export: Export) -> Iterator[str]:
+    """CSV in pieces, UTF-8 with a BOM so that Excel reads the Chinese headers; the sheets one after another."""
+    if any(sheet.columns != export.columns for sheet in export.sheets):
+        raise ValueError("a CSV holds one table: every sheet must have the same columns")
+    rows = (row for sheet in export.sheets for row in sheet.rows)
+    return csv_lines([c.title for c in export.columns], rows)
+
+
+def to_xlsx(export: Export, exported_by: str) -> bytes:
+    """The workbook: one worksheet per sheet, and a last one saying what was exported, when, by whom and under
+    which filters (筛选条件)."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    book = Workbook(write_only=True)
+    count = sum(_write_sheet(book, sheet) for sheet in export.sheets)
+    about = book.create_sheet("筛选条件")
+    about.column_dimensions["A"].width = 14
+    about.column_dimensions["B"].width = 40
+    about.append(["导出内容", export.title])
+    about.append(["导出时间", datetime.now(timezone()).strftime("%Y-%m-%d %H:%M")])
+    about.append(["导出人", exported_by])
+    about.append(["记录数", count])
+    for name, value in export.filters or [("筛选条件", "无（全部）")]:
+        about.append([name, ILLEGAL_CHARACTERS_RE.sub("", str(value))])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_sheet(book, sheet: Sheet) -> int:
+    """One worksheet: the header row bold on grey and frozen, the widths set, each cell typed by its column."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    ws = book.create_sheet(_sheet_title(sheet.title))
+    for index, column in enumerate(sheet.columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = column.width
+    ws.freeze_panes = "A2"
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE3EA")
+    rule, middle = Border(bottom=Side(style="thin", color="8A96A3")), Alignment(vertical="center", wrap_text=True)
+    header = []
+    for column in sheet.columns:
+        heading = WriteOnlyCell(ws, value=column.title)
+        heading.font, heading.fill, heading.border, heading.alignment = bold, fill, rule, middle
+        header.append(heading)
+    ws.append(header)
+    count = 0
+    for row in sheet.rows:
+        cells = []
+        for column, value in zip(sheet.columns, row, strict=True):
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters, which no worksheet holds
+            typed = WriteOnlyCell(ws, value=value)
+            if value is not None and column.kind in NUMBER_FORMATS:
+                typed.number_format = NUMBER_FORMATS[column.kind]
+            if isinstance(value, str) and value.startswith("="):
+                typed.data_type = "s"  # text typed by a user is never a formula
+            cells.append(typed)
+        ws.append(cells)
+        count += 1
+    return count
+
+
+def _sheet_title(title: str) -> str:
+    """A worksheet's name: at most 31 characters, none of those Excel refuses in one."""
+    return "".join("_" if c in "[]:*?/\\" else c for c in title)[:31] or "Sheet"
+
+
+def record_export(session: Session, actor: User, action: str, export: Export, fmt: str) -> None:
+    """The export in the audit trail: who took which table away, in which format, under which filters."""
+    from . import audit
+
+    with transaction(session):
+        audit.record(session, actor, action, details={"format": fmt, "title": export.title,
+                                                      "filters": dict(export.filters)})
+
+
+# In -----------------------------------------------------------------------------------------------------
 
 
 def read_table(filename: str, data: bytes, max_rows: int) -> list[list[str]]:

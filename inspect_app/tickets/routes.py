@@ -12,21 +12,19 @@ from flask import (
     render_template,
     request,
     send_file,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
-from .. import authz
+from .. import authz, exports
 from ..clock import local_today
-from ..database import transaction
 from ..extensions import db
 from ..forms import Form
 from ..models import Attachment, ExtensionRequest, Notice, Role, Ticket
 from ..pagination import paginate, sort_order
 from ..security import current_user
-from ..services import DomainError, attachments, audit, dashboard, rectification
+from ..services import DomainError, attachments, dashboard, rectification, spreadsheets
 from ..services.rectification import lists as ticket_lists
 from . import bp
 from .forms import (
@@ -123,25 +121,11 @@ def findings():
 
 # Exports ------------------------------------------------------------------------------------------------
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 def _export(fmt: str, kind: str, title: str, columns, rows, flt) -> Response:
-    if fmt not in ("xlsx", "csv"):
-        raise NotFound()
-    user = current_user._get_current_object()
-    with transaction(db.session):
-        audit.record(db.session, user, f"{kind}.export", details={"format": fmt, **flt.as_args(),
-                                                                  **({"view": request.args["view"]}
-                                                                     if request.args.get("view") else {})})
-    stamp = local_today().isoformat()
-    filename = f"{kind}-{stamp}.{fmt}"
-    if fmt == "xlsx":
-        data = ticket_lists.to_xlsx(title, columns, rows, ticket_lists.describe_filter(flt, db.session),
-                                    user.display_name)
-        return Response(data, mimetype=XLSX, headers={"Content-Disposition": f"attachment; filename={filename}"})
-    return Response(stream_with_context(ticket_lists.to_csv(columns, rows)), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    filters = ticket_lists.describe_filter(flt, db.session)
+    if request.args.get("view") in ticket_lists.VIEWS:
+        filters.append(("列表", request.args["view"]))
+    return exports.send(spreadsheets.Export.table(kind, title, columns, rows, filters), fmt, f"{kind}.export")
 
 
 @bp.route("/tickets/export.<fmt>")

@@ -1,11 +1,12 @@
-"""The units in scope and one unit's profile. Thin: the queries are in services/units.py."""
+"""The units in scope (as a page, or with `?format=xlsx|csv` as a spreadsheet) and one unit's profile. Thin: the
+queries are in services/units.py."""
 
 from __future__ import annotations
 
 from flask import render_template, request
 from werkzeug.exceptions import NotFound
 
-from .. import authz, clock
+from .. import authz, clock, exports
 from ..extensions import db
 from ..labels import UNIT_TYPE_LABELS
 from ..models import NodeKind, OrgNode
@@ -23,6 +24,7 @@ def _helpers():
 @bp.route("")
 @authz.requires("units.view")
 def index():
+    fmt = exports.requested()
     user = current_user._get_current_object()
     districts = dashboard.district_choices(db.session, user)
     district = None
@@ -34,13 +36,18 @@ def index():
     if unit_type not in UNIT_TYPE_LABELS:
         unit_type = None
     search = request.args.get("q", "").strip()[:100]
+    key_only, include_inactive = request.args.get("key") == "1", request.args.get("inactive") == "1"
     today = clock.local_today()
     stmt, columns = units.units_query(
         db.session, user, search=search or None, district_id=district.id if district else None,
-        unit_type=unit_type, key_only=request.args.get("key") == "1",
-        include_inactive=request.args.get("inactive") == "1", today=today)
+        unit_type=unit_type, key_only=key_only, include_inactive=include_inactive, today=today)
     sort, order = sort_order(request.args, columns, "name")
-    page = paginate(stmt.order_by(order.nulls_last(), columns["name"]))
+    stmt = stmt.order_by(order.nulls_last(), columns["name"], OrgNode.id)
+    if fmt:
+        described = units.describe_unit_filters(search=search, district=district, unit_type=unit_type,
+                                                key_only=key_only, include_inactive=include_inactive)
+        return exports.send(units.units_export(db.session, stmt, described, today), fmt, "units.export")
+    page = paginate(stmt)
     rows = units.unit_rows(db.session, page.items, today)
     return render_template("units/index.html", page=page, rows=rows, sort=sort, search=search,
                            districts=districts, district=district, unit_type=unit_type)

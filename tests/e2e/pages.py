@@ -48,6 +48,9 @@ MAIN_PAGES: dict[str, list[MainPage]] = {
         *_BUREAU_COMMON,
         ("新建检查", "/inspections/new"),
         ("登记事件", "/incidents/new"),
+        ("年度考核", "/appraisals"),
+        ("新建考核", "/appraisals/new"),
+        ("考核排名", "/appraisals", r"^/appraisals/\d+$"),
         ("现场检查", "/inspections/?status=in_progress", r"^/inspections/\d+$"),
         ("现场填写", "/inspections/?status=in_progress", r"^/inspections/\d+$", "/fill"),
     ),
@@ -58,6 +61,8 @@ MAIN_PAGES: dict[str, list[MainPage]] = {
         ("工作台·整改", "/dashboard/tickets"),
         ("工作台·检查", "/dashboard/inspections"),
         ("工作台·差距", "/dashboard/gap"),
+        ("年度考核", "/appraisals"),
+        ("考核排名", "/appraisals", r"^/appraisals/\d+$"),
     ),
     "officer": _pages(
         ("工作台", "/dashboard"),
@@ -76,6 +81,8 @@ MAIN_PAGES: dict[str, list[MainPage]] = {
         ("台账条目", "/registers", r"^/registers/carriers/\d+$"),
         ("新增台账条目", "/registers", r"^/registers/units/\d+/personnel/new$"),
         ("导入台账", "/registers", r"^/registers/units/\d+/devices/import$"),
+        ("考核", "/appraisals"),
+        ("本单位考核结果", "/appraisals", r"^/appraisals/\d+/units/\d+$"),
     ),
     "admin": _pages(
         ("机构", "/admin/org"),

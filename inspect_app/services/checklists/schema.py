@@ -2,7 +2,8 @@
 
 The schema is the contract of `checklists/*.yaml` (see the design, "Checklists are data"). Errors
 name the file, the line, the item and the field in plain words, so whoever edits a template can fix it
-without reading code.
+without reading code. The steps that place a YAML node and word a validation error (node_at, key_node,
+plain_error, expanded_size_exceeds) serve every file format of the library: the appraisal schemes' too.
 """
 
 from __future__ import annotations
@@ -209,7 +210,7 @@ _MESSAGES = {
 }
 
 
-def _node_at(node: yaml.Node, loc: tuple) -> yaml.Node:
+def node_at(node: yaml.Node, loc: tuple) -> yaml.Node:
     """The deepest YAML node along `loc` (a pydantic error location)."""
     for part in loc:
         if isinstance(node, yaml.MappingNode) and isinstance(part, str):
@@ -226,7 +227,7 @@ def _node_at(node: yaml.Node, loc: tuple) -> yaml.Node:
     return node
 
 
-def _key_node(node: yaml.Node, name: str) -> yaml.Node | None:
+def key_node(node: yaml.Node, name: str) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         for key_node, _value in node.value:
             if key_node.value == name:
@@ -257,7 +258,7 @@ def _field_name(loc: tuple) -> str:
     return names[-1] if names else "the file"
 
 
-def _plain(error: dict) -> str:
+def plain_error(error: dict) -> str:
     loc = tuple(error["loc"])
     field_name = _field_name(loc)
     kind = error["type"]
@@ -281,7 +282,7 @@ def _plain(error: dict) -> str:
 MAX_NODES = 100_000
 
 
-def _expanded_size_exceeds(root: yaml.Node | None, limit: int) -> bool:
+def expanded_size_exceeds(root: yaml.Node | None, limit: int) -> bool:
     """Whether the document, with every alias expanded, holds more than `limit` nodes (cycles count forever)."""
     count, stack = 0, [root] if root is not None else []
     while stack:
@@ -302,7 +303,7 @@ def load_text(text: str, source: str, *, expected_key: str | None = None) -> Loa
     result = LoadResult(source=source)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-        if _expanded_size_exceeds(root, MAX_NODES):
+        if expanded_size_exceeds(root, MAX_NODES):
             result.error(1, f"the file expands to more than {MAX_NODES} values (too large, or aliases that repeat "
                             f"themselves); write it out plainly")
             return result
@@ -325,31 +326,31 @@ def load_text(text: str, source: str, *, expected_key: str | None = None) -> Loa
     except ValidationError as exc:
         for error in exc.errors():
             loc = tuple(error["loc"])
-            node = _node_at(root, loc)
+            node = node_at(root, loc)
             if error["type"] == "extra_forbidden":
-                node = _key_node(_node_at(root, loc[:-1]), loc[-1]) or node
-            result.error(node.start_mark.line + 1, _context(data, loc) + _plain(error))
+                node = key_node(node_at(root, loc[:-1]), loc[-1]) or node
+            result.error(node.start_mark.line + 1, _context(data, loc) + plain_error(error))
         return result
 
     # Checks across the whole file.
-    sections_node = _node_at(root, ("sections",))
+    sections_node = node_at(root, ("sections",))
     seen_sections: dict[str, int] = {}
     seen_items: dict[str, int] = {}
     for s_index, section in enumerate(template.sections):
-        line = _node_at(sections_node, (s_index, "key")).start_mark.line + 1
+        line = node_at(sections_node, (s_index, "key")).start_mark.line + 1
         if section.key in seen_sections:
             result.error(line, f"section {section.key}: key is used twice (first at line {seen_sections[section.key]})")
         seen_sections.setdefault(section.key, line)
         for i_index, item in enumerate(section.items):
-            line = _node_at(sections_node, (s_index, "items", i_index, "key")).start_mark.line + 1
+            line = node_at(sections_node, (s_index, "items", i_index, "key")).start_mark.line + 1
             if item.key in seen_items:
                 result.error(line, f"item {item.key}: key is used twice (first at line {seen_items[item.key]})")
             seen_items.setdefault(item.key, line)
     if expected_key is not None and template.key != expected_key:
-        line = _node_at(root, ("key",)).start_mark.line + 1
+        line = node_at(root, ("key",)).start_mark.line + 1
         result.error(line, f"key must match the file name ({expected_key})")
     result.item_lines = seen_items
-    result.line_of_version = _node_at(root, ("version",)).start_mark.line + 1
+    result.line_of_version = node_at(root, ("version",)).start_mark.line + 1
     result.template = template
     return result
 

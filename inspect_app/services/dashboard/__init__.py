@@ -1,5 +1,6 @@
 """The leadership dashboard: the period and scope (context.py), the figures and the lists behind them (measures.py),
-the rankings (standings.py), the page's whole (board.py); the units list and a unit's profile are in units.py."""
+the rankings (standings.py), the page's whole (board.py) and the page as a spreadsheet (sheet.py, read through the
+page's own result); the units list and a unit's profile are in units.py."""
 
 from .board import Dashboard, dashboard
 from .context import (

@@ -1,14 +1,17 @@
-"""The demo: a small city and a story with an inspection, a ticket and a case in every state (story.py, incidents.py,
-`seed-demo`), and a city's worth of synthetic inspections for benchmarks (scale.py, `seed-demo --scale N`)."""
+"""The demo: a small city and a story with an inspection, a ticket and a case in every state, the units' registers
+and the year's appraisal (story.py, incidents.py, `seed-demo`); a city's worth of synthetic inspections for benchmarks
+(scale.py, `seed-demo --scale N`)."""
 
 from . import scale
 from .scale import ScaleReport, add_scale
 from .story import (
     ACCOUNTS,
+    ADJUSTMENT,
     CITY_CODE,
     DEMO_PASSWORD,
     DISTRICTS,
     FINDING_TEXTS,
+    LEADERSHIP,
     MEASURES,
     PHOTO_ITEMS,
     UNITS,
@@ -19,6 +22,7 @@ from .story import (
 )
 
 __all__ = [
-    "ACCOUNTS", "CITY_CODE", "DEMO_PASSWORD", "DISTRICTS", "FINDING_TEXTS", "MEASURES", "PHOTO_ITEMS", "UNITS",
-    "ScaleReport", "add_scale", "login_accounts", "scale", "seed", "seed_inspections", "seed_org",
+    "ACCOUNTS", "ADJUSTMENT", "CITY_CODE", "DEMO_PASSWORD", "DISTRICTS", "FINDING_TEXTS", "LEADERSHIP", "MEASURES",
+    "PHOTO_ITEMS", "UNITS", "ScaleReport", "add_scale", "login_accounts", "scale", "seed", "seed_inspections",
+    "seed_org",
 ]

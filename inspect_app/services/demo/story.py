@@ -29,7 +29,7 @@ from ...models import (
     UnitType,
     User,
 )
-from .. import audit, checklists, inspections, org, rectification, registers
+from .. import appraisals, audit, checklists, inspections, org, rectification, registers
 from ..accounts import passwords
 from .incidents import seed_incidents
 
@@ -289,6 +289,7 @@ def seed_inspections(session: Session) -> None:
     _planned_and_cancelled(story)
     seed_incidents(session, story.users, story.units, story.today)
     _registers(story)
+    _the_years_appraisal(story)
 
 
 def _a_repeat_in_the_making(story: _Story) -> None:
@@ -523,3 +524,44 @@ def _register_entries(today: date) -> dict[str, list[tuple[str, dict]]]:
                   confirmed_by="", measures="防盗门、保密柜"),  # awaiting the bureau's confirmation
         ],
     }
+
+
+# The bureau's rating of each unit's leadership (领导干部履行保密工作责任制情况), with its grounds.
+LEADERSHIP = {
+    "BC-FGW": (92, "主要负责人年内两次专题听取保密工作汇报，年度保密工作情况报告按时报送。"),
+    "BC-CZJ": (88, "党组会议研究保密工作一次，年度保密工作情况报告按时报送。"),
+    "BC-GAJ": (70, "整改通知书下发后未按期报送整改情况，经提醒仍未整改；年度报告按时报送。"),
+    "BC-TJJ": (85, "年度保密工作情况报告按时报送，分管负责人参加全市保密工作会议。"),
+    "DH-ZFB": (86, "主要负责人主持召开保密委员会会议，部署网络终端专项整治。"),
+    "DH-JYJ": (80, "年度保密工作情况报告迟报一周。"),
+    "DH-FY": (90, "党组会议专题研究保密工作，年度报告按时报送。"),
+    "DH-DL": (78, "保密工作分管负责人年内调整后未及时明确职责分工。"),
+    "XS-ZFB": (88, "主要负责人年内专题听取保密工作汇报，年度报告按时报送。"),
+    "XS-ZRZY": (76, "去年已整改的问题今年再次出现，主要负责人已作书面说明。"),
+    "XS-YY": (82, "年度保密工作情况报告按时报送。"),
+    "XS-DAG": (90, "档案开放审核中落实保密审查，年度报告按时报送。"),
+}
+# The one adjustment of the year: the unit that let its rectification notice lapse (the overdue chapter).
+ADJUSTMENT = ("BC-GAJ", -3.0, "整改通知书确定的整改期限届满两周仍未报送整改情况，依照考核方案扣分。")
+
+
+def _the_years_appraisal(story: _Story) -> None:
+    """The city's annual appraisal (保密工作责任制考核) of its twelve units, made in the year's last weeks (or, for a
+    demo seeded in January or February, of the year just ended): computed from the inspections and tickets above,
+    the leadership rated unit by unit, three points taken from the unit that let its notice lapse, and approved by
+    the leader. 东湖区's own appraisal of its four units is still a draft: its leadership ratings are not entered."""
+    session, today = story.session, story.today
+    appraisals.sync_schemes(session)
+    annual = next((s for s in appraisals.current_schemes(session) if s.key == "annual"), None)
+    if annual is None:
+        return
+    year = (today - timedelta(days=60)).year
+    inspector, leader = story.users["inspector"], story.users["leader"]
+    city = appraisals.create_round(session, inspector, area=story.units["BC-FGW"].parent, year=year, scheme=annual)
+    for code, (value, reason) in LEADERSHIP.items():
+        appraisals.enter_value(session, inspector, city, story.units[code], "leadership", value, reason)
+    code, points, reason = ADJUSTMENT
+    appraisals.adjust(session, inspector, city, story.units[code], points, reason)
+    appraisals.approve(session, leader, city, city.revision)
+    appraisals.create_round(session, story.users["inspector2"], area=story.units["DH-ZFB"].parent, year=year,
+                            scheme=annual)

@@ -14,9 +14,10 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ...labels import DOCUMENT_KIND_LABELS, label
-from ...models import Document, DocumentKind, Incident, Inspection, Notice, User
+from ...models import AppraisalRound, Document, DocumentKind, Incident, Inspection, Notice, User
 from ...pdf import summary_charts
 from .. import DomainError
+from ..appraisals import bulletin
 from ..incidents import documents as incidents
 from . import inspection_documents as cycle
 from . import summary
@@ -128,6 +129,16 @@ KINDS: dict[str, Kind] = {
         title=lambda d: f"关于一起{d['kind_label']}查处情况的通报", author=lambda d: d["issuer"],
         filename=lambda d: f"案件通报-{d['number']}.pdf", estimate_pages=lambda _d: 2,
         describe=lambda incident: f"{incident.bulletin_number} · {incident.title}",
+    ),
+    DocumentKind.APPRAISAL: Kind(
+        name=DocumentKind.APPRAISAL, template="appraisal.html", model=AppraisalRound,
+        data=bulletin.bulletin_data, check=bulletin.check_bulletin,
+        title=lambda d: f"关于{d['area']}{d['year']}年度保密工作责任制考核结果的通报", author=lambda d: d["issuer"],
+        filename=lambda d: f"考核结果通报-{d['area']}-{d['year']}.pdf",
+        # About three pages of text, and the ranking at some thirty units a page.
+        estimate_pages=lambda d: 3 + len(d["ranking"]) / 30,
+        unit_id=lambda _record: None, scope_node_id=lambda record: record.area_id,
+        describe=lambda record: f"{record.title} · {record.number or ''}",
     ),
 }
 

@@ -1,6 +1,7 @@
 """Inspections: planning and the annual plan's import (planning.py), the checklist, answers and photos
 (answers.py), submitting and reopening (submission.py), scoring after the self-assessment standard
-(scoring.py), and one inspection as the pages and the API show it (view.py)."""
+(scoring.py), one inspection as the pages and the API show it (view.py), and the list and an answer sheet as
+spreadsheets (sheets.py)."""
 
 from . import scoring
 from .answers import (
@@ -31,6 +32,7 @@ from .planning import (
     search,
     team_candidates,
 )
+from .sheets import answer_sheet, describe_inspection_filters, inspections_export
 from .submission import SignatureInput, compute_score, reopen_inspection, scored_items, submit_inspection
 from .view import InspectionView, inspection_view, photo_of
 
@@ -44,10 +46,13 @@ __all__ = [
     "InspectionView",
     "SignatureInput",
     "add_photo",
+    "answer_sheet",
     "cancel_inspection",
     "compute_score",
+    "describe_inspection_filters",
     "import_plan",
     "inspection_view",
+    "inspections_export",
     "is_complete",
     "is_lead",
     "is_team_member",

@@ -1,9 +1,9 @@
 """The lists of rectification work: inbox, queue, all tickets, overdue by district and unit, findings, and
-their exports (.xlsx and CSV). Read-only; every query goes through the scoping layer."""
+the rows and columns of their exports (written by services/spreadsheets.py). Read-only; every query goes through
+the scoping layer."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
@@ -44,7 +44,7 @@ from ...models import (
 )
 from ...models.checklist import SEVERITY_ORDER
 from ...models.rectification import AWAITING_UNIT, UNFINISHED
-from ..spreadsheets import csv_lines
+from ..spreadsheets import Column
 
 Unit = aliased(OrgNode, name="unit")
 Bureau = aliased(OrgNode, name="bureau")
@@ -381,13 +381,6 @@ def tickets_of(session: Session, findings: Sequence[Finding]) -> dict[int, Ticke
 # Exports ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Column:
-    title: str
-    width: int = 14
-    kind: str = "text"  # text | date | number
-
-
 TICKET_COLUMNS = [
     Column("文号", 20),
     Column("被检查单位", 26),
@@ -527,57 +520,3 @@ def describe_filter(flt: _Filter, session: Session) -> list[tuple[str, str]]:
                 value = "是"
             out.append((names.get(key, key), str(value)))
     return out
-
-
-def to_xlsx(title: str, columns: Sequence[Column], rows: Iterator[list], filters: list[tuple[str, str]],
-            exported_by: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.title)
-        cell.font = bold
-        cell.alignment = Alignment(vertical="center")
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for row in rows:
-        cells = []
-        for column, value in zip(columns, row, strict=True):
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters, which no worksheet holds
-            cell = WriteOnlyCell(sheet, value=value)
-            if column.kind == "date" and value is not None:
-                cell.number_format = "yyyy-mm-dd"
-            elif isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text typed by a user is never a formula
-            cells.append(cell)
-        sheet.append(cells)
-        count += 1
-    about = book.create_sheet("筛选条件")
-    about.column_dimensions["A"].width = 14
-    about.column_dimensions["B"].width = 40
-    about.append(["导出内容", title])
-    about.append(["导出时间", datetime.now(timezone()).strftime("%Y-%m-%d %H:%M")])
-    about.append(["导出人", exported_by])
-    about.append(["记录数", count])
-    for name, value in filters or [("筛选条件", "无（全部）")]:
-        about.append([name, ILLEGAL_CHARACTERS_RE.sub("", value)])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def to_csv(columns: Sequence[Column], rows: Iterator[list]) -> Iterator[str]:
-    """CSV in pieces, UTF-8 with a BOM so that Excel reads the Chinese headers."""
-    return csv_lines([c.title for c in columns], rows)

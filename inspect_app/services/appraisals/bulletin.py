@@ -1,0 +1,75 @@
+"""考核结果通报: an approved round as an official document (GB/T 9704), from its stored results only, so the 通报 of
+a round is one record, one version and one verification code for ever."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from ... import clock
+from ...formatting import cite_in_document
+from ...labels import APPRAISAL_BAND_LABELS, label
+from ...models import AppraisalAdjustment, AppraisalResult, AppraisalRound, NodeKind, OrgNode, User
+from .. import DomainError
+from ..org import district_name
+from .scheme import BAND_KEYS
+from .scoring import not_installed
+
+
+def check_bulletin(_actor: User | None, appraisal: AppraisalRound) -> None:
+    if not appraisal.is_approved:
+        raise DomainError(_("考核结果审定后才能印发通报。"))
+
+
+def bulletin_data(session: Session, appraisal: AppraisalRound) -> dict:
+    """Everything the 通报 shows, as plain values: the scheme in brief, the units by band, the vetoes, the
+    adjustments and the ranking."""
+    scheme = appraisal.scheme.data
+    area = appraisal.area
+    results = list(session.scalars(
+        select(AppraisalResult).join(OrgNode, AppraisalResult.unit_id == OrgNode.id)
+        .where(AppraisalResult.round_id == appraisal.id)
+        .options(joinedload(AppraisalResult.unit).joinedload(OrgNode.parent))
+        .order_by(AppraisalResult.rank.is_(None), AppraisalResult.rank, OrgNode.path)))
+    adjustments = session.execute(
+        select(AppraisalAdjustment, OrgNode.name).join(OrgNode, AppraisalAdjustment.unit_id == OrgNode.id)
+        .where(AppraisalAdjustment.round_id == appraisal.id).order_by(OrgNode.path, AppraisalAdjustment.id)).all()
+    approved_on = clock.local_date(appraisal.approved_at).isoformat() if appraisal.approved_at else None
+    return {
+        "issuer": area.name,
+        "number": appraisal.number,
+        "area": area.place_name,
+        "year": appraisal.year,
+        "city": area.kind == NodeKind.BUREAU,
+        "as_of": appraisal.as_of.isoformat() if appraisal.as_of else None,
+        "basis": [cite_in_document(b) for b in scheme["basis"]],
+        "scheme": _scheme_in_brief(scheme, not_installed(results)),
+        "units": len(results),
+        "bands": [{"key": key, "label": label(APPRAISAL_BAND_LABELS, key),
+                   "units": [r.unit.name for r in results if r.band == key]} for key in BAND_KEYS],
+        "unrated": [r.unit.name for r in results if r.band is None],
+        "vetoed": [{"name": r.unit.name, "reasons": [v["title"] for v in r.vetoes if v["triggered"]]}
+                   for r in results if r.vetoed],
+        "adjusted": [{"name": name, "points": a.points, "reason": a.reason} for a, name in adjustments],
+        "ranking": [{"rank": r.rank, "name": r.unit.name,
+                     "district": district_name(r.unit.parent, short=True, chinese=True) if area.kind == NodeKind.BUREAU
+                     else "",
+                     "score": r.score, "band": label(APPRAISAL_BAND_LABELS, r.band) if r.band else "不评定"}
+                    for r in results],
+        "date": approved_on,
+        "printed_by": f"{area.name}办公室",
+    }
+
+
+def _scheme_in_brief(scheme: dict, missing: set[str]) -> dict:
+    """The indicators with their weights, those not computed (their source was not installed when the round was
+    last computed), the veto items checked, and the bands."""
+    return {
+        "title": scheme["title"],
+        "indicators": [{"title": i["title"], "weight": i["weight"], "description": i.get("description") or ""}
+                       for i in scheme["indicators"]],
+        "not_computed": [i["title"] for i in scheme["indicators"] if i["key"] in missing],
+        "vetoes": [v["title"] for v in scheme.get("vetoes", []) if v["key"] not in missing],
+        "bands": [{"label": label(APPRAISAL_BAND_LABELS, b["key"]), "min": b["min"]} for b in scheme["bands"]],
+    }
