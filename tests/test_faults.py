@@ -142,6 +142,13 @@ def submitter(base: str, inspection_ids: list[int], log: Log) -> None:
         time.sleep(0.3)
 
 
+def acknowledged_at_least(log: Log, count: int, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while len(log.acknowledged) < count:
+        assert time.monotonic() < deadline, f"only {len(log.acknowledged)} writes acknowledged in {seconds} s"
+        time.sleep(0.05)
+
+
 def test_kill_9_mid_stream_loses_no_acknowledged_write(app, demo):
     streamed = make_inspection("DH-JYJ", templates=["network", "carriers"])
     items = [i.id for i in inspections.load_items(db.session, streamed) if i.response == "compliance"]
@@ -162,11 +169,15 @@ def test_kill_9_mid_stream_loses_no_acknowledged_write(app, demo):
     try:
         for worker in workers:
             worker.start()
-        time.sleep(3)
+        # Counted in acknowledged writes rather than seconds, so that a busy machine kills the server mid-stream too.
+        acknowledged_at_least(log, 12)
         server.kill()
         time.sleep(1)
         server.start()
-        time.sleep(4)
+        acknowledged_at_least(log, len(log.acknowledged) + 12)
+        deadline = time.monotonic() + 90
+        while not (log.submitted or log.submit_lost) and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         stop.set()
         for worker in workers:
