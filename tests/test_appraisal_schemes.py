@@ -1,5 +1,5 @@
 """The appraisal scheme as data: the library's file validates, every mistake is reported as file:line in plain words,
-a synced version never changes, and the sources the incidents and registers areas will supply are known names."""
+a synced version never changes, and the sources of incidents and registers are known names with their readings."""
 
 from __future__ import annotations
 
@@ -115,20 +115,17 @@ def test_broken_files_say_why(app):
     assert "expands to more than" in errors_of(bomb)[0]
 
 
-def test_the_sources_of_areas_not_yet_built_are_known_names(app):
-    """A scheme naming incidents.* and registers.training_coverage validates today; the registry says they have no
-    function yet, and only a declared name can be supplied one."""
+def test_the_sources_of_incidents_and_registers_are_known_names_with_their_readings(app):
+    """A scheme naming incidents.* and registers.training_coverage validates, and every source the registry declares
+    has the function that reads it."""
     text = GOOD.replace("source: inspection.repeat_findings\n    weight: 40\n    deduct: 20",
                         "source: incidents.late_reports\n    weight: 20\n    deduct: 50\n"
                         "  - key: training\n    title: 培训\n    title_en: Training\n"
                         "    source: registers.training_coverage\n    weight: 20")
     text = text.replace("source: inspection.veto_failed", "source: incidents.leak_confirmed")
     assert errors_of(text) == [], errors_of(text)
-    for name in ("incidents.count", "incidents.late_reports", "incidents.leak_confirmed",
-                 "registers.training_coverage"):
-        assert appraisals.SOURCES[name].compute is None, name
-    with pytest.raises(KeyError):
-        appraisals.supply("incidents.rumours", lambda period: {})
+    assert [name for name, source in appraisals.SOURCES.items() if not callable(source.compute)] == []
+    assert appraisals.SOURCES["registers.training_coverage"].compute is appraisals.readings.training_coverage
 
 
 def test_sync_stores_each_content_once_and_never_changes_a_version(app, tmp_path):

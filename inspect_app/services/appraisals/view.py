@@ -19,7 +19,7 @@ from ..org import district_name
 from ..spreadsheets import Column, Export
 from . import sources
 from .rounds import missing_values
-from .scoring import measure_of, not_installed
+from .scoring import measure_of
 
 
 def rounds_query(actor: User) -> Select:
@@ -44,7 +44,6 @@ class RoundView:
     results: list[AppraisalResult]
     bands: Counter
     missing: int
-    unavailable: list[dict]  # indicators and veto items whose source was not installed when last computed
 
     @property
     def manual(self) -> list[dict]:
@@ -54,11 +53,8 @@ class RoundView:
 def round_view(session: Session, actor: User, appraisal: AppraisalRound) -> RoundView:
     """One round as `actor` (who loaded it through authz) reads it."""
     results = list(session.scalars(results_query(actor, appraisal)))
-    scheme = appraisal.scheme.data
-    missing = not_installed(results)
-    unavailable = [entry for entry in [*scheme["indicators"], *scheme.get("vetoes", [])] if entry["key"] in missing]
-    return RoundView(appraisal, scheme, results, Counter(r.band for r in results if r.band),
-                     missing_values(session, appraisal), unavailable)
+    return RoundView(appraisal, appraisal.scheme.data, results, Counter(r.band for r in results if r.band),
+                     missing_values(session, appraisal))
 
 
 @dataclass
