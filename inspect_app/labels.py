@@ -528,6 +528,9 @@ APPRAISAL_NOTES = {
     "no_register": _l("单位没有建立涉密人员台账。"),
     "none_on_post": _l("截至数据截止日，涉密人员台账中没有在岗的涉密人员。"),
     "not_entered": _l("考核机关尚未评定。"),
+    # Why a unit has no total (services/appraisals/scoring.py `unrated_because`).
+    "nothing_computable": _l("没有一项指标能够计算，本年度不评定等次。"),
+    "too_little_weight": _l("年度内可计算的指标权重不足 %(min)s%%，本年度不评定等次。"),
 }
 APPRAISAL_RECORD_MARKS = {
     "counted": _l("计入"),

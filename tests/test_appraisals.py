@@ -14,7 +14,8 @@ city's leader. Times are local; every date lies in Y, so the round reads up to 3
 
 The annual scheme's indicators (weights): inspection 35, self-assessment 10 (5 off for each point above the
 bureau's score), completion 15, on-time 10, repeats 5 (25 off each; none for a unit not inspected), incidents 5 and
-late reports 5 (50 off each), training 5, leadership 10 (manual). No unit has an incident: each reads 0 incidents and
+late reports 5 (50 off each), training 5, leadership 10 (manual); a unit is rated only when its computed
+indicators carry at least 50 of the 100 (min_weight). No unit has an incident: each reads 0 incidents and
 0 late reports, 100 points each. No unit keeps a personnel register: training is left out. The bureau rates leadership
 80, 90, 70, 85 and takes 2 points off DH-ZFB. By hand:
 
@@ -26,10 +27,12 @@ late reports 5 (50 off each), training 5, leadership 10 (manual). No unit has an
             incidents and late reports 100; leadership 90. (92·35+100·5+100·5+100·5+90·10)/60 = 5620/60 = 93.67 → 93.7
             excellent.
     DH-JYJ  not inspected and no self-assessment: inspection, self, completion, on-time and repeats left out;
-            incidents and late reports 100; leadership 70. (100·5+100·5+70·10)/20 = 1700/20 = 85.0 qualified.
+            incidents and late reports 100; leadership 70. Computed: 5+5+10 = 20 of 100, below 50: no total, no
+            band, no rank (it would have been (100·5+100·5+70·10)/20 = 85.0, rated on a fifth of the scheme).
     DH-DL   inspection 85; repeats → 100; incidents and late reports 100; leadership 85.
             (2975+500+500+500+850)/60 = 5325/60 = 88.75 → 88.8, but the failed veto item makes it unqualified.
-    Ranks: DH-FY 1, DH-JYJ 2, DH-ZFB 3, DH-DL 4 (vetoed units after all others).
+    Computed weights: DH-ZFB 95 (all but training), DH-FY 35+5+5+5+10 = 60, DH-DL 60: all rated.
+    Ranks: DH-FY 1, DH-ZFB 2, DH-DL 3 (vetoed units after all others); DH-JYJ unrated, no place.
 """
 
 from __future__ import annotations
@@ -192,7 +195,7 @@ def test_every_indicator_of_a_unit_inspected_twice(district):
     result = district.result("DH-ZFB")
     # 6133.5/95 = 64.6, −2 → 62.6 (the module's docstring)
     assert (result.computed_score, result.adjustment, result.score) == (64.6, -2.0, 62.6)
-    assert (result.band, result.vetoed, result.rank) == ("basic", False, 3)
+    assert (result.band, result.vetoed, result.rank) == ("basic", False, 2)
 
 
 def test_the_records_behind_each_number(district):
@@ -231,20 +234,25 @@ def test_a_unit_without_tickets_or_self_assessment(district):
     assert shares["inspection"] == 58.3 and shares["leadership"] == 16.7 and shares["completion"] is None
 
 
-def test_a_unit_never_inspected(district):
+def test_a_unit_never_inspected_is_not_rated(district, browser_for):
     result = district.result("DH-JYJ")
     assert district.indicator("DH-JYJ", "inspection")["note"] == "no_inspection"
     assert district.indicator("DH-JYJ", "repeats")["note"] == "no_inspection"  # no inspection, no clean record
-    # No incident reported is a clean record, unlike no inspection: (100·5+100·5+70·10)/20 = 85.0
-    assert [i["key"] for i in result.indicators if i["counted"]] == ["incidents", "late-reports", "leadership"]
-    assert (result.score, result.band, result.rank) == (85.0, "qualified", 2)
+    # No incident reported is a clean record, unlike no inspection; but incidents, late reports and leadership carry
+    # 5+5+10 = 20 of the weight, below the scheme's 50: no total, no band, no place.
+    counted = [i for i in result.indicators if i["counted"]]
+    assert [i["key"] for i in counted] == ["incidents", "late-reports", "leadership"]
+    assert [i["score"] for i in counted] == [100.0, 100.0, 70.0] and {i["share"] for i in counted} == {None}
+    assert (result.computed_score, result.score, result.band, result.rank) == (None, None, None, None)
+    page = browser_for("inspector2").get(f"/appraisals/{district.round.id}/units/{node('DH-JYJ').id}")
+    assert "年度内可计算的指标权重不足 50%，本年度不评定等次。" in page.get_data(as_text=True)
 
 
 def test_a_failed_veto_item_makes_a_good_total_unqualified(district):
     result = district.result("DH-DL")
     # 5325/60 = 88.75 → 88.8, vetoed all the same
     assert (result.computed_score, result.score, result.vetoed, result.band, result.rank) == (
-        88.8, 88.8, True, "unqualified", 4)
+        88.8, 88.8, True, "unqualified", 3)
     checks = {v["key"]: (v["state"], v["triggered"]) for v in result.vetoes}
     assert checks == {"leak": ("ok", False), "inspection-veto": ("ok", True)}
     veto = next(v for v in result.vetoes if v["key"] == "inspection-veto")
@@ -273,9 +281,41 @@ def test_the_scoring_rules_on_their_own():
     outcome = scoring.unit_outcome(scheme, {"a": scoring.Reading(scoring.NO_DATA), "b": missing,
                                             "c": scoring.Reading(scoring.NOT_ENTERED)}, {})
     assert (outcome.computed_score, outcome.score, outcome.band) == (None, None, None)
+    assert scoring.unrated_because(scheme, outcome.indicators) == scoring.NOTHING_COMPUTABLE
     assert scoring.ranks([(1, 90.0, False), (2, 95.0, True), (3, 90.0, False), (4, 70.0, False), (5, None, False)]
                          ) == {1: 1, 3: 1, 4: 3, 2: 4}
     assert scoring.half_up(60.35) == 60.4 and scoring.half_up(0.05) == 0.1
+
+
+def test_a_unit_is_rated_from_the_schemes_min_weight_up():
+    """Exactly at min_weight a unit is rated; below it, it has no total and no band, a veto still making it
+    unqualified."""
+    scheme = {"indicators": [
+        {"key": "a", "title": "甲", "title_en": "A", "source": "inspection.latest_score", "weight": 60},
+        {"key": "b", "title": "乙", "title_en": "B", "source": "incidents.count", "weight": 30, "deduct": 50},
+        {"key": "c", "title": "丙", "title_en": "C", "source": "manual", "weight": 10}],
+        "vetoes": [{"key": "v", "title": "否", "title_en": "V", "source": "inspection.veto_failed"}],
+        "bands": [{"key": "excellent", "min": 90}, {"key": "qualified", "min": 75}, {"key": "basic", "min": 60},
+                  {"key": "unqualified", "min": 0}], "min_weight": 40}
+    clean, failed = {"v": scoring.Reading(scoring.OK, 0.0)}, {"v": scoring.Reading(scoring.OK, 1.0)}
+    no_inspection = {"a": scoring.Reading(scoring.NO_DATA), "b": scoring.Reading(scoring.OK, 0.0),
+                     "c": scoring.Reading(scoring.OK, 70.0)}
+    # b and c carry 30+10 = 40 of 100, exactly the 40 required: rated, (100·30+70·10)/40 = 92.5.
+    at = scoring.unit_outcome(scheme, no_inspection, clean, adjustment=1)
+    assert (at.computed_score, at.score, at.band) == (92.5, 93.5, "excellent")
+    assert scoring.unrated_because(scheme, at.indicators) is None
+    # Required 40.5: 40 is below it. No total, no band, and the adjustment has nothing to add to.
+    scheme["min_weight"] = 40.5
+    below = scoring.unit_outcome(scheme, no_inspection, clean, adjustment=1)
+    assert (below.computed_score, below.score, below.band) == (None, None, None)
+    assert {i["share"] for i in below.indicators} == {None} and [i["score"] for i in below.indicators] == [
+        None, 100.0, 70.0]
+    assert scoring.unrated_because(scheme, below.indicators) == scoring.TOO_LITTLE_WEIGHT
+    vetoed = scoring.unit_outcome(scheme, no_inspection, failed)
+    assert (vetoed.score, vetoed.band, vetoed.vetoed) == (None, "unqualified", True)
+    # A scheme stored before min_weight existed rates on any weight.
+    del scheme["min_weight"]
+    assert scoring.unit_outcome(scheme, no_inspection, clean).score == 92.5
 
 
 # Incidents and registers -------------------------------------------------------------------------------------------
@@ -355,21 +395,23 @@ def test_incidents_and_training_count_from_their_own_records(district, incidents
     assert (result.computed_score, result.score, result.band) == (60.3, 58.3, "unqualified")
     # The leak found last December and determined in January: not an incident of this year (found before it), the
     # veto of this year (determined in it). DH-FY is unqualified whatever its total, and ranks after the others:
-    # (92·35+100·5+100·5+100·5+90·10)/60 = 5620/60 = 93.7, vetoed, after every unit not vetoed, before DH-DL
-    # ((2975+500+500+500+850)/60 = 88.75 → 88.8), vetoed too.
+    # (92·35+100·5+100·5+100·5+90·10)/60 = 5620/60 = 93.7, vetoed, after every unit not vetoed (DH-ZFB, first),
+    # before DH-DL ((2975+500+500+500+850)/60 = 88.75 → 88.8), vetoed too.
     fy = district.result("DH-FY")
     assert values(district, "DH-FY")["incidents"] == (0.0, 100.0, "ok")
-    assert fy.vetoed and fy.band == "unqualified" and (fy.score, fy.rank) == (93.7, 3)
+    assert fy.vetoed and fy.band == "unqualified" and (fy.score, fy.rank) == (93.7, 2)
+    assert district.result("DH-ZFB").rank == 1 and district.result("DH-DL").rank == 3
     assert district.result("DH-DL").score == 88.8
     assert {v["key"]: v["triggered"] for v in fy.vetoes} == {"leak": True, "inspection-veto": False}
     leak = next(v for v in fy.vetoes if v["key"] == "leak")
     assert [(r["id"], r["mark"], r["day"], r["link"]) for r in leak["records"]] == [
         (made.leak.id, "leak", f"{Y}-01-15", ["incident", made.leak.id])]  # the day it was determined
     assert district.indicator("DH-FY", "training")["note"] == "no_register"  # no register: left out
-    # A suspected leak found not to be one is listed, not counted: DH-JYJ still reads 0, and 85.0 as before; it now
-    # ranks first of the units not vetoed.
+    # A suspected leak found not to be one is listed, not counted: DH-JYJ still reads 0 incidents, and is still not
+    # rated (20 of the weight).
     assert marks(district, "DH-JYJ", "incidents") == {made.unfounded.id: "unfounded"}
-    assert (district.result("DH-JYJ").score, district.result("DH-JYJ").rank) == (85.0, 1)
+    assert values(district, "DH-JYJ")["incidents"] == (0.0, 100.0, "ok")
+    assert (district.result("DH-JYJ").score, district.result("DH-JYJ").rank) == (None, None)
 
 
 def test_a_report_still_awaited_after_24_hours_counts_as_unreported(district):
@@ -420,8 +462,9 @@ def test_manual_values_and_adjustments_are_checked_and_audited(district):
     with pytest.raises(NotAllowed):
         appraisals.adjust(db.session, user("leader"), appraisal, unit, 2, "表彰")
     appraisals.enter_value(db.session, user("inspector2"), appraisal, unit, "leadership", 60, "改为60：年度报告迟报。")
-    # (100·5+100·5+60·10)/20 = 1600/20 = 80.0, +2 → 82.0
-    assert district.result("DH-JYJ").score == 82.0
+    # Both adjustments are kept, but DH-JYJ's 20 of the weight is below the scheme's 50: still no total to add to.
+    result = district.result("DH-JYJ")
+    assert (result.adjustment, result.computed_score, result.score, result.band) == (2.0, None, None, None)
     actions = db.session.scalars(select(AuditRecord.action).where(AuditRecord.action.like("appraisal.%"))
                                  .order_by(AuditRecord.id)).all()
     assert actions.count("appraisal.value_entered") == 5 and actions.count("appraisal.adjust") == 2
@@ -504,9 +547,9 @@ def test_rounds_are_made_only_where_the_inspector_works(demo, schemes):
     assert city.title == f"宝川市{Y}年度保密工作责任制考核"
     assert len(city_results := db.session.scalars(select(AppraisalResult).where(
         AppraisalResult.round_id == city.id)).all()) == 12
-    # Nothing inspected, no register and no rating entered yet: only the incidents count, none at any unit, 100 each:
-    # (100·5+100·5)/10 = 100.0 for every unit, all sharing the first place until the bureau's ratings are entered.
-    assert {(r.score, r.band, r.rank) for r in city_results} == {(100.0, "excellent", 1)}
+    # Nothing inspected, no register and no rating entered yet: only the incidents count, none at any unit, 100 each,
+    # but 5+5 = 10 of the weight rates no one: no total, no band, no place.
+    assert {(r.score, r.band, r.rank) for r in city_results} == {(None, None, None)}
     assert {tuple(i["key"] for i in r.indicators if i["counted"]) for r in city_results} == {
         ("incidents", "late-reports")}
     assert {i["state"] for r in city_results for i in r.indicators if i["key"] == "leadership"} == {"not_entered"}
@@ -518,9 +561,10 @@ def test_rounds_are_made_only_where_the_inspector_works(demo, schemes):
 def test_the_round_page_ranks_the_units_and_each_number_opens_its_records(district, browser_for):
     leader = browser_for("leader")
     html = leader.get(f"/appraisals/{district.round.id}").get_data(as_text=True)
-    order = [html.index(name) for name in ("东湖区人民法院", "东湖区教育局", "东湖区人民政府办公室",
-                                           "宝川电力集团东湖供电公司")]
-    assert order == sorted(order)
+    order = [html.index(name) for name in ("东湖区人民法院", "东湖区人民政府办公室", "宝川电力集团东湖供电公司",
+                                           "东湖区教育局")]
+    assert order == sorted(order)  # the unit not rated last, saying why
+    assert html.count("年度内可计算的指标权重不足 50%，本年度不评定等次。") == 1
     assert "62.6" in html and "93.7" in html and "一票否决" in html and "审定考核结果" in html
     unit_url = f"/appraisals/{district.round.id}/units/{node('DH-ZFB').id}"
     assert f'href="{unit_url}#indicator-on-time"' in html
@@ -600,15 +644,16 @@ def test_the_results_as_a_workbook(district, browser_for):
     header = rows[0]
     records = [dict(zip(header, row, strict=True)) for row in rows[1:]]
     assert [(r["名次"], r["代码"], r["总分"], r["等次"]) for r in records] == [
-        (1, "DH-FY", 93.7, "优秀"), (2, "DH-JYJ", 85.0, "合格"), (3, "DH-ZFB", 62.6, "基本合格"),
-        (4, "DH-DL", 88.8, "不合格")]
-    office = records[2]
+        (1, "DH-FY", 93.7, "优秀"), (2, "DH-ZFB", 62.6, "基本合格"), (3, "DH-DL", 88.8, "不合格"),
+        (None, "DH-JYJ", None, "不评定")]
+    assert [r["说明"] for r in records] == [None, None, None, "年度内可计算的指标权重不足 50%，本年度不评定等次。"]
+    office = records[1]
     assert office["保密检查得分（分）"] == 75.0 and office["按期整改率（%）"] == 33.3
     assert office["屡查屡犯问题（个）"] == 1 and office["屡查屡犯问题得分"] == 75.0
     assert office["泄密事件（起）"] == 0 and office["泄密事件得分"] == 100.0
     assert office["涉密人员保密教育培训覆盖率（%）"] is None  # no register
     assert office["加减分"] == -2.0 and office["指标得分"] == 64.6
-    assert records[3]["一票否决"] == "保密检查否决项不符合"
+    assert records[2]["一票否决"] == "保密检查否决项不符合"
     assert sheet.freeze_panes == "A2" and sheet.cell(row=2, column=5).number_format == "0.0"
     about = dict(book["筛选条件"].iter_rows(values_only=True))
     assert about["状态"] == "待审定" and about["数据截至"] == f"{Y}-12-31"
@@ -631,7 +676,10 @@ def test_the_bulletin_is_an_official_document_of_the_approved_round(district, br
     assert number in flat and "东湖区国家保密局文件" in flat
     assert f"关于东湖区{Y}年度保密工作责任制考核结果的通报" in flat
     assert "《中华人民共和国保守国家秘密法》第八条" in flat and "《中华人民共和国保守国家秘密法实施条例》第六条" in flat
-    assert "优秀（1个）：东湖区人民法院" in flat and "合格（1个）：东湖区教育局" in flat
+    assert "优秀（1个）：东湖区人民法院" in flat and "（二）合格（0个）：无。" in flat
+    assert "有相关记录可以计分的指标分值合计不足50分的，不计总分，不评定等次。" in flat
+    assert "以下单位年度内可以计分的指标分值合计不足50分，本年度不评定等次：东湖区教育局。" in flat
+    assert "因没有可计分的记录" not in flat
     assert "基本合格（1个）：东湖区人民政府办公室" in flat
     assert "不合格（1个）" in flat and "宝川电力集团东湖供电公司（保密检查否决项不符合）" in flat
     assert "有发生经认定的泄密案件、保密检查否决项不符合情形的，实行一票否决" in flat  # both veto items checked

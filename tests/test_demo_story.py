@@ -284,13 +284,23 @@ def test_the_years_appraisal_tells_the_same_story(full_demo):
     units = set(db.session.scalars(select(OrgNode.code).where(OrgNode.kind == "unit")))
     assert {r.unit.code for r in results} == units == set(full_demo.LEADERSHIP)
     scheme = city.scheme.data
+    # A unit the year's inspections did not reach is not rated: leadership and the two incident indicators carry 20
+    # of the weight, below the scheme's 50. Every unit inspected in the year is rated.
+    inspected = {r.unit.code for r in results
+                 if any(i["key"] == "inspection" and i["counted"] for i in r.indicators)}
+    unrated = {r.unit.code for r in results if r.band is None}
+    assert inspected and unrated == {r.unit.code for r in results if not r.vetoed} - inspected
     for result in results:
         counted = [i for i in result.indicators if i["counted"]]
-        total = sum(i["score"] * i["weight"] for i in counted) / sum(i["weight"] for i in counted)
-        assert result.computed_score == round(total + 1e-9, 1), result.unit.code
-        assert result.score == round(result.computed_score + result.adjustment, 1)
-        assert result.band == ("unqualified" if result.vetoed else
-                               next(b["key"] for b in scheme["bands"] if result.score >= b["min"]))
+        if result.unit.code in inspected:
+            total = sum(i["score"] * i["weight"] for i in counted) / sum(i["weight"] for i in counted)
+            assert result.computed_score == round(total + 1e-9, 1), result.unit.code
+            assert result.score == round(result.computed_score + result.adjustment, 1)
+            assert result.band == ("unqualified" if result.vetoed else
+                                   next(b["key"] for b in scheme["bands"] if result.score >= b["min"]))
+        else:
+            assert sum(i["weight"] for i in counted) < scheme["min_weight"]
+            assert (result.computed_score, result.score, result.rank) == (None, None, None), result.unit.code
         manual = next(i for i in result.indicators if i["source"] == "manual")
         assert (manual["value"], manual["reason"]) == full_demo.LEADERSHIP[result.unit.code]
         for entry in [*result.indicators, *result.vetoes]:
@@ -300,9 +310,15 @@ def test_the_years_appraisal_tells_the_same_story(full_demo):
                 # A person counts by the day of their latest training: in the year, or not trained in it.
                 in_year = record["day"].startswith(str(city.year))
                 assert row.unit_id == result.unit_id and in_year == (record["mark"] != "untrained"), record
-    # The ranks follow the totals, the vetoed last; the unit that let its notice lapse lost its three points.
-    ranked = sorted(results, key=lambda r: r.rank)
-    assert [(r.vetoed, -r.score) for r in ranked] == sorted((r.vetoed, -r.score) for r in results)
+    # The 通报 names the units not rated, and why.
+    bulletin = "".join(rendered_text(documents.prepare(db.session, DocumentKind.APPRAISAL, city)).split())
+    names = "、".join(r.unit.name for r in sorted(results, key=lambda r: r.unit.path) if r.unit.code in unrated)
+    assert f"以下单位年度内可以计分的指标分值合计不足50分，本年度不评定等次：{names}。" in bulletin
+    # The ranks follow the totals, the vetoed last, the units not rated without a place; the unit that let its
+    # notice lapse lost its three points.
+    ranked = sorted((r for r in results if r.rank is not None), key=lambda r: r.rank)
+    assert [r.unit.code for r in ranked] and {r.unit.code for r in ranked} == inspected
+    assert [(r.vetoed, -r.score) for r in ranked] == sorted((r.vetoed, -r.score) for r in ranked)
     code, points, reason = full_demo.ADJUSTMENT
     lapsed = next(r for r in results if r.unit.code == code)
     made = appraisals.unit_result(db.session, city, lapsed.unit).adjustments

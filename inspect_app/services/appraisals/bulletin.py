@@ -14,6 +14,7 @@ from ...models import AppraisalAdjustment, AppraisalResult, AppraisalRound, Node
 from .. import DomainError
 from ..org import district_name
 from .scheme import BAND_KEYS
+from .scoring import NOTHING_COMPUTABLE, TOO_LITTLE_WEIGHT, unrated_because
 
 
 def check_bulletin(_actor: User | None, appraisal: AppraisalRound) -> None:
@@ -47,7 +48,10 @@ def bulletin_data(session: Session, appraisal: AppraisalRound) -> dict:
         "units": len(results),
         "bands": [{"key": key, "label": label(APPRAISAL_BAND_LABELS, key),
                    "units": [r.unit.name for r in results if r.band == key]} for key in BAND_KEYS],
-        "unrated": [r.unit.name for r in results if r.band is None],
+        # the units not rated, by why: nothing computable, or too little of the scheme's weight
+        "unrated": {why: [r.unit.name for r in results
+                          if r.band is None and unrated_because(scheme, r.indicators) == why]
+                    for why in (NOTHING_COMPUTABLE, TOO_LITTLE_WEIGHT)},
         "vetoed": [{"name": r.unit.name, "reasons": [v["title"] for v in r.vetoes if v["triggered"]]}
                    for r in results if r.vetoed],
         "adjusted": [{"name": name, "points": a.points, "reason": a.reason} for a, name in adjustments],
@@ -62,9 +66,11 @@ def bulletin_data(session: Session, appraisal: AppraisalRound) -> dict:
 
 
 def _scheme_in_brief(scheme: dict) -> dict:
-    """The indicators with their weights, the veto items and the bands."""
+    """The indicators with their weights, the share of the weight a unit is rated on at least, the veto items and
+    the bands."""
     return {
         "title": scheme["title"],
+        "min_weight": f"{scheme.get('min_weight', 0):g}",
         "indicators": [{"title": i["title"], "weight": i["weight"], "description": i.get("description") or ""}
                        for i in scheme["indicators"]],
         "vetoes": [v["title"] for v in scheme.get("vetoes", [])],
