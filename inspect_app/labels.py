@@ -517,7 +517,6 @@ APPRAISAL_MEASURE_LABELS = {
 APPRAISAL_STATE_LABELS = {
     "ok": _l("已计算"),
     "no_data": _l("无数据"),
-    "not_installed": _l("暂不可用"),
     "not_entered": _l("待评定"),
 }
 APPRAISAL_NOTES = {
@@ -526,8 +525,12 @@ APPRAISAL_NOTES = {
     "no_bureau_inspection": _l("年度内没有检查机关的检查可供比较，按无差距计。"),
     "no_tickets": _l("年度内没有下发整改事项。"),
     "none_due": _l("年度内下发的整改事项均未到期，也未销号。"),
-    "not_installed": _l("这一项的数据来源尚未启用，本次不计，权重按比例分给其余各项。"),
+    "no_register": _l("单位没有建立涉密人员台账。"),
+    "none_on_post": _l("截至数据截止日，涉密人员台账中没有在岗的涉密人员。"),
     "not_entered": _l("考核机关尚未评定。"),
+    # Why a unit has no total (services/appraisals/scoring.py `unrated_because`).
+    "nothing_computable": _l("没有一项指标能够计算，本年度不评定等次。"),
+    "too_little_weight": _l("年度内可计算的指标权重不足 %(min)s%%，本年度不评定等次。"),
 }
 APPRAISAL_RECORD_MARKS = {
     "counted": _l("计入"),
@@ -542,4 +545,13 @@ APPRAISAL_RECORD_MARKS = {
     "late": _l("超期销号"),
     "overdue": _l("逾期未改"),
     "not_due": _l("未到期，不计"),
+    "violation": _l("违规行为，不计"),
+    "unfounded": _l("认定不构成，不计"),
+    "reported_in_time": _l("24小时内报告"),
+    "reported_late": _l("迟报"),
+    "unreported": _l("漏报（超过24小时未报告）"),
+    "report_pending": _l("尚未报告，未满24小时"),
+    "leak": _l("认定为泄密"),
+    "trained": _l("年度内已培训"),
+    "untrained": _l("年度内未培训"),
 }

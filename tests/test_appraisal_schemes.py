@@ -1,5 +1,5 @@
 """The appraisal scheme as data: the library's file validates, every mistake is reported as file:line in plain words,
-a synced version never changes, and the sources the incidents and registers areas will supply are known names."""
+a synced version never changes, and the sources of incidents and registers are known names with their readings."""
 
 from __future__ import annotations
 
@@ -62,6 +62,7 @@ def test_the_librarys_scheme_is_valid(app):
     assert {i.source for i in annual.indicators} >= {"inspection.latest_score", "rectification.on_time_rate",
                                                      "incidents.count", "registers.training_coverage", "manual"}
     assert {v.source for v in annual.vetoes} == {"incidents.leak_confirmed", "inspection.veto_failed"}
+    assert annual.min_weight == 50  # leadership and the two incident indicators alone (20) rate no one
 
 
 def test_a_good_scheme_and_its_hash(app):
@@ -69,6 +70,14 @@ def test_a_good_scheme_and_its_hash(app):
     assert result.ok and result.scheme.content_hash() == scheme_format.load_text(GOOD, "x").scheme.content_hash()
     assert scheme_format.load_text(GOOD.replace("weight: 60", "weight: 59").replace("weight: 40", "weight: 41"),
                                    "x").scheme.content_hash() != result.scheme.content_hash()
+    # A scheme without min_weight hashes as it did before the field existed, so a synced version still matches its
+    # file; setting it is other content.
+    assert result.scheme.min_weight == 0 and "min_weight" not in result.scheme.canonical_json()
+    assert result.scheme.content_hash() == "d54ef20b190033f8512d1fb7eb65590af33543fb5203d3207dddc9ffc578aa97"
+    assert scheme_format.load_text(GOOD.replace("bands:", "min_weight: 50\nbands:"), "x").scheme.content_hash(
+    ) != result.scheme.content_hash()
+    assert all(scheme_format.load_text(GOOD.replace("bands:", f"min_weight: {bound}\nbands:"), "x").ok
+               for bound in ("0", "100", "62.5"))
 
 
 @pytest.mark.parametrize(("change", "expected"), [
@@ -97,6 +106,9 @@ def test_a_good_scheme_and_its_hash(app):
     (("article: 8", "article: 66"),
      "small.yaml:6: 保守国家秘密法 (2024) has articles 1 to 65; article 66 is outside that range"),
     (("key: small", "key: other"), "small.yaml:1: key must match the file name (small)"),
+    (("bands:", "min_weight: 120\nbands:"), "small.yaml:26: min_weight must be at most 100"),
+    (("bands:", "min_weight: -5\nbands:"), "small.yaml:26: min_weight must be at least 0"),
+    (("bands:", "min_weight: half\nbands:"), "small.yaml:26: min_weight must be a number"),
 ])
 def test_every_mistake_names_its_file_and_line(app, change, expected):
     old, new = change
@@ -115,20 +127,17 @@ def test_broken_files_say_why(app):
     assert "expands to more than" in errors_of(bomb)[0]
 
 
-def test_the_sources_of_areas_not_yet_built_are_known_names(app):
-    """A scheme naming incidents.* and registers.training_coverage validates today; the registry says they have no
-    function yet, and only a declared name can be supplied one."""
+def test_the_sources_of_incidents_and_registers_are_known_names_with_their_readings(app):
+    """A scheme naming incidents.* and registers.training_coverage validates, and every source the registry declares
+    has the function that reads it."""
     text = GOOD.replace("source: inspection.repeat_findings\n    weight: 40\n    deduct: 20",
                         "source: incidents.late_reports\n    weight: 20\n    deduct: 50\n"
                         "  - key: training\n    title: 培训\n    title_en: Training\n"
                         "    source: registers.training_coverage\n    weight: 20")
     text = text.replace("source: inspection.veto_failed", "source: incidents.leak_confirmed")
     assert errors_of(text) == [], errors_of(text)
-    for name in ("incidents.count", "incidents.late_reports", "incidents.leak_confirmed",
-                 "registers.training_coverage"):
-        assert appraisals.SOURCES[name].compute is None, name
-    with pytest.raises(KeyError):
-        appraisals.supply("incidents.rumours", lambda period: {})
+    assert [name for name, source in appraisals.SOURCES.items() if not callable(source.compute)] == []
+    assert appraisals.SOURCES["registers.training_coverage"].compute is appraisals.readings.training_coverage
 
 
 def test_sync_stores_each_content_once_and_never_changes_a_version(app, tmp_path):
@@ -162,5 +171,5 @@ def test_the_command_line_validates_and_syncs(app, tmp_path):
     result = runner.invoke(args=["appraisals", "validate", str(bad)])
     assert result.exit_code == 1 and f"{bad}:9: the indicators' weights add up to 70" in result.output
     result = runner.invoke(args=["appraisals", "sync"])
-    assert result.exit_code == 0 and "synced appraisal scheme annual version 1" in result.output
+    assert result.exit_code == 0 and "synced appraisal scheme annual version 2" in result.output
     assert "0 new scheme versions, 1 unchanged" in runner.invoke(args=["appraisals", "sync"]).output

@@ -20,6 +20,7 @@ from inspect_app.models import (
     IncidentEvent,
     Inspection,
     Notice,
+    SecretPerson,
     Ticket,
     TicketEventKind,
     TicketStatus,
@@ -262,6 +263,10 @@ def test_the_demo_registers_break_each_rule_once_where_the_story_says_and_todays
         assert size >= item.sample["size"], item.key
 
 
+# What each kind of record behind an appraisal's number is (services/appraisals/readings.py `Record.link`).
+RECORD_MODELS = {"inspection": Inspection, "ticket": Ticket, "incident": Incident, "person": SecretPerson}
+
+
 def test_the_years_appraisal_tells_the_same_story(full_demo):
     """The city's appraisal covers every unit, each total is its indicators' weighted mean plus its adjustment,
     every number stands on records of that unit and year, every rating and adjustment says why, and it was
@@ -279,23 +284,41 @@ def test_the_years_appraisal_tells_the_same_story(full_demo):
     units = set(db.session.scalars(select(OrgNode.code).where(OrgNode.kind == "unit")))
     assert {r.unit.code for r in results} == units == set(full_demo.LEADERSHIP)
     scheme = city.scheme.data
+    # A unit the year's inspections did not reach is not rated: leadership and the two incident indicators carry 20
+    # of the weight, below the scheme's 50. Every unit inspected in the year is rated.
+    inspected = {r.unit.code for r in results
+                 if any(i["key"] == "inspection" and i["counted"] for i in r.indicators)}
+    unrated = {r.unit.code for r in results if r.band is None}
+    assert inspected and unrated == {r.unit.code for r in results if not r.vetoed} - inspected
     for result in results:
         counted = [i for i in result.indicators if i["counted"]]
-        total = sum(i["score"] * i["weight"] for i in counted) / sum(i["weight"] for i in counted)
-        assert result.computed_score == round(total + 1e-9, 1), result.unit.code
-        assert result.score == round(result.computed_score + result.adjustment, 1)
-        assert result.band == ("unqualified" if result.vetoed else
-                               next(b["key"] for b in scheme["bands"] if result.score >= b["min"]))
+        if result.unit.code in inspected:
+            total = sum(i["score"] * i["weight"] for i in counted) / sum(i["weight"] for i in counted)
+            assert result.computed_score == round(total + 1e-9, 1), result.unit.code
+            assert result.score == round(result.computed_score + result.adjustment, 1)
+            assert result.band == ("unqualified" if result.vetoed else
+                                   next(b["key"] for b in scheme["bands"] if result.score >= b["min"]))
+        else:
+            assert sum(i["weight"] for i in counted) < scheme["min_weight"]
+            assert (result.computed_score, result.score, result.rank) == (None, None, None), result.unit.code
         manual = next(i for i in result.indicators if i["source"] == "manual")
         assert (manual["value"], manual["reason"]) == full_demo.LEADERSHIP[result.unit.code]
-        for indicator in result.indicators:
-            for record in indicator["records"]:
+        for entry in [*result.indicators, *result.vetoes]:
+            for record in entry["records"]:
                 kind, record_id = record["link"]
-                row = db.session.get(Inspection if kind == "inspection" else Ticket, record_id)
-                assert row.unit_id == result.unit_id and record["day"].startswith(str(city.year)), record
-    # The ranks follow the totals, the vetoed last; the unit that let its notice lapse lost its three points.
-    ranked = sorted(results, key=lambda r: r.rank)
-    assert [(r.vetoed, -r.score) for r in ranked] == sorted((r.vetoed, -r.score) for r in results)
+                row = db.session.get(RECORD_MODELS[kind], record_id)
+                # A person counts by the day of their latest training: in the year, or not trained in it.
+                in_year = record["day"].startswith(str(city.year))
+                assert row.unit_id == result.unit_id and in_year == (record["mark"] != "untrained"), record
+    # The 通报 names the units not rated, and why.
+    bulletin = "".join(rendered_text(documents.prepare(db.session, DocumentKind.APPRAISAL, city)).split())
+    names = "、".join(r.unit.name for r in sorted(results, key=lambda r: r.unit.path) if r.unit.code in unrated)
+    assert f"以下单位年度内可以计分的指标分值合计不足50分，本年度不评定等次：{names}。" in bulletin
+    # The ranks follow the totals, the vetoed last, the units not rated without a place; the unit that let its
+    # notice lapse lost its three points.
+    ranked = sorted((r for r in results if r.rank is not None), key=lambda r: r.rank)
+    assert [r.unit.code for r in ranked] and {r.unit.code for r in ranked} == inspected
+    assert [(r.vetoed, -r.score) for r in ranked] == sorted((r.vetoed, -r.score) for r in ranked)
     code, points, reason = full_demo.ADJUSTMENT
     lapsed = next(r for r in results if r.unit.code == code)
     made = appraisals.unit_result(db.session, city, lapsed.unit).adjustments
@@ -305,3 +328,28 @@ def test_the_years_appraisal_tells_the_same_story(full_demo):
             select(Ticket).where(Ticket.unit_id == lapsed.unit_id)))
     on_time = next(i for i in lapsed.indicators if i["key"] == "on-time")
     assert on_time["score"] == 0.0 and {r["mark"] for r in on_time["records"]} == {"overdue"}
+    # The year's incidents: the case determined a leak in the year vetoes its unit (宝川市公安局, whose story is the
+    # worst of the year already; a demo seeded in the year's first weeks appraises the year before, without it), and
+    # every report later than 24 hours counts against its unit (西山县自然资源局's notebook, a day and a half).
+    by_code = {r.unit.code: r for r in results}
+    incidents = db.session.scalars(select(Incident)).all()
+    leaks = {i.unit.code for i in incidents
+             if i.determination == "leak" and local_date(i.determined_at).year == city.year}
+    assert leaks == ({"BC-GAJ"} if city.year == local_today().year else set())
+    assert {c for c, r in by_code.items() if any(v["key"] == "leak" and v["triggered"] for v in r.vetoes)} == leaks
+    assert all(by_code[c].band == "unqualified" for c in leaks)
+    for code, result in by_code.items():
+        late = [i.id for i in incidents if i.unit.code == code and local_date(i.found_at).year == city.year
+                and i.is_late]
+        indicator = next(i for i in result.indicators if i["key"] == "late-reports")
+        assert indicator["value"] == len(late) and indicator["score"] == max(0, 100 - 50 * len(late)), code
+        assert (code == "XS-ZRZY") == bool(late) or city.year < local_today().year, code
+    # Training: the units keeping a personnel register are scored on it, the others have no value for it.
+    training = {c: next(i for i in r.indicators if i["key"] == "training") for c, r in by_code.items()}
+    kept = set(db.session.scalars(select(SecretPerson.unit_id)))
+    assert {c for c, i in training.items() if i["state"] == "ok"} == {
+        c for c, r in by_code.items() if r.unit_id in kept}
+    assert {i["note"] for c, i in training.items() if i["state"] != "ok"} == {"no_register"}
+    if city.year == local_today().year:
+        # 东湖区人民政府办公室: four on post, three trained this year, 孙敏 last November: 3/4 = 75%.
+        assert training["DH-ZFB"]["value"] == 75.0

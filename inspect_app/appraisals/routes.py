@@ -20,7 +20,8 @@ from . import bp
 from .forms import AdjustmentForm, ApproveForm, ComputeForm, NewRoundForm, RemoveAdjustmentForm, ValueForm
 
 # Where a record behind a number opens, by its kind (services/appraisals/readings.py `Record.link`).
-RECORD_LINKS = {"inspection": ("inspections.detail", "inspection_id"), "ticket": ("tickets.show", "ticket_id")}
+RECORD_LINKS = {"inspection": ("inspections.detail", "inspection_id"), "ticket": ("tickets.show", "ticket_id"),
+                "incident": ("incidents.show", "incident_id"), "person": ("registers.show_personnel", "person_id")}
 
 
 @bp.context_processor

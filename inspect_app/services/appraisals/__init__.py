@@ -21,7 +21,7 @@ from .rounds import (
     units_of,
     years_for,
 )
-from .sources import MANUAL, SOURCES, Source, supply
+from .sources import MANUAL, SOURCES, Source
 from .view import RoundView, UnitResult, results_export, results_query, round_view, rounds_query, unit_result
 
 __all__ = [
@@ -29,6 +29,6 @@ __all__ = [
     "RoundView", "Source", "SyncReport", "UnitResult", "adjust", "approve", "areas_for", "bulletin", "bulletin_data",
     "check_against_synced", "check_bulletin", "compute", "create_round", "current_schemes", "enter_value", "library",
     "load_paths", "missing_values", "readings", "remove_adjustment", "results_export", "results_query", "round_view",
-    "rounds_query", "scheme", "scheme_files", "scoring", "sources", "supply", "sync_schemes", "unit_result",
+    "rounds_query", "scheme", "scheme_files", "scoring", "sources", "sync_schemes", "unit_result",
     "units_of", "years_for",
 ]

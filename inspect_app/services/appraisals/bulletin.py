@@ -14,7 +14,7 @@ from ...models import AppraisalAdjustment, AppraisalResult, AppraisalRound, Node
 from .. import DomainError
 from ..org import district_name
 from .scheme import BAND_KEYS
-from .scoring import not_installed
+from .scoring import NOTHING_COMPUTABLE, TOO_LITTLE_WEIGHT, unrated_because
 
 
 def check_bulletin(_actor: User | None, appraisal: AppraisalRound) -> None:
@@ -44,11 +44,14 @@ def bulletin_data(session: Session, appraisal: AppraisalRound) -> dict:
         "city": area.kind == NodeKind.BUREAU,
         "as_of": appraisal.as_of.isoformat() if appraisal.as_of else None,
         "basis": [cite_in_document(b) for b in scheme["basis"]],
-        "scheme": _scheme_in_brief(scheme, not_installed(results)),
+        "scheme": _scheme_in_brief(scheme),
         "units": len(results),
         "bands": [{"key": key, "label": label(APPRAISAL_BAND_LABELS, key),
                    "units": [r.unit.name for r in results if r.band == key]} for key in BAND_KEYS],
-        "unrated": [r.unit.name for r in results if r.band is None],
+        # the units not rated, by why: nothing computable, or too little of the scheme's weight
+        "unrated": {why: [r.unit.name for r in results
+                          if r.band is None and unrated_because(scheme, r.indicators) == why]
+                    for why in (NOTHING_COMPUTABLE, TOO_LITTLE_WEIGHT)},
         "vetoed": [{"name": r.unit.name, "reasons": [v["title"] for v in r.vetoes if v["triggered"]]}
                    for r in results if r.vetoed],
         "adjusted": [{"name": name, "points": a.points, "reason": a.reason} for a, name in adjustments],
@@ -62,14 +65,14 @@ def bulletin_data(session: Session, appraisal: AppraisalRound) -> dict:
     }
 
 
-def _scheme_in_brief(scheme: dict, missing: set[str]) -> dict:
-    """The indicators with their weights, those not computed (their source was not installed when the round was
-    last computed), the veto items checked, and the bands."""
+def _scheme_in_brief(scheme: dict) -> dict:
+    """The indicators with their weights, the share of the weight a unit is rated on at least, the veto items and
+    the bands."""
     return {
         "title": scheme["title"],
+        "min_weight": f"{scheme.get('min_weight', 0):g}",
         "indicators": [{"title": i["title"], "weight": i["weight"], "description": i.get("description") or ""}
                        for i in scheme["indicators"]],
-        "not_computed": [i["title"] for i in scheme["indicators"] if i["key"] in missing],
-        "vetoes": [v["title"] for v in scheme.get("vetoes", []) if v["key"] not in missing],
+        "vetoes": [v["title"] for v in scheme.get("vetoes", [])],
         "bands": [{"label": label(APPRAISAL_BAND_LABELS, b["key"]), "min": b["min"]} for b in scheme["bands"]],
     }

@@ -1,12 +1,16 @@
-"""What an indicator reads, and the readings of what the system holds today: inspections and rectification.
+"""What an indicator reads, and the readings of what the system holds: inspections, rectification, incidents and
+the personnel registers.
 
 A reading function takes the round's `Period` and returns, for every unit of it, a `Measured`: the value (None when
 the unit has no data for it), the records behind it, and a note saying why a value is missing or what it stands on.
-Records name what they are (an inspection, a ticket, a finding), where they open, and how they counted (`mark`), so
-the pages put every number beside the records that made it. Marks and notes are codes; labels.py words them.
+Records name what they are (an inspection, a ticket, a finding, an incident, a cleared person), where they open, and
+how they counted (`mark`), so the pages put every number beside the records that made it. Marks and notes are codes;
+labels.py words them.
 
-Every reading is of bureau inspections (例行、专项、抽查) done in the year, and of their tickets, as the dashboard
-counts them, except the self-assessment gap, which compares the unit's own self-inspection (自查) with them.
+The readings of inspections are of bureau inspections (例行、专项、抽查) done in the year, and of their tickets, as the
+dashboard counts them, except the self-assessment gap, which compares the unit's own self-inspection (自查) with them.
+The readings of incidents are of the incidents found in the year (and, for the veto, the cases determined in it); the
+training coverage reads the unit's personnel register (涉密人员台账) as it stands at the period's end.
 """
 
 from __future__ import annotations
@@ -19,8 +23,20 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from ... import clock
-from ...models import Finding, FindingStatus, Inspection, InspectionKind, Ticket, TicketStatus
+from ...models import (
+    Determination,
+    Finding,
+    FindingStatus,
+    Incident,
+    IncidentKind,
+    Inspection,
+    InspectionKind,
+    SecretPerson,
+    Ticket,
+    TicketStatus,
+)
 from ...models.inspection import BUREAU_KINDS, DONE_STATUSES
+from ..registers.kinds import person_state
 
 
 @dataclass(frozen=True)
@@ -28,7 +44,7 @@ class Record:
     """One record behind a number: what it is, where it opens (`link`: a kind and an id the pages know), its day,
     its words, and how it counted."""
 
-    kind: str  # inspection | ticket | finding (and what other areas add)
+    kind: str  # inspection | ticket | finding | incident | person
     id: int
     day: str  # ISO date
     text: str
@@ -213,6 +229,107 @@ def on_time_rate(period: Period) -> dict[int, Measured]:
         out[unit_id] = (Measured(percent(on_time, counted), records) if counted
                         else Measured(None, records, "none_due"))
     return out
+
+
+# Incidents ------------------------------------------------------------------------------------------------
+
+
+def _incidents_found(period: Period) -> dict[int, list[Incident]]:
+    """The incidents found (发现) in the year, up to as_of, whether the unit reported them or the bureau opened the
+    case."""
+    lo, hi = period.bounds
+    return _by_unit(period.session.scalars(
+        select(Incident).where(Incident.unit_id.in_(period.unit_select), Incident.found_at >= lo,
+                               Incident.found_at < hi).order_by(Incident.found_at, Incident.id)))
+
+
+def _incident_record(incident: Incident, mark: str, day: datetime | None = None) -> Record:
+    """The incident on the day it was found (or `day`: the determination's, for the veto)."""
+    return Record("incident", incident.id, clock.local_date(day or incident.found_at).isoformat(), incident.title,
+                  mark, None, ("incident", incident.id))
+
+
+def _is_a_leak(incident: Incident) -> bool:
+    """A leak or a possible one (泄密事件) by the latest word on it: the bureau's determination once made, else the
+    kind it was reported as."""
+    if incident.determination is not None:
+        return incident.determination == Determination.LEAK
+    return incident.kind == IncidentKind.LEAK
+
+
+def incident_count(period: Period) -> dict[int, Measured]:
+    """incidents.count: the 泄密事件 found in the year, a leak or a possible one. A violation (违规行为, reported as
+    one or determined 违规未泄密) and a case determined 不构成 are listed beside them, not counted."""
+    found = _incidents_found(period)
+    out = {}
+    for unit_id in period.units:
+        records = [_incident_record(i, "counted" if _is_a_leak(i) else
+                                    "unfounded" if i.determination == Determination.UNFOUNDED else "violation")
+                   for i in found.get(unit_id, [])]
+        out[unit_id] = Measured(float(sum(r.mark == "counted" for r in records)), records)
+    return out
+
+
+def late_reports(period: Period) -> dict[int, Measured]:
+    """incidents.late_reports: of the incidents found in the year, those whose report reached the bureau more than
+    24 hours after discovery (迟报, 实施条例第六十一条; exactly 24 hours is on time), or had still not reached it by
+    the end of the period when the 24 hours were over (漏报). Every incident counts, whatever the case later found,
+    as the incidents' own 迟报率 does: the duty to report runs from discovery."""
+    found = _incidents_found(period)
+    _lo, end = period.bounds
+    out = {}
+    for unit_id in period.units:
+        records = [_incident_record(i, _report_mark(i, end)) for i in found.get(unit_id, [])]
+        out[unit_id] = Measured(float(sum(r.mark in ("reported_late", "unreported") for r in records)), records)
+    return out
+
+
+def _report_mark(incident: Incident, end: datetime) -> str:
+    if incident.is_late:
+        return "reported_late"
+    if incident.reported_at is not None:
+        return "reported_in_time"
+    return "unreported" if incident.report_overdue(end) else "report_pending"
+
+
+def leak_confirmed(period: Period) -> dict[int, Measured]:
+    """incidents.leak_confirmed: the cases the bureau determined (认定) in the year to be a leak of state secrets,
+    whenever the incident was found; a leak found late in one year and determined in the next vetoes the next."""
+    lo, hi = period.bounds
+    found = _by_unit(period.session.scalars(
+        select(Incident).where(Incident.unit_id.in_(period.unit_select), Incident.determination == Determination.LEAK,
+                               Incident.determined_at >= lo, Incident.determined_at < hi)
+        .order_by(Incident.determined_at, Incident.id)))
+    return {u: Measured(float(len(found.get(u, []))), [_incident_record(i, "leak", i.determined_at)
+                                                       for i in found.get(u, [])]) for u in period.units}
+
+
+# Registers ------------------------------------------------------------------------------------------------
+
+
+def training_coverage(period: Period) -> dict[int, Measured]:
+    """registers.training_coverage: of the unit's cleared staff on post at the end of the period (涉密人员台账, the
+    state as the register derives it), the share whose latest training (trained_on) falls in the year. A unit that
+    keeps no personnel register has no value, nor one whose register has no one on post."""
+    people = _by_unit(period.session.scalars(
+        select(SecretPerson).where(SecretPerson.unit_id.in_(period.unit_select))
+        .order_by(SecretPerson.unit_id, SecretPerson.number)))
+    out = {}
+    for unit_id in period.units:
+        kept = people.get(unit_id)
+        on_post = [p for p in kept or [] if person_state(p, period.as_of) == "on_post"]
+        if not on_post:
+            out[unit_id] = Measured(None, note="none_on_post" if kept else "no_register")
+            continue
+        records = [_person_record(p, "trained" if p.trained_on and period.start <= p.trained_on <= period.as_of
+                                  else "untrained") for p in on_post]
+        out[unit_id] = Measured(percent(sum(r.mark == "trained" for r in records), len(records)), records)
+    return out
+
+
+def _person_record(person: SecretPerson, mark: str) -> Record:
+    return Record("person", person.id, person.trained_on.isoformat() if person.trained_on else "",
+                  f"{person.number} {person.name}（{person.post}）", mark, None, ("person", person.id))
 
 
 def percent(part: int, whole: int) -> float:

@@ -35,7 +35,7 @@ from .. import Conflict, DomainError, NotAllowed, audit, notifications
 from ..classified import find_suspicions
 from . import sources
 from .readings import Measured, Period
-from .scoring import NO_DATA, NOT_ENTERED, NOT_INSTALLED, OK, Reading, half_up, ranks, unit_outcome
+from .scoring import NO_DATA, NOT_ENTERED, OK, Reading, half_up, ranks, unit_outcome
 
 REASON_LIMIT = 500
 MAX_ADJUSTMENT = 20.0  # points either way: an adjustment corrects a total, it does not replace it
@@ -157,10 +157,7 @@ def _read(session: Session, appraisal: AppraisalRound, period: Period, entry: di
     """One indicator or veto item for every unit: the bureau's values for a manual one, else its source's."""
     if entry["source"] == sources.MANUAL:
         return _manual(session, appraisal, period.units, entry["key"])
-    source = sources.source(entry["source"])
-    if source is None or not source.available:
-        return {u: Reading(NOT_INSTALLED, note="not_installed") for u in period.units}
-    measured = source.compute(period)
+    measured = sources.SOURCES[entry["source"]].compute(period)  # a synced scheme names only known sources
     return {u: Reading(OK if m.value is not None else NO_DATA, m.value, [r.as_dict() for r in m.records], m.note)
             for u, m in ((u, measured.get(u) or Measured(None)) for u in period.units)}
 

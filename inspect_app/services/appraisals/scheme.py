@@ -11,6 +11,10 @@ it takes. How an indicator's value becomes its score out of 100:
 
 `when_missing` says what a unit without data for the indicator gets: `leave_out` (the default: the indicator is left
 out and its weight shared among the others) or `zero` (it scores 0: no self-assessment at all is the worst gap).
+
+`min_weight` (0–100, percent of the total weight; default 0) is the share of the weight a unit's computed indicators
+must carry for the unit to be rated: below it the unit has no total, no band and no rank, as a unit with nothing
+computable has none.
 """
 
 from __future__ import annotations
@@ -111,9 +115,13 @@ class Scheme(_Strict):
     indicators: list[Indicator] = Field(min_length=1)
     vetoes: list[Veto] = []
     bands: list[Band] = Field(min_length=4, max_length=4)
+    min_weight: float = Field(default=0, ge=0, le=100)
 
     def canonical_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        data = self.model_dump(mode="json")
+        if not data["min_weight"]:
+            del data["min_weight"]  # a scheme that sets none hashes as it did before the field existed
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     def content_hash(self) -> str:
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()

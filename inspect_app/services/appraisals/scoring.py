@@ -1,12 +1,12 @@
 """A unit's result from its readings, by its scheme: each indicator's score out of 100, the weights shared among the
 indicators that could be computed, the veto items, the bureau's adjustments, the band; and the ranks of a round.
 
-What cannot be computed. An indicator is *not available* for a unit when its source's area is not installed (the
-registry has no function for it), when the unit has no data for it (unless the scheme says `when_missing: zero`,
-which scores it 0), or, for a manual indicator, while the bureau has not entered the unit's value. It is left out of
-that unit's total and its weight is shared among the unit's other indicators in proportion to theirs: the total is
-the weighted mean of the indicators available. A unit with none available has no total and no band. A veto item
-whose source is not installed is not checked, and says so.
+What cannot be computed. An indicator is *not available* for a unit when the unit has no data for it (unless the
+scheme says `when_missing: zero`, which scores it 0), or, for a manual indicator, while the bureau has not entered
+the unit's value. It is left out of that unit's total and its weight is shared among the unit's other indicators in
+proportion to theirs: the total is the weighted mean of the indicators available. A unit with none available, or
+with those available carrying less than the scheme's `min_weight` (percent of the total weight), has no total, no
+band and no rank: it is not rated on too little of the scheme (a triggered veto item still makes it 不合格).
 
 The total is rounded to one decimal, half up, before the adjustments are added; the result stays within 0–100. A
 triggered veto item makes the band 不合格 (unqualified) whatever the total.
@@ -20,7 +20,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from . import sources
 
-OK, NO_DATA, NOT_INSTALLED, NOT_ENTERED = "ok", "no_data", "not_installed", "not_entered"
+OK, NO_DATA, NOT_ENTERED = "ok", "no_data", "not_entered"
+# Why a unit has no total (labels.APPRAISAL_NOTES).
+NOTHING_COMPUTABLE, TOO_LITTLE_WEIGHT = "nothing_computable", "too_little_weight"
 
 
 @dataclass
@@ -86,7 +88,7 @@ def unit_outcome(scheme: dict, readings: dict[str, Reading], vetoes: dict[str, R
     counted = [i for i in indicators if i["counted"]]
     weight = sum(i["weight"] for i in counted)
     computed = None
-    if weight:
+    if unrated_because(scheme, indicators) is None:
         for i in counted:
             i["share"] = half_up(i["weight"] * 100 / weight)
             i["points"] = half_up(i["score"] * i["weight"] / weight, 2)
@@ -98,6 +100,17 @@ def unit_outcome(scheme: dict, readings: dict[str, Reading], vetoes: dict[str, R
     vetoed = any(c["triggered"] for c in checks)
     score = None if computed is None else half_up(min(100.0, max(0.0, computed + adjustment)))
     return Outcome(indicators, checks, computed, half_up(adjustment), score, band_of(scheme, score, vetoed), vetoed)
+
+
+def unrated_because(scheme: dict, indicators: list[dict]) -> str | None:
+    """Why a unit with these scored indicators has no total (NOTHING_COMPUTABLE, TOO_LITTLE_WEIGHT), or None when
+    it has one. A scheme stored before `min_weight` existed has none."""
+    weight = sum(i["weight"] for i in indicators if i["counted"])
+    if not weight:
+        return NOTHING_COMPUTABLE
+    if weight * 100 < scheme.get("min_weight", 0) * sum(i["weight"] for i in scheme["indicators"]):
+        return TOO_LITTLE_WEIGHT
+    return None
 
 
 def band_of(scheme: dict, score: float | None, vetoed: bool) -> str | None:
@@ -120,13 +133,3 @@ def ranks(outcomes: Iterable[tuple[int, float | None, bool]]) -> dict[int, int]:
         places[unit_id] = place
     return places
 
-
-def not_installed(results) -> set[str]:
-    """The keys of the indicators and veto items no unit of a round could be computed for, their source's area not
-    being installed when the round was last computed (read from the stored results, so an approved round keeps
-    saying what it was computed without)."""
-    keys: set[str] | None = None
-    for result in results:
-        missing = {e["key"] for e in [*result.indicators, *result.vetoes] if e["state"] == NOT_INSTALLED}
-        keys = missing if keys is None else keys & missing
-    return keys or set()

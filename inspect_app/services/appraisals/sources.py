@@ -1,13 +1,6 @@
 """The registry of indicator sources: every name a scheme may give an indicator (`source:`), what its value reads
-as, and the one function that computes it.
-
-The sources of what the system holds today are here with their functions (readings.py). The sources of areas built
-beside this one are declared by name, so that a scheme naming them validates today, with no function: a round
-computed without it says "not available" for that indicator (see scoring.py for the rule), and the area supplies its
-function when it is installed:
-
-    from ..appraisals import sources
-    sources.supply("incidents.count", count_incidents)   # (Period) -> {unit id: Measured}
+as, and the one function that computes it (readings.py). The appraisal reads the other areas' records; they need not
+know it exists.
 
 `manual` is not a source of data: its values are the ones the bureau enters for each unit, with a reason.
 """
@@ -15,7 +8,7 @@ function when it is installed:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from . import readings
 from .readings import Measured, Period
@@ -32,13 +25,9 @@ READS = ("percent", "count", "points", "flag")
 class Source:
     name: str
     reads: str  # one of READS
-    unit: str  # the value's measure, labels.APPRAISAL_UNIT_LABELS: score | percent | count | cases
-    area: str  # the area whose function computes it
-    compute: Reading | None = None
-
-    @property
-    def available(self) -> bool:
-        return self.compute is not None
+    unit: str  # the value's measure, labels.APPRAISAL_MEASURE_LABELS: score | percent | count | cases
+    area: str  # the area whose records it reads
+    compute: Reading
 
     @property
     def is_veto(self) -> bool:
@@ -52,22 +41,14 @@ SOURCES: dict[str, Source] = {s.name: s for s in [
     Source("inspection.veto_failed", "flag", "count", "inspections", readings.veto_failed),
     Source("rectification.completion_rate", "percent", "percent", "rectification", readings.completion_rate),
     Source("rectification.on_time_rate", "percent", "percent", "rectification", readings.on_time_rate),
-    # 泄密事件、案件 (issue 17): the year's incidents, those reported later than 24 hours after discovery
-    # (条例第六十一条), and a case found (认定) to be a leak of state secrets, the veto.
-    Source("incidents.count", "count", "cases", "incidents"),
-    Source("incidents.late_reports", "count", "cases", "incidents"),
-    Source("incidents.leak_confirmed", "flag", "cases", "incidents"),
-    # 台账 (issue 18): the share of the unit's cleared staff trained in the year.
-    Source("registers.training_coverage", "percent", "percent", "registers"),
+    # 泄密事件、案件: the year's leaks, the incidents reported later than 24 hours after discovery (实施条例第六十一条),
+    # and a case determined (认定) to be a leak of state secrets, the veto.
+    Source("incidents.count", "count", "cases", "incidents", readings.incident_count),
+    Source("incidents.late_reports", "count", "cases", "incidents", readings.late_reports),
+    Source("incidents.leak_confirmed", "flag", "cases", "incidents", readings.leak_confirmed),
+    # 台账: the share of the unit's cleared staff trained in the year.
+    Source("registers.training_coverage", "percent", "percent", "registers", readings.training_coverage),
 ]}
-
-
-def supply(name: str, compute: Reading) -> None:
-    """Install the function behind a declared source; only a name the registry declares can be supplied, so a
-    scheme's names and the functions never drift apart."""
-    if name not in SOURCES:
-        raise KeyError(f"{name} is not a declared indicator source")
-    SOURCES[name] = replace(SOURCES[name], compute=compute)
 
 
 def source(name: str) -> Source | None:

@@ -196,6 +196,8 @@ _MESSAGES = {
     "extra_forbidden": "{field} is not a known field",
     "int_parsing": "{field} must be a whole number",
     "int_type": "{field} must be a whole number",
+    "float_parsing": "{field} must be a number",
+    "float_type": "{field} must be a number",
     "bool_parsing": "{field} must be true or false",
     "bool_type": "{field} must be true or false",
     "string_type": "{field} must be text",

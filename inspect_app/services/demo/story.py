@@ -547,9 +547,13 @@ ADJUSTMENT = ("BC-GAJ", -3.0, "整改通知书确定的整改期限届满两周�
 
 def _the_years_appraisal(story: _Story) -> None:
     """The city's annual appraisal (保密工作责任制考核) of its twelve units, made in the year's last weeks (or, for a
-    demo seeded in January or February, of the year just ended): computed from the inspections and tickets above,
-    the leadership rated unit by unit, three points taken from the unit that let its notice lapse, and approved by
-    the leader. 东湖区's own appraisal of its four units is still a draft: its leadership ratings are not entered."""
+    demo seeded in January or February, of the year just ended): computed from the inspections, tickets, incidents
+    and registers above (宝川市公安局's case determined a leak makes it 不合格 whatever its total, 西山县自然资源局's
+    notebook reported a day and a half late costs it points), the leadership rated unit by unit, three points taken
+    from the unit that let its notice lapse (宝川市公安局 again), and approved by the leader. The units the year's
+    inspections did not reach are rated for leadership like every unit, but not rated in the appraisal: leadership
+    and incidents are too little of the scheme (its min_weight), and the 通报 says so. 东湖区's own appraisal of its
+    four units is still a draft: its leadership ratings are not entered."""
     session, today = story.session, story.today
     appraisals.sync_schemes(session)
     annual = next((s for s in appraisals.current_schemes(session) if s.key == "annual"), None)

@@ -19,7 +19,6 @@ from ...database import transaction
 from ...models import OrgNode, User, utcnow
 from .. import audit, spreadsheets
 from ..classified import find_suspicions
-from ..spreadsheets import Column, Export, to_csv, to_xlsx
 from .entries import check_keeper
 from .kinds import DAY, Register, read, shown
 
@@ -119,9 +118,9 @@ def _write(session: Session, actor: User, unit: OrgNode, register: Register, pla
 # Out ------------------------------------------------------------------------------------------------------
 
 
-def _columns(register: Register) -> list[Column]:
+def _columns(register: Register) -> list[spreadsheets.Column]:
     with force_locale("zh"):
-        return [Column(str(f.heading), 12 if f.kind == DAY else 24 if f.free_text else 14,
+        return [spreadsheets.Column(str(f.heading), 12 if f.kind == DAY else 24 if f.free_text else 14,
                        "date" if f.kind == DAY else "text") for f in register.fields]
 
 
@@ -140,11 +139,11 @@ def export(session: Session, actor: User, unit: OrgNode, register: Register, fmt
     with force_locale("zh"):
         title = f"{unit.name}{register.name}台账"
     filename = f"{register.key}-{unit.code}-{clock.local_today().isoformat()}.{fmt}"
-    table = Export.table(filename.rsplit(".", 1)[0], title, _columns(register), _rows(session, unit, register),
-                         [("单位", unit.name)])
+    table = spreadsheets.Export.table(filename.rsplit(".", 1)[0], title, _columns(register),
+                                      _rows(session, unit, register), [("单位", unit.name)])
     if fmt == "xlsx":
-        return to_xlsx(table, actor.display_name), filename
-    return to_csv(table), filename
+        return spreadsheets.to_xlsx(table, actor.display_name), filename
+    return spreadsheets.to_csv(table), filename
 
 
 def file_digest(data: bytes) -> str:
