@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 
 from inspect_app.clock import local_today
@@ -267,8 +268,9 @@ def test_changed_text_without_a_version_bump_is_an_error(app, session, library_c
     line = next(i for i, text_line in enumerate(lines) if "- key: F1" in text_line) + 1
     result = app.test_cli_runner().invoke(args=["checklists", "validate"])
     assert result.exit_code == 1
-    assert f"checklists/network.yaml:{line}: item F1: text changed since version 2 was synced; bump the version" \
-        in result.output
+    synced = yaml.safe_load(text)["version"]
+    assert (f"checklists/network.yaml:{line}: item F1: text changed since version {synced} was synced; "
+            f"bump the version") in result.output
     sync = app.test_cli_runner().invoke(args=["checklists", "sync"])
     assert sync.exit_code != 0 and version_count() == 9
 
@@ -276,15 +278,16 @@ def test_changed_text_without_a_version_bump_is_an_error(app, session, library_c
 def test_a_bumped_version_is_stored_and_the_old_one_stays_readable(app, session, library_copy):
     old = checklists.latest_version(session, "network")
     path = library_copy / "network.yaml"
-    text = path.read_text(encoding="utf-8").replace("version: 2", "version: 3", 1)
+    bumped = old.version + 1
+    text = path.read_text(encoding="utf-8").replace(f"version: {old.version}", f"version: {bumped}", 1)
     path.write_text(text.replace("涉密计算机和涉密网络未以任何方式连接互联网", "涉密计算机和涉密网络从未连接互联网"),
                     encoding="utf-8")
     report = checklists.sync_library(session)
-    assert [(v.template.key, v.version) for v in report.created] == [("network", 3)]
+    assert [(v.template.key, v.version) for v in report.created] == [("network", bumped)]
     assert len(report.unchanged) == 8
     db.session.expire_all()
     new = checklists.latest_version(session, "network")
-    assert new.version == 3 and old.id != new.id
+    assert new.version == bumped and old.id != new.id
     kept = db.session.get(TemplateVersion, old.id)
     f1 = next(i for s in kept.sections for i in s.items if i.key == "F1")
     assert "未以任何方式" in f1.text
@@ -342,17 +345,18 @@ def test_an_inspection_keeps_its_pinned_version_when_the_library_moves_on(app, l
     assert "《中华人民共和国保守国家秘密法》第三十一条第一项" in before.data["findings"][0]["basis"]
     # The library revises F1's basis in a new version.
     path = library_copy / "network.yaml"
-    text = path.read_text(encoding="utf-8").replace("version: 2", "version: 3", 1)
+    pinned = inspection.versions[0].version
+    text = path.read_text(encoding="utf-8").replace(f"version: {pinned}", f"version: {pinned + 1}", 1)
     path.write_text(text.replace(F1_BASIS, "          - law: 保守国家秘密法\n            year: 2024\n"
                                            "            article: 29\n            paragraph: 2\n", 1), encoding="utf-8")
     report = checklists.sync_library(db.session)
-    assert [(v.template.key, v.version) for v in report.created] == [("network", 3)]
+    assert [(v.template.key, v.version) for v in report.created] == [("network", pinned + 1)]
     db.session.expire_all()
-    assert [v.version for v in inspection.versions] == [2]
+    assert [v.version for v in inspection.versions] == [pinned]
     after = documents.prepare(db.session, DocumentKind.NOTICE, notice)
     assert (after.version, after.code, after.data["findings"]) == (before.version, before.code,
                                                                    before.data["findings"])
     newer = f.make_inspection("DH-ZFB", templates=("network",))
-    assert [v.version for v in newer.versions] == [3]
+    assert [v.version for v in newer.versions] == [pinned + 1]
     cited = [c for c in checklists.citing_items(db.session, "保守国家秘密法", 31) if c.item.key == "F1"]
-    assert [(c.version.version, c.current) for c in cited] == [(2, False)]
+    assert [(c.version.version, c.current) for c in cited] == [(pinned, False)]

@@ -21,6 +21,8 @@ from .helpers import user
 
 LIBRARY = Path(__file__).resolve().parent.parent / "checklists"
 NETWORK = (LIBRARY / "network.yaml").read_text(encoding="utf-8")
+CURRENT = yaml.safe_load(NETWORK)["version"]  # network's version in the library; the fixtures bump it by one
+BUMPED = CURRENT + 1
 F1_TEXT = "涉密计算机和涉密网络未以任何方式连接互联网"
 F2_TEXT = "无“一机两用”，同一台计算机未交替连接涉密网络和互联网"
 NEW_ITEM_TEXT = "涉密计算机未安装具有无线联网功能的外设"
@@ -35,11 +37,12 @@ def items_of(template: dict) -> list[dict]:
 
 
 def network_v2() -> str:
-    """network.yaml as version 3: F1 reworded, F2 removed, F20 added (a copy of F3 with its own text)."""
-    text = NETWORK.replace("version: 2", "version: 3", 1)
+    """network.yaml as the next version: F1 reworded, F2 removed, F20 added (a copy of F3 with its own text)."""
+    text = NETWORK.replace(f"version: {CURRENT}", f"version: {BUMPED}", 1)
     text = text.replace(F1_TEXT, "涉密计算机和涉密网络从未以任何方式连接互联网")
     start, end = text.index("      - key: F2\n"), text.index("      - key: F16\n")
     text = text[:start] + text[end:]
+    text = re.sub(r"  - check: \w+ +# [^\n]*\n    item: F2\n", "", text)  # and F2's row of the mapping table
     f3_start = text.index("      - key: F3\n")
     f3_end = text.index("      - key: ", f3_start + 10)
     new_item = text[f3_start:f3_end].replace("key: F3", "key: F20", 1)
@@ -57,10 +60,10 @@ def page(response) -> str:
 
 @pytest.fixture
 def network_bumped(app, session, library_copy):
-    """network version 3 synced from an edited copy of the library."""
+    """network's next version synced from an edited copy of the library."""
     (library_copy / "network.yaml").write_text(network_v2(), encoding="utf-8")
     report = checklists.sync_library(session)
-    assert [(v.key, v.version) for v in report.created] == [("network", 3)]
+    assert [(v.key, v.version) for v in report.created] == [("network", BUMPED)]
     return report.created[0]
 
 
@@ -90,7 +93,7 @@ def test_browse_shows_every_current_template_with_its_figures(demo, browser_for)
                            str(sum(1 for i in items if i.get("deduction"))),
                            str(sum(1 for i in items if i.get("veto")))], key
         assert f'href="/checklists/{template["key"]}"' in card
-        assert "第 2 版" in card
+        assert f"第 {template['version']} 版" in card
     assert 'name="q"' in body and 'action="/checklists/search"' in body  # the search box
 
 
@@ -155,23 +158,23 @@ def test_self_assessment_marks_points_deductions_and_the_veto(demo, browser_for)
 def test_unknown_templates_and_versions_are_not_found(demo, browser_for):
     browser = browser_for("inspector")
     assert browser.get("/checklists/nothing-here").status_code == 404
-    assert browser.get("/checklists/network/versions/3").status_code == 404
+    assert browser.get(f"/checklists/network/versions/{BUMPED}").status_code == 404
     assert browser.get("/checklists/network/versions/0").status_code == 404
     assert browser.get("/checklists/network/versions/99999999999999999999999").status_code == 404
     assert browser.get("/checklists/network/versions/abc").status_code == 404
     assert browser.get("/checklists/" + "x" * 500).status_code == 404
     assert browser.get("/checklists/net%00work").status_code == 404
-    assert browser.get("/checklists/network/versions/2").status_code == 200
+    assert browser.get(f"/checklists/network/versions/{CURRENT}").status_code == 200
 
 
 def test_an_older_version_reads_as_it_was_and_says_so(demo, browser_for, network_bumped):
     browser = browser_for("inspector")
-    old = page(browser.get("/checklists/network/versions/2"))
+    old = page(browser.get(f"/checklists/network/versions/{CURRENT}"))
     assert F1_TEXT in old and F2_TEXT in old and NEW_ITEM_TEXT not in old
-    assert "这是较早的版本，现行版本为第 3 版。" in old
+    assert f"这是较早的版本，现行版本为第 {BUMPED} 版。" in old
     current = page(browser.get("/checklists/network"))
     assert NEW_ITEM_TEXT in current and F2_TEXT not in current
-    assert 'href="/checklists/network/versions/2"' in current  # the side list of versions
+    assert f'href="/checklists/network/versions/{CURRENT}"' in current  # the side list of versions
 
 
 # Comparing versions -------------------------------------------------------------------------------
@@ -189,20 +192,20 @@ def test_diff_shows_added_removed_and_changed_items(demo, browser_for, network_b
     changed = body[body.index("修改的检查项（1）"):]
     assert 'id="changed-F1"' in changed and "检查内容" in changed
     assert "<ins>从</ins>" in changed  # the change marked in place
-    assert '<option value="2" selected>' in body and '<option value="3" selected>' in body
-    same = page(browser_for("officer").get("/checklists/network/diff?from=2&to=3"))
+    assert f'<option value="{CURRENT}" selected>' in body and f'<option value="{BUMPED}" selected>' in body
+    same = page(browser_for("officer").get(f"/checklists/network/diff?from={CURRENT}&to={BUMPED}"))
     assert "新增 1 项，删除 1 项，修改 1 项" in same
 
 
 def test_diff_between_equal_versions_says_so(demo, browser_for, network_bumped):
-    body = page(browser_for("inspector").get("/checklists/network/diff?from=3&to=3"))
-    assert "两边选的是同一个版本（第 3 版），没有差异" in body
+    body = page(browser_for("inspector").get(f"/checklists/network/diff?from={BUMPED}&to={BUMPED}"))
+    assert f"两边选的是同一个版本（第 {BUMPED} 版），没有差异" in body
 
 
 def test_diff_refuses_bad_version_numbers_in_words(demo, browser_for, network_bumped):
     browser = browser_for("inspector")
     for query, message in [
-        ("from=abc&to=3", "“abc”不是有效的版本号"),
+        (f"from=abc&to={BUMPED}", "“abc”不是有效的版本号"),
         ("from=7", "没有第 7 版。"),
         ("to=99999999", "版本号过大。"),
         ("from=" + "9" * 5000, "不是有效的版本号"),
@@ -223,13 +226,13 @@ def test_diff_of_a_template_with_one_version(demo, browser_for):
 def test_versions_to_compare_defaults_to_previous_and_current(session, network_bumped, library_copy):
     template = checklists.get_template(session, "network")
     pair = checklists.versions_to_compare(template, None, None)
-    assert [v.version for v in pair] == [2, 3]
+    assert [v.version for v in pair] == [CURRENT, BUMPED]
     checklists.set_version_status(session, None, network_bumped, retired=True)
     session.expire_all()
     template = checklists.get_template(session, "network")
-    # The current version is now 2: compare it with the one after it.
-    assert [v.version for v in checklists.versions_to_compare(template, None, None)] == [2, 3]
-    assert [v.version for v in checklists.versions_to_compare(template, 3, None)] == [3, 2]
+    # The library's version is current again: compare it with the one after it.
+    assert [v.version for v in checklists.versions_to_compare(template, None, None)] == [CURRENT, BUMPED]
+    assert [v.version for v in checklists.versions_to_compare(template, BUMPED, None)] == [BUMPED, CURRENT]
 
 
 # Searching ----------------------------------------------------------------------------------------
@@ -310,18 +313,18 @@ def test_uploading_a_good_template_stores_a_new_version(demo, browser_for, sessi
     assert response.status_code == 302
     assert version_count() == before + 1
     stored = checklists.latest_version(session, "network")
-    assert (stored.version, stored.source, stored.status) == (3, "upload", "active")
+    assert (stored.version, stored.source, stored.status) == (BUMPED, "upload", "active")
     body = page(admin.get(response.headers["Location"]))
-    assert "已保存“网络与信息设备保密管理检查”第 3 版。" in body
+    assert f"已保存“网络与信息设备保密管理检查”第 {BUMPED} 版。" in body
     listing = body[body.index('id="template-network"'):]
-    assert 'href="/checklists/network/versions/3"' in listing and "管理员上传" in listing
+    assert f'href="/checklists/network/versions/{BUMPED}"' in listing and "管理员上传" in listing
     assert NEW_ITEM_TEXT in page(browser_for("inspector").get("/checklists/network"))
     assert session.scalar(select(AuditRecord).where(AuditRecord.action == "checklist.version_create",
                                                     AuditRecord.actor_name == "admin")) is not None
 
 
 def test_a_refused_upload_shows_every_validator_message_and_stores_nothing(demo, browser_for):
-    lines = NETWORK.replace("version: 2", "version: 4", 1).splitlines(keepends=True)
+    lines = NETWORK.replace(f"version: {CURRENT}", f"version: {BUMPED + 1}", 1).splitlines(keepends=True)
     severity = next(i for i, line in enumerate(lines) if "severity: critical" in line)
     lines[severity] = lines[severity].replace("critical", "fatal")
     points = next(i for i, line in enumerate(lines) if "points: 0" in line)
@@ -353,7 +356,7 @@ def test_a_refused_upload_shows_every_validator_message_and_stores_nothing(demo,
      b"e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
      "network.yaml", "the file expands to more than"),
     (b"[" * 50_000, "network.yaml", "nested too deeply"),
-    (NETWORK.encode(), "network.yaml", "内容与已有的第 2 版完全相同，无需上传。"),
+    (NETWORK.encode(), "network.yaml", f"内容与已有的第 {CURRENT} 版完全相同，无需上传。"),
     (NETWORK.replace("key: network", "key: search", 1).encode(), "search.yaml", "key search is reserved"),
 ])
 def test_bad_uploads_are_refused_in_words(demo, browser_for, content, filename, message):
@@ -377,21 +380,21 @@ def test_upload_without_a_file_or_without_csrf(demo, browser_for):
 def test_retiring_hides_a_version_from_new_work_but_it_still_reads(demo, browser_for, session):
     admin = browser_for("admin")
     manage = page(admin.get("/admin/checklists"))
-    form = manage[manage.index('action="/admin/checklists/network/versions/2/status"'):]
+    form = manage[manage.index(f'action="/admin/checklists/network/versions/{CURRENT}/status"'):]
     assert form.index("data-confirm=") < form.index("</form>")
-    response = admin.post("/admin/checklists/network/versions/2/status", {"retired": "1"})
+    response = admin.post(f"/admin/checklists/network/versions/{CURRENT}/status", {"retired": "1"})
     assert response.status_code == 302
     assert "network" not in [v.key for v in checklists.current_versions(session)]
     inspector = browser_for("inspector")
     title = templates()["network"]["title"]
     assert title not in page(inspector.get("/checklists"))
-    old = inspector.get("/checklists/network/versions/2")
+    old = inspector.get(f"/checklists/network/versions/{CURRENT}")
     assert old.status_code == 200 and F1_TEXT in page(old) and "此版本已停用" in page(old)
     assert "此版本已停用" in page(inspector.get("/checklists/network"))
     assert ("network", "F1") not in found(page(inspector.get("/checklists/search?q=互联网")))
     assert session.scalar(select(AuditRecord).where(AuditRecord.action == "checklist.version_retire")) is not None
 
-    admin.post("/admin/checklists/network/versions/2/status", {"retired": "0"})
+    admin.post(f"/admin/checklists/network/versions/{CURRENT}/status", {"retired": "0"})
     assert "network" in [v.key for v in checklists.current_versions(session)]
     assert title in page(inspector.get("/checklists"))
 
@@ -432,10 +435,11 @@ def test_the_impact_report_names_every_version_that_cites_the_text(app, demo, se
     expected = citing("保守国家秘密法", 31)
     rows, summary = cli_rows(app, "保守国家秘密法", "--article", "31")
     network = {item for key, _version, item in rows if key == "network"}
+    library = {key: f"v{template['version']}" for key, template in templates().items()}
     assert {(key, version) for key, version, _item in rows} == {
-        *((key, "v2") for key, _item in expected), ("network", "v3")}
-    # Version 3 of the fixture drops F2 and adds F20 (a copy of F3): both versions are listed as they are.
-    assert {item for key, version, item in rows if version == "v2" and key == "network"} == {
+        *((key, library[key]) for key, _item in expected), ("network", f"v{BUMPED}")}
+    # The fixture's version drops F2 and adds F20 (a copy of F3): both versions are listed as they are.
+    assert {item for key, version, item in rows if version == f"v{CURRENT}" and key == "network"} == {
         i for k, i in expected if k == "network"}
     versions = len({key for key, _item in expected}) + 1
     assert "F20" in network and summary.endswith(f"in {versions} template versions cite 保守国家秘密法 article 31")
@@ -464,7 +468,8 @@ def test_the_admin_sees_the_impact_report_on_the_library_page(demo, browser_for,
 
 def test_retiring_needs_the_token_and_a_real_version(demo, browser_for, session):
     admin = browser_for("admin")
-    assert admin.post("/admin/checklists/network/versions/2/status", {"retired": "1"}, csrf=False).status_code == 400
+    assert admin.post(f"/admin/checklists/network/versions/{CURRENT}/status", {"retired": "1"},
+                      csrf=False).status_code == 400
     assert admin.post("/admin/checklists/network/versions/9/status", {"retired": "1"}).status_code == 404
     assert admin.post("/admin/checklists/nothing/versions/2/status", {"retired": "1"}).status_code == 404
     assert "network" in [v.key for v in checklists.current_versions(session)]
@@ -472,8 +477,8 @@ def test_retiring_needs_the_token_and_a_real_version(demo, browser_for, session)
 
 # Who may see what ---------------------------------------------------------------------------------
 
-READ_PAGES = ["/checklists", "/checklists/network", "/checklists/network/versions/2", "/checklists/network/diff",
-              "/checklists/search?q=手机"]
+READ_PAGES = ["/checklists", "/checklists/network", f"/checklists/network/versions/{CURRENT}",
+              "/checklists/network/diff", "/checklists/search?q=手机"]
 
 
 @pytest.mark.parametrize("username", ["admin", "inspector", "inspector2", "leader", "officer"])
@@ -493,10 +498,10 @@ def test_the_auditor_sees_only_the_audit_trail(demo, browser_for):
 def test_only_the_administrator_manages_versions(demo, browser_for, session, username):
     browser = browser_for(username)
     assert browser.get("/admin/checklists").status_code == 403
-    assert browser.post("/admin/checklists/network/versions/2/status", {"retired": "1"}).status_code == 403
+    assert browser.post(f"/admin/checklists/network/versions/{CURRENT}/status", {"retired": "1"}).status_code == 403
     assert upload(browser, network_v2().encode()).status_code == 403
     assert "network" in [v.key for v in checklists.current_versions(session)]
-    assert checklists.latest_version(session, "network").version == 2
+    assert checklists.latest_version(session, "network").version == CURRENT
 
 
 def test_signed_out_visitors_are_sent_to_log_in(demo, client):

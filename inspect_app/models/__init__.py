@@ -40,12 +40,15 @@ from .rectification import (
     TicketEventKind,
     TicketStatus,
 )
+from .scans import ProposalStatus, ProposedAnswer, Scan, ScanCheck, ScanOutcome, ScanResult
 from .settings import SecuritySetting
 from .throttle import LoginThrottle
+from .tokens import ApiToken, TokenPermission
 
 __all__ = [
     "Answer",
     "AnswerRevision",
+    "ApiToken",
     "Attachment",
     "AttachmentKind",
     "AuditHead",
@@ -74,8 +77,14 @@ __all__ = [
     "NoticeCounter",
     "Notification",
     "OrgNode",
+    "ProposalStatus",
+    "ProposedAnswer",
     "ResponseType",
     "Role",
+    "Scan",
+    "ScanCheck",
+    "ScanOutcome",
+    "ScanResult",
     "SecuritySetting",
     "Severity",
     "Signature",
@@ -84,6 +93,7 @@ __all__ = [
     "TicketEvent",
     "TicketEventKind",
     "TicketStatus",
+    "TokenPermission",
     "UnitType",
     "User",
     "UserSession",
