@@ -108,7 +108,9 @@ def _register_blueprints(app: Flask) -> None:
         main,
         notifications,
         rights,
+        scans,
         tickets,
+        tokens,
         units,
     )
 
@@ -125,3 +127,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(audit.bp, url_prefix="/audit")
     app.register_blueprint(rights.bp, url_prefix="/rights")
+    app.register_blueprint(tokens.bp, url_prefix="/rights/tokens")
+    app.register_blueprint(scans.bp, url_prefix="/inspections")  # /inspections/<id>/scans/…

@@ -16,6 +16,7 @@ from .checklists import cli as checklists_cli
 from .documents import cli as documents_cli
 from .main import cli as main_cli
 from .tickets import cli as tickets_cli
+from .tokens import cli as tokens_cli
 
 AREAS = (
     main_cli,  # seed-demo, backup create|restore
@@ -24,6 +25,7 @@ AREAS = (
     checklists_cli,  # checklists validate|cites|sync
     documents_cli,  # report inspection|notice|rectification|summary|verify|fonts
     tickets_cli,  # tickets remind
+    tokens_cli,  # api-token create|list|revoke
 )
 
 

@@ -21,6 +21,8 @@ from inspect_app.models import (
     Notice,
     Notification,
     OrgNode,
+    ProposedAnswer,
+    Scan,
     Signature,
     Ticket,
     User,
@@ -59,6 +61,7 @@ NOT_UNIT_OWNED = {
     "tickets.export_findings": "a format name; the rows are scoped (test_rectification_web)",
     "documents.job": "a job code, checked against its owner (test_documents)",
     "documents.job_status": "a job code (test_documents)",
+    "tokens.revoke": "API tokens: the secadmin's, of their subtree (test_api_tokens)",
 }
 
 
@@ -95,6 +98,8 @@ def world(full_demo) -> World:
         evidence = db.session.scalars(select(Attachment).where(Attachment.unit_id == unit.id,
                                                                Attachment.kind == "evidence")).first()
         extension = db.session.scalars(select(ExtensionRequest).where(ExtensionRequest.unit_id == unit.id)).first()
+        scan = db.session.scalars(select(Scan).where(Scan.unit_id == unit.id)).first()
+        proposal = db.session.scalars(select(ProposedAnswer).where(ProposedAnswer.unit_id == unit.id)).first()
         world.ids[code] = {
             "inspection_id": issued.id,
             "finding_id": _first(select(Finding).where(Finding.inspection_id == issued.id)).id,
@@ -107,6 +112,8 @@ def world(full_demo) -> World:
             "notice_id": _first(select(Notice).where(Notice.inspection_id == issued.id)).id,
             "document_id": document.id,
             "unit_id": unit.id,
+            "scan_id": scan.id if scan else 999_999,
+            "proposal_id": proposal.id if proposal else 999_999,
         }
     # A notification of someone at each unit (an officer there, or the lead inspector).
     for code, username in (("DH-ZFB", "officer"), ("XS-ZRZY", "officer2"), ("BC-GAJ", "inspector")):
@@ -143,7 +150,7 @@ def test_every_route_with_an_id_is_in_the_matrix(app):
 
 
 FILLABLE = {"inspection_id", "finding_id", "item_id", "photo_id", "role", "ticket_id", "attachment_id",
-            "extension_id", "notice_id", "document_id", "unit_id", "notification_id"}
+            "extension_id", "notice_id", "document_id", "unit_id", "notification_id", "scan_id", "proposal_id"}
 
 
 def build(rule: str, ids: dict) -> str:
