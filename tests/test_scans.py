@@ -8,11 +8,14 @@ import csv
 import io
 import json
 import re
+import subprocess
+import threading
 from pathlib import Path
 
 import pytest
 import yaml
 from sqlalchemy import func, select
+from werkzeug.serving import make_server
 
 from inspect_app.extensions import db
 from inspect_app.models import (
@@ -33,6 +36,7 @@ from .factories import answer, answer_all, make_inspection, submit
 from .helpers import Machine, issue_token
 
 LIBRARY = Path(__file__).resolve().parent.parent / "checklists"
+TOOLS = LIBRARY.parent / "tools"
 MAPPING = {row["check"]: row["item"] for row in
            yaml.safe_load((LIBRARY / "network.yaml").read_text(encoding="utf-8"))["technical_checks"]}
 WHEN = "2026-01-05T02:30:00Z"
@@ -306,6 +310,47 @@ def test_a_scan_file_is_uploaded_on_the_inspection_page(app, demo, browser_for):
     officer = browser_for("officer")
     assert officer.get(uploaded.headers["Location"]).status_code == 404
     assert "KIT-20260105-01" not in officer.get(f"/inspections/{inspection.id}").get_data(as_text=True)
+
+
+# The reference client ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served(app):
+    """The app over real HTTP on 127.0.0.1, for a client that is not Python's test client."""
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+def push_scan(url: str, inspection_id: int, path: Path, token: str) -> subprocess.CompletedProcess:
+    """tools/push_scan.py as a tool maker runs it: Debian's Python, the standard library only, the token from the
+    environment."""
+    return subprocess.run(["/usr/bin/python3", "-I", str(TOOLS / "push_scan.py"), "--url", url, "--inspection",
+                           str(inspection_id), str(path)], capture_output=True, text=True, timeout=60,
+                          env={"INSPECT_API_TOKEN": token, "PATH": "/usr/bin:/bin"})
+
+
+def test_the_reference_client_pushes_a_scan_once_and_says_why_one_is_refused(app, demo, served, tmp_path):
+    inspection = make_inspection("DH-ZFB", templates=["network"])
+    token = issue_token("dh-tech-kit", "BC-DH", "scans.import")
+    table = tmp_path / "kit.csv"
+    table.write_bytes(as_csv(scan_file(("PC-01", "usb_storage", "fail", "U盘交叉使用"), ("PC-02", "dual_use", "pass"))))
+    first, again = (push_scan(served, inspection.id, table, token) for _ in range(2))
+    assert (first.returncode, again.returncode) == (0, 0), first.stderr + again.stderr
+    assert first.stdout.startswith("stored: scan KIT-20260105-01") and "1 answers proposed" in first.stdout
+    assert again.stdout.startswith("already stored")
+    elsewhere = tmp_path / "other.json"
+    elsewhere.write_text(json.dumps(scan_file(("PC-01", "dual_use", "pass"), scan_id="X", unit_code="DH-JYJ")))
+    refused = push_scan(served, inspection.id, elsewhere, token)
+    assert refused.returncode == 1 and "refused: 400 invalid" in refused.stderr and "DH-JYJ" in refused.stderr
+    unknown = push_scan(served, inspection.id, table, "bmjc_00000000_" + "x" * 43)
+    assert unknown.returncode == 1 and "401 invalid_token" in unknown.stderr
+    assert (count(Scan), count(ScanResult), count(ProposedAnswer)) == (1, 2, 1)
 
 
 # The mapping table in the checklist data --------------------------------------------------------------------
