@@ -14,10 +14,11 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Select
 
 from ..extensions import db
-from ..models import User
+from ..models import OrgNode, User
 from ..problems import problem
 from ..security import current_user
 from ..services import DomainError
+from . import schemas
 from .spec import Problem
 
 M = TypeVar("M", bound=BaseModel)
@@ -39,19 +40,29 @@ def refuse(status: int, code: str, message: str):
     return problem(status, code, message)
 
 
+def unit_ref(node: OrgNode) -> schemas.UnitRef:
+    return schemas.UnitRef(id=node.id, name=node.name, code=node.code)
+
+
 def _first_problem(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first["loc"])
     return _("请求内容有误：%(where)s %(msg)s", where=where, msg=first["msg"])
 
 
-def body(model: type[M]) -> M:
-    """The JSON body as `model`; DomainError (400) with the first problem in words."""
-    payload = request.get_json(silent=True)
+def json_payload() -> Any:
+    """The JSON body as sent; DomainError (400) for one that is no JSON or holds a NUL character."""
     if "\\u0000" in request.get_data(as_text=True):
         raise DomainError(_("请求中含有无效字符。"))
+    payload = request.get_json(silent=True)
     if payload is None:
         raise DomainError(_("请求内容不是有效的 JSON。"))
+    return payload
+
+
+def body(model: type[M]) -> M:
+    """The JSON body as `model`; DomainError (400) with the first problem in words."""
+    payload = json_payload()
     try:
         return model.model_validate(payload)
     except ValidationError as exc:

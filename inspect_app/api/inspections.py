@@ -16,16 +16,12 @@ from ..models import OrgNode
 from ..services import Conflict, DomainError, checklists, inspections
 from ..services.inspections import AnswerConflict, AnswerInput, ClassifiedSuspected, InspectionFilter, SignatureInput
 from . import api, schemas
-from .common import BAD, LOCKED, NOT_FOUND, TOO_LARGE, actor, body, listing, query, refuse
-
-
-def _unit_ref(unit: OrgNode) -> schemas.UnitRef:
-    return schemas.UnitRef(id=unit.id, name=unit.name, code=unit.code)
+from .common import BAD, LOCKED, NOT_FOUND, TOO_LARGE, actor, body, listing, query, refuse, unit_ref
 
 
 def summary(inspection: InspectionModel) -> schemas.InspectionSummary:
     return schemas.InspectionSummary(
-        id=inspection.id, title=inspection.title, unit=_unit_ref(inspection.unit), kind=inspection.kind,
+        id=inspection.id, title=inspection.title, unit=unit_ref(inspection.unit), kind=inspection.kind,
         status=inspection.status, scheduled_on=inspection.scheduled_on,
         lead=schemas.Person(id=inspection.lead.id, name=inspection.lead.display_name),
         templates=[schemas.TemplateRef(key=v.template.key, version=v.version, title=v.title)

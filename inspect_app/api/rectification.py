@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from .. import authz
 from ..clock import local_today
 from ..extensions import db
-from ..models import Finding, Notice, OrgNode, Ticket, TicketEvent
+from ..models import Finding, Notice, Ticket, TicketEvent
 from ..services import DomainError, rectification
 from ..services.rectification import lists as ticket_lists
 from . import api, schemas
@@ -27,19 +27,15 @@ from .common import (
     page,
     query,
     refuse,
+    unit_ref,
 )
-
-
-def _unit_ref(unit: OrgNode) -> schemas.UnitRef:
-    return schemas.UnitRef(id=unit.id, name=unit.name, code=unit.code)
-
 
 # Findings ---------------------------------------------------------------------------------------------------
 
 
 def _finding_out(finding: Finding, ticket_id: int | None) -> schemas.FindingOut:
     return schemas.FindingOut(
-        id=finding.id, inspection_id=finding.inspection_id, unit=_unit_ref(finding.unit),
+        id=finding.id, inspection_id=finding.inspection_id, unit=unit_ref(finding.unit),
         template_key=finding.template_key, item_key=finding.item_key, item_text=finding.item_text,
         category=finding.category, compliance=finding.compliance, severity=finding.severity,
         description=finding.description, is_repeat=finding.is_repeat, status=finding.status,
@@ -82,7 +78,7 @@ def get_finding(finding: Finding):
 def ticket_summary(ticket: Ticket, today) -> schemas.TicketSummary:
     return schemas.TicketSummary(
         id=ticket.id, finding_id=ticket.finding_id, inspection_id=ticket.inspection_id, notice_id=ticket.notice_id,
-        unit=_unit_ref(ticket.unit), status=ticket.status, overdue=ticket.is_overdue(today), due_date=ticket.due_date,
+        unit=unit_ref(ticket.unit), status=ticket.status, overdue=ticket.is_overdue(today), due_date=ticket.due_date,
         original_due_date=ticket.original_due_date, severity=ticket.finding.severity, title=ticket.finding.item_text,
         returns_count=ticket.returns_count, revision=ticket.revision, created_at=ticket.created_at,
         responded_at=ticket.responded_at, accepted_at=ticket.accepted_at)
@@ -157,7 +153,7 @@ def respond(ticket: Ticket):
 
 def _notice_summary(notice: Notice) -> schemas.NoticeSummary:
     return schemas.NoticeSummary(id=notice.id, number=notice.number, inspection_id=notice.inspection_id,
-                                 unit=_unit_ref(notice.unit), bureau=_unit_ref(notice.bureau),
+                                 unit=unit_ref(notice.unit), bureau=unit_ref(notice.bureau),
                                  issued_at=notice.issued_at)
 
 

@@ -10,7 +10,7 @@ from ..models import Inspection
 from ..models import Scan as ScanModel
 from ..services import DomainError, scans
 from . import api, schemas
-from .common import BAD, CONFLICT, NEEDS_CONFIRMATION, NOT_FOUND, TOO_LARGE, actor, query
+from .common import BAD, CONFLICT, NEEDS_CONFIRMATION, NOT_FOUND, TOO_LARGE, actor, json_payload, query
 
 
 def scan_out(scan: ScanModel) -> schemas.ScanOut:
@@ -33,12 +33,7 @@ def _sent_scan() -> scans.ScanFile:
         return scans.format.read(request.get_data(), "text/csv")
     if request.mimetype != "application/json" and not request.is_json:
         raise DomainError(_("请以 application/json 或 text/csv 发送扫描文件。"), field="file")
-    if "\\u0000" in request.get_data(as_text=True):
-        raise DomainError(_("请求中含有无效字符。"))
-    payload = request.get_json(silent=True)
-    if payload is None:
-        raise DomainError(_("请求内容不是有效的 JSON。"))
-    return scans.format.from_mapping(payload)
+    return scans.format.from_mapping(json_payload())
 
 
 @api.operation("POST", "/inspections/<int:inspection_id>/scans",

@@ -10,19 +10,16 @@ from ..extensions import db
 from ..models import NodeKind, OrgNode
 from ..services import DomainError, dashboard, units
 from . import api, schemas
-from .common import BAD, NOT_FOUND, actor, page, query
-
-
-def _unit_ref(unit: OrgNode | None) -> schemas.UnitRef | None:
-    return schemas.UnitRef(id=unit.id, name=unit.name, code=unit.code) if unit is not None else None
+from .common import BAD, NOT_FOUND, actor, page, query, unit_ref
 
 
 def _summary(row: units.UnitRow) -> schemas.UnitSummary:
     unit = row.unit
     return schemas.UnitSummary(
         id=unit.id, name=unit.name, code=unit.code, unit_type=unit.unit_type, is_key_unit=unit.is_key_unit,
-        active=unit.active, parent=_unit_ref(unit.parent), last_inspected_at=row.inspected_at, last_score=row.score,
-        last_band=row.band, open_tickets=row.open, overdue_tickets=row.overdue)
+        active=unit.active, parent=unit_ref(unit.parent) if unit.parent else None,
+        last_inspected_at=row.inspected_at, last_score=row.score, last_band=row.band, open_tickets=row.open,
+        overdue_tickets=row.overdue)
 
 
 @api.operation("GET", "/units", summary="The units in the caller's scope, with their latest inspection and tickets",
