@@ -112,7 +112,9 @@ def _register_blueprints(app: Flask) -> None:
         notifications,
         registers,
         rights,
+        scans,
         tickets,
+        tokens,
         units,
     )
 
@@ -132,3 +134,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rights.bp, url_prefix="/rights")
     app.register_blueprint(registers.bp, url_prefix="/registers")
     app.register_blueprint(appraisals.bp, url_prefix="/appraisals")
+    app.register_blueprint(tokens.bp, url_prefix="/rights/tokens")
+    app.register_blueprint(scans.bp, url_prefix="/inspections")  # /inspections/<id>/scans/…

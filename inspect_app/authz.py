@@ -4,7 +4,9 @@ A bureau-side user (inspector, leader) sees the units in the subtree of the org 
 an officer sees their own unit only; the admin manages the org tree and accounts, and the secadmin the
 accounts' rights, of their subtree, and neither sees any unit's work; the auditor sees the audit trail only
 (services/duties.py has who may do what to whose account). Every route that loads a unit-owned object loads it here:
-an object outside the caller's scope answers 404, exactly as one that does not exist.
+an object outside the caller's scope answers 404, exactly as one that does not exist. A machine client (an API
+token's account, role `client`) is scoped like a person, by the org node of its token's scope; what it may do is
+what its token's permissions grant (TOKEN_PERMISSIONS), checked here like a role's rules.
 
 Every view carries its gate from here: `@requires(action)` for a page without an object (403 for a role that may
 not), `@loads(Model, "model_id", action)` for one with an object (load it through the caller's scope: 404 outside;
@@ -23,11 +25,11 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from .extensions import db
 from .ids import parse_id
-from .models import AppraisalRound, NodeKind, Notification, OrgNode, Role, RoundStatus, User
+from .models import ApiToken, AppraisalRound, NodeKind, Notification, OrgNode, Role, RoundStatus, User
 
 T = TypeVar("T")
 
-UNIT_WORK_ROLES = (Role.INSPECTOR, Role.LEADER, Role.OFFICER)
+UNIT_WORK_ROLES = (Role.INSPECTOR, Role.LEADER, Role.OFFICER, Role.CLIENT)
 # The roles that manage the org tree's nodes or accounts, each in the subtree of the node they belong to.
 ACCOUNT_ROLES = (Role.ADMIN, Role.SECADMIN)
 
@@ -61,8 +63,8 @@ def visible_nodes(user: User) -> Select:
 
 def visible_accounts(user: User) -> Select:
     """A select of the accounts `user` manages (joined to their org node): those of the subtree an admin or a
-    secadmin belongs to; nobody else's."""
-    stmt = select(User).join(User.org_node)
+    secadmin belongs to; nobody else's. Machine clients' accounts are managed with their tokens, not here."""
+    stmt = select(User).join(User.org_node).where(User.role != Role.CLIENT)
     if user.role not in ACCOUNT_ROLES:
         return stmt.where(false())
     return stmt.where(OrgNode.path.startswith(user.org_node.path))
@@ -83,6 +85,19 @@ def visible_rounds(user: User) -> Select:
             .where(OrgNode.path.startswith(node.path)))
 
 
+def visible_tokens(user: User) -> Select:
+    """A select of the API tokens `user` may manage: those scoped inside the subtree a secadmin belongs to."""
+    stmt = select(ApiToken).join(ApiToken.account).join(User.org_node)
+    if not can(user, "tokens.manage"):
+        return stmt.where(false())
+    return stmt.where(OrgNode.path.startswith(user.org_node.path))
+
+
+def speaks_for_unit(user: User) -> bool:
+    """Whether `user` stands on a unit's side: its secrecy officer, or a machine client scoped to the unit."""
+    return user.role == Role.OFFICER or (user.role == Role.CLIENT and user.org_node.kind == NodeKind.UNIT)
+
+
 def scoped(stmt: Select, model: Any, user: User) -> Select:
     """Restrict a select over a unit-owned model to the units `user` sees."""
     return stmt.where(model.unit_id.in_(visible_unit_ids(user)))
@@ -99,6 +114,8 @@ def visible(user: User, model: type[T]) -> Select:
         return select(Notification).where(Notification.user_id == user.id)
     if model is AppraisalRound:
         return visible_rounds(user)
+    if model is ApiToken:
+        return visible_tokens(user)
     return scoped(select(model), model, user)
 
 
@@ -206,18 +223,42 @@ RULES: dict[str, _Rule] = {
     "appraisal.view_round": _roles(Role.LEADER, Role.INSPECTOR),
     "appraisal.manage": _roles(Role.INSPECTOR),
     "appraisal.approve": _roles(Role.LEADER),
+    # Technical inspection results: a team member brings a scan file to the inspection (services/scans/ checks the
+    # team); a unit's officer answers its tickets through the API as on the ticket's page.
+    "scans.import": _roles(Role.INSPECTOR, Role.OFFICER),
+    "tickets.respond": _roles(Role.OFFICER),
+    # API tokens are grants of rights to machines: the secadmin's, like every grant (docs/api.md says why).
+    "tokens.manage": _roles(Role.SECADMIN),
 }
+
+# What each permission of an API token grants its client: actions of RULES, in the token's scope.
+TOKEN_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "figures.read": ("dashboard.view", "units.view"),
+    "inspections.read": ("inspection.view", "findings.view", "notice.view", "units.view"),
+    "inspections.plan": ("inspection.view", "inspection.plan"),
+    "scans.import": ("inspection.view", "scans.import"),
+    "tickets.read": ("tickets.view", "findings.view", "notice.view"),
+    "tickets.respond": ("tickets.view", "tickets.respond"),
+}
+
+
+def _allows(user: User, action: str, obj: Any) -> bool:
+    """The rule of `action` for `user`: a machine client's token grants it or not; a person's role decides."""
+    if user.role == Role.CLIENT:
+        token = user.api_token
+        return (token is not None and token.is_usable()
+                and any(action in TOKEN_PERMISSIONS.get(p, ()) for p in token.permissions))
+    return RULES[action](user, obj)
 
 
 def can(user: User | None, action: str, obj: Any = None) -> bool:
     if user is None or not user.active:
         return False
-    rule = RULES.get(action)
-    if rule is None:
+    if action not in RULES:
         raise KeyError(f"unknown action {action!r}")
     if obj is not None and not in_scope(user, obj):
         return False
-    return rule(user, obj)
+    return _allows(user, action, obj)
 
 
 def require(user: User | None, action: str, obj: Any = None) -> None:
@@ -263,14 +304,14 @@ def loads(model: type, arg: str, action: str, *, name: str | None = None) -> Cal
     """Gate a view with an object: load `model` by the URL's `arg` through the user's scope (404 outside it), check
     `action` on it (403), and hand it to the view as `name` (by default `arg` without its `_id`)."""
     name = name or arg.removesuffix("_id")
-    rule = RULES[_known(action)]
+    _known(action)
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def gated(*args, **kwargs):
             user = g.get("user")
             obj = get_or_404(user, model, kwargs.pop(arg))
-            if not (user.active and rule(user, obj)):  # in scope already: it was loaded through it
+            if not (user.active and _allows(user, action, obj)):  # in scope already: it was loaded through it
                 raise Forbidden()
             return view(*args, **{name: obj}, **kwargs)
 

@@ -20,6 +20,7 @@ from .incidents import cli as incidents_cli
 from .main import cli as main_cli
 from .registers import cli as registers_cli
 from .tickets import cli as tickets_cli
+from .tokens import cli as tokens_cli
 
 AREAS = (
     main_cli,  # seed-demo, backup create|restore
@@ -32,6 +33,7 @@ AREAS = (
     keys_cli,  # keys new-signing-key|rotate-signing-key|new-attachment-key|rotate-attachment-key|rekey-attachments|list
     registers_cli,  # registers remind
     appraisals_cli,  # appraisals validate|sync
+    tokens_cli,  # api-token create|list|revoke
 )
 
 

@@ -167,6 +167,8 @@ class Defaults:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     LOGIN_RATE_LIMIT = "20/minute;100/hour"
+    # Requests per API token (machine clients); the tablets' session requests are not counted against it.
+    API_RATE_LIMIT = "120/minute;3000/hour"
     PASSWORD_MIN_LENGTH = 10
     # argon2id; about 100 ms a hash on a 2-core server (see services/accounts/passwords.py).
     ARGON2_TIME_COST = 2

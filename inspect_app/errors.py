@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .problems import is_api_request, problem
 from .security import wants_json
 from .services import DomainError
 
@@ -28,6 +29,8 @@ def _messages() -> dict[int, tuple[str, str]]:
 def _respond(code: int, message: str | None = None, error: str | None = None):
     title, default = _messages().get(code, _messages()[500])
     message = message or default
+    if is_api_request():
+        return problem(code, error or str(code), message)
     if wants_json():
         return jsonify(error=error or str(code), message=message), code
     return render_template("errors/error.html", code=code, title=title, message=message), code
@@ -41,7 +44,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         db.session.rollback()
-        error = {403: "forbidden", 409: "conflict"}.get(exc.status_code, "invalid")
+        error = {403: "forbidden", 409: "conflict", 422: "needs_confirmation"}.get(exc.status_code, "invalid")
         return _respond(exc.status_code, exc.message, error=error)
 
     @app.errorhandler(413)
@@ -53,8 +56,7 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.code in (301, 302, 303, 307, 308):
             return exc
-        body, code = _respond(exc.code or 500)
-        response = make_response(body, code)
+        response = make_response(_respond(exc.code or 500))
         # What the exception says besides its body: Allow on a 405, above all.
         for name, value in exc.get_headers():
             if name.lower() != "content-type":

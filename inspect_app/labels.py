@@ -28,6 +28,7 @@ ROLE_LABELS = {
     Role.OFFICER: _l("单位保密员"),
     Role.LEADER: _l("局领导"),
     Role.PENDING: _l("待授权"),
+    Role.CLIENT: _l("接口客户端"),
 }
 
 AUDIT_ACTION_LABELS = {
@@ -141,6 +142,15 @@ AUDIT_ACTION_LABELS = {
     "appraisal.unclassified_confirmed": _l("确认不含国家秘密"),
     "appraisal.approve": _l("审定考核结果"),
     "appraisal.export": _l("导出考核结果"),
+    # Machine clients and technical inspection results
+    "api.token_issue": _l("签发接口令牌"),
+    "api.token_revoke": _l("吊销接口令牌"),
+    "api.request": _l("接口调用"),
+    "api.token_refused": _l("拒绝接口令牌"),
+    "scan.import": _l("导入技术检查结果"),
+    "scan.unclassified_confirmed": _l("确认技术检查结果不含国家秘密"),
+    "scan.proposal_confirm": _l("确认技术检查发现的问题"),
+    "scan.proposal_reject": _l("驳回技术检查发现的问题"),
 }
 
 
@@ -292,6 +302,12 @@ STATE_CHIPS = {
     "idle": "off",
     "retired": "off",
     "declassified": "off",
+    # technical inspection results and the answers they propose
+    "pass": "ok",
+    "fail": "danger",
+    "error": "neutral",
+    "confirmed": "ok",
+    "rejected": "off",
 }
 
 # Incidents and cases ---------------------------------------------------------------------------
@@ -554,4 +570,49 @@ APPRAISAL_RECORD_MARKS = {
     "leak": _l("认定为泄密"),
     "trained": _l("年度内已培训"),
     "untrained": _l("年度内未培训"),
+}
+
+# Machine clients and technical inspection results ------------------------------------------------------------
+
+TOKEN_PERMISSION_LABELS = {
+    "figures.read": _l("读取统计数据"),
+    "inspections.read": _l("读取检查、问题和整改通知书"),
+    "inspections.plan": _l("安排检查"),
+    "scans.import": _l("导入技术检查结果"),
+    "tickets.read": _l("读取整改事项"),
+    "tickets.respond": _l("报送整改情况"),
+}
+
+TOKEN_STATE_LABELS = {
+    "active": _l("有效"),
+    "expired": _l("已过期"),
+    "revoked": _l("已吊销"),
+}
+
+SCAN_CHECK_LABELS = {
+    "internet_connection": _l("违规外联"),
+    "dual_use": _l("一机两用"),
+    "usb_storage": _l("存储介质交叉使用"),
+    "classified_content": _l("上网计算机存有涉密信息"),
+    "security_software": _l("安全保密程序"),
+    "unapproved_software": _l("未经批准的软件"),
+    "wireless_device": _l("无线设备"),
+    "smart_device": _l("智能设备接入"),
+}
+
+SCAN_RESULT_LABELS = {
+    "pass": _l("通过"),
+    "fail": _l("不通过"),
+    "error": _l("未能检查"),
+}
+
+SCAN_SOURCE_LABELS = {
+    "api": _l("接口推送"),
+    "upload": _l("页面上传"),
+}
+
+PROPOSAL_STATUS_LABELS = {
+    "pending": _l("待确认"),
+    "confirmed": _l("已确认"),
+    "rejected": _l("已驳回"),
 }

@@ -6,14 +6,15 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, flash, g, jsonify, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from werkzeug.local import LocalProxy
 
-from .extensions import db
+from .extensions import csrf, db
 from .models import User
-from .services import audit
+from .problems import is_api_request, problem
+from .services import audit, tokens
 from .services.accounts import sessions
 
 current_user: User | None = LocalProxy(lambda: g.get("user"))  # type: ignore[assignment]
@@ -74,8 +75,11 @@ class SessionInterface(SecureCookieSessionInterface):
 def _load_user() -> None:
     g.started = time.perf_counter()
     audit.client_ip.set(request.remote_addr)
-    g.user = g.user_session = None
+    g.user = g.user_session = g.api_token = None
     if request.endpoint == "static":
+        return
+    if is_api_request() and "Authorization" in request.headers:
+        _load_client()
         return
     token = session.get("sid")
     if not token:
@@ -88,6 +92,39 @@ def _load_user() -> None:
     g.user_session, g.user = us, us.user
 
 
+def _load_client() -> None:
+    """A machine client's request: its bearer token names the client's account; no cookie session is read."""
+    scheme, _, presented = request.headers["Authorization"].strip().partition(" ")
+    if scheme.lower() != "bearer":
+        g.token_refused = "malformed"
+        return
+    found = tokens.authenticate(db.session, presented.strip(), ip=request.remote_addr, method=request.method,
+                                path=request.path)
+    if isinstance(found, tokens.TokenRefused):
+        g.token_refused = found.reason
+        return
+    g.api_token, g.user = found, found.account
+
+
+def _token_refusal(reason: str):
+    message = {
+        "malformed": _("Authorization 请求头应为“Bearer 令牌”。"),
+        "unknown": _("令牌无效。"),
+        "revoked": _("令牌已被吊销。"),
+        "expired": _("令牌已过期，请向安全保密管理员申请新的令牌。"),
+    }[reason]
+    response = problem(401, "invalid_token", message)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="api", error="invalid_token"'
+    return response
+
+
+def _check_csrf() -> None:
+    """CSRF on every change a cookie session sends. A bearer token's request has none to check: it carries no
+    cookie that another site's page could make the browser send along."""
+    if current_app.config["WTF_CSRF_ENABLED"] and g.get("api_token") is None:
+        csrf.protect(apply_exemptions=True)
+
+
 def _refuse_malformed_input():
     """Refuse what no page sends before anything reads it: a NUL byte (some databases refuse it) or a
     form field without a usable name (which trips the CSRF check's own parsing)."""
@@ -98,11 +135,14 @@ def _refuse_malformed_input():
 
 
 def init_request_guards(app: Flask) -> None:
-    """Registered before CSRF protection: malformed requests never reach it, and a request without a login is
-    sent to log in (the API: 401) before its token is looked at, as the token belongs to a session it lacks."""
+    """Malformed requests are refused first, and a request without a login is sent to log in (the API: 401)
+    before its CSRF token is looked at, as that token belongs to a session it lacks. The CSRF check runs here,
+    after the login, so that a bearer token's request skips it."""
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # CSRFProtect's own hook stands aside for _check_csrf
     app.before_request(_refuse_malformed_input)
     app.before_request(_load_user)
     app.before_request(_gate)
+    app.before_request(_check_csrf)
 
 
 def _gate():
@@ -111,15 +151,21 @@ def _gate():
         return None
     user = g.user
     if user is None:
+        if g.get("token_refused"):
+            return _token_refusal(g.token_refused)
         message = (
             _("您的登录已过期或已退出，请重新登录。") if g.get("session_expired") else _("请先登录。")
         )
+        if is_api_request():
+            return problem(401, "login_required", message)
         if wants_json():
             return jsonify(error="login_required", message=message), 401
         flash(message, "info")
         next_path = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("auth.login", next=next_path))
     if user.must_change_password and request.endpoint not in _PASSWORD_CHANGE_ALLOWED:
+        if is_api_request():
+            return problem(403, "password_change_required", _("请先修改密码。"))
         if wants_json():
             return jsonify(error="password_change_required", message=_("请先修改密码。")), 403
         return redirect(url_for("auth.change_password"))

@@ -84,6 +84,7 @@ def _nav() -> list[tuple[str, object, tuple[str, ...]]]:
         ("rights.users", lazy_pgettext("navigation", "权限"), (Role.SECADMIN,)),
         ("rights.auditor_log", lazy_pgettext("navigation", "审计员操作"), (Role.SECADMIN,)),
         ("rights.settings", lazy_pgettext("navigation", "安全设置"), (Role.SECADMIN,)),
+        ("tokens.index", lazy_pgettext("navigation", "接口令牌"), (Role.SECADMIN,)),
         ("audit.index", lazy_pgettext("navigation", "审计"), (Role.AUDITOR,)),
     ]
 

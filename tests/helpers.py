@@ -121,3 +121,36 @@ def make_user(username: str, role: str = Role.INSPECTOR, node: OrgNode | None = 
                                    role=role, org_node=node, password=password,
                                    must_change_password=kwargs.pop("must_change_password", False), **kwargs)
     return user
+
+
+class Machine:
+    """A machine client: each request carries its API token as `Authorization: Bearer`, and no cookie or CSRF
+    token (each runs in a context of its own, as Browser's do)."""
+
+    def __init__(self, app: Flask, token: str):
+        self.token = token
+        self.client = _IsolatedClient(app.test_client(use_cookies=False))
+
+    def _headers(self, kwargs: dict) -> dict:
+        return {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+
+    def get(self, url: str, **kwargs) -> TestResponse:
+        return self.client.get(url, headers=self._headers(kwargs), **kwargs)
+
+    def send_json(self, method: str, url: str, payload, **kwargs) -> TestResponse:
+        return self.client.open(url, method=method, json=payload, headers=self._headers(kwargs), **kwargs)
+
+    def post_data(self, url: str, data: bytes, content_type: str, **kwargs) -> TestResponse:
+        return self.client.post(url, data=data, content_type=content_type, headers=self._headers(kwargs), **kwargs)
+
+
+def issue_token(name: str, scope: str, *permissions: str, days: int = 30) -> str:
+    """A token issued on the command line's terms (no actor): the token itself, as its client would hold it."""
+    from datetime import timedelta
+
+    from inspect_app.clock import local_today
+    from inspect_app.services import tokens
+
+    _token, secret = tokens.issue_token(db.session, None, name=name, scope=node(scope), permissions=permissions,
+                                        expires_on=local_today() + timedelta(days=days))
+    return secret

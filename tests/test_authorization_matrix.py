@@ -25,6 +25,8 @@ from inspect_app.models import (
     Notice,
     Notification,
     OrgNode,
+    ProposedAnswer,
+    Scan,
     SecretCarrier,
     SecretDevice,
     SecretMatter,
@@ -67,6 +69,7 @@ NOT_UNIT_OWNED = {
     "tickets.export_findings": "a format name; the rows are scoped (test_rectification_web)",
     "documents.job": "a job code, checked against its owner (test_documents)",
     "documents.job_status": "a job code (test_documents)",
+    "tokens.revoke": "API tokens: the secadmin's, of their subtree (test_api_tokens)",
 }
 
 
@@ -103,6 +106,8 @@ def world(full_demo) -> World:
         evidence = db.session.scalars(select(Attachment).where(Attachment.unit_id == unit.id,
                                                                Attachment.kind == "evidence")).first()
         extension = db.session.scalars(select(ExtensionRequest).where(ExtensionRequest.unit_id == unit.id)).first()
+        scan = db.session.scalars(select(Scan).where(Scan.unit_id == unit.id)).first()
+        proposal = db.session.scalars(select(ProposedAnswer).where(ProposedAnswer.unit_id == unit.id)).first()
         world.ids[code] = {
             "inspection_id": issued.id,
             "finding_id": _first(select(Finding).where(Finding.inspection_id == issued.id)).id,
@@ -120,6 +125,8 @@ def world(full_demo) -> World:
             **{name: _first(select(model).where(model.unit_id == unit.id)).id for name, model in REGISTER_IDS.items()},
             "kind": "carriers",
             "fmt": "csv",
+            "scan_id": scan.id if scan else 999_999,
+            "proposal_id": proposal.id if proposal else 999_999,
         }
     # An appraisal round of each unit's area: the districts' own (drafts) and the city's (approved, in the demo).
     city = db.session.scalar(select(AppraisalRound).join(OrgNode, AppraisalRound.area_id == OrgNode.id)
@@ -170,7 +177,8 @@ REGISTER_IDS = {"person_id": SecretPerson, "carrier_id": SecretCarrier, "device_
                 "classifier_id": Classifier, "matter_id": SecretMatter, "place_id": KeyPlace}
 FILLABLE = {"inspection_id", "finding_id", "item_id", "photo_id", "role", "ticket_id", "attachment_id",
             "extension_id", "notice_id", "document_id", "unit_id", "notification_id", "incident_id", "kind", "fmt",
-            "round_id", *REGISTER_IDS}
+            "round_id", "scan_id", "proposal_id",
+            *REGISTER_IDS}
 
 
 def build(rule: str, ids: dict) -> str:

@@ -14,19 +14,22 @@ from sqlalchemy import func, select
 from inspect_app.clock import local_date, local_today
 from inspect_app.extensions import db
 from inspect_app.models import (
+    ApiToken,
     DocumentKind,
     Finding,
     Incident,
     IncidentEvent,
     Inspection,
     Notice,
+    ProposedAnswer,
+    Scan,
     SecretPerson,
     Ticket,
     TicketEventKind,
     TicketStatus,
     utcnow,
 )
-from inspect_app.services import documents
+from inspect_app.services import documents, inspections
 from inspect_app.services.checklists import legal_texts
 from inspect_app.services.documents import summary
 
@@ -353,3 +356,30 @@ def test_the_years_appraisal_tells_the_same_story(full_demo):
     if city.year == local_today().year:
         # 东湖区人民政府办公室: four on post, three trained this year, 孙敏 last November: 3/4 = 75%.
         assert training["DH-ZFB"]["value"] == 75.0
+
+
+def test_the_district_kits_scan_is_in_todays_visit_one_answer_confirmed_one_waiting(full_demo):
+    """The kit's token was issued by the secadmin to the district; its scan of the office arrived after the visit
+    began; the Bluetooth adapter it found is the F8 answer now, its evidence in the note; the USB stick waits
+    beside the F3 answered compliant before the scan."""
+    scan = db.session.scalars(select(Scan)).one()
+    token = db.session.scalars(select(ApiToken)).one()
+    inspection = scan.inspection
+    assert (token.name, token.scope.code, token.created_by.username) == ("dh-tech-kit", "BC-DH", "secadmin")
+    assert token.is_usable() and scan.received_by_id == token.account_id and scan.source == "api"
+    assert inspection.status == "in_progress" and inspection.unit.code == "DH-ZFB"
+    assert inspection.unit.parent_id == token.scope.id
+    assert inspection.started_at <= scan.received_at and local_date(scan.started_at) == local_today()
+    results = scan.results
+    assert (scan.device_count, scan.result_count, scan.failing_count) == (
+        len({r.device_id for r in results}), len(results), sum(r.result == "fail" for r in results))
+    decided = {p.item.key: p for p in db.session.scalars(select(ProposedAnswer))}
+    assert {key: p.status for key, p in decided.items()} == {"F3": "pending", "F8": "confirmed"}
+    assert decided["F8"].decided_by_id == inspection.lead_id
+    answers = inspections.load_answers(db.session, inspection)
+    f8, f3 = answers[decided["F8"].item_id], answers[decided["F3"].item_id]
+    assert f8.value == "noncompliant" and "蓝牙" in f8.finding_text and scan.reference in f8.note
+    # The kit's computers are the ones the office's 涉密设备 register holds, and the notes say which entries.
+    assert "台账：ZC-JSJ-03 涉密台式计算机，秘密，综合科，责任人孙敏" in f8.note
+    assert "台账：ZC-JSJ-01 涉密台式计算机，机密，机要室，责任人陈晓东" in decided["F3"].note
+    assert f3.value == "compliant" and "U盘" in decided["F3"].finding_text + decided["F3"].note

@@ -18,7 +18,7 @@ from ..services import DomainError, accounts, org
 @with_appcontext
 @click.option("--username", prompt=True)
 @click.option("--name", "display_name", prompt="Display name")
-@click.option("--role", type=click.Choice([r.value for r in Role if r != Role.PENDING]), prompt=True)
+@click.option("--role", type=click.Choice([r.value for r in Role if r not in (Role.PENDING, Role.CLIENT)]), prompt=True)
 @click.option("--org-code", prompt="Org node code", help="The code of the org node the account belongs to.")
 @click.option("--create-bureau", is_flag=True, help="Create the city bureau with this code first (a new system).")
 @click.option("--bureau-name", default="", help="The bureau's name, with --create-bureau.")

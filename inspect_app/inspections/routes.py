@@ -15,8 +15,9 @@ from ..ids import parse_id
 from ..labels import INSPECTION_KIND_LABELS, INSPECTION_STATUS_LABELS
 from ..models import Attachment, Inspection, NodeKind, OrgNode, Role
 from ..pagination import paginate, sort_order
+from ..scans.forms import ScanUploadForm
 from ..security import current_user
-from ..services import DomainError, attachments, checklists, inspections, org, spreadsheets
+from ..services import DomainError, attachments, checklists, inspections, org, scans, spreadsheets
 from ..services.inspections import AnswerConflict, ClassifiedSuspected, InspectionFilter
 from . import bp
 from .forms import AnswerForm, ImportPlanForm, PlanForm, ReasonForm, SignForm
@@ -166,6 +167,7 @@ def detail(inspection: Inspection):
         signatures=view.signatures, reason_form=ReasonForm(), notice=view.notice, tickets=view.tickets,
         section_titles={f"{i.version_id}:{i.section.key}": localized(i.section, "title") for i in view.items},
         can_fill=view.can_answer, is_lead=view.is_lead,
+        scans=scans.scans_of(db.session, inspection) if view.show_answers else [], scan_form=ScanUploadForm(),
     )
 
 
@@ -219,6 +221,7 @@ def fill(inspection: Inspection):
     return render_template(
         "inspections/fill.html", inspection=inspection, items=items, answers=view.answers,
         progress=view.progress, photos=view.photos, suggestions=suggestions, new_uuid=lambda: str(uuid.uuid4()),
+        proposals=scans.pending_by_item(db.session, inspection),
         severities={i.id: inspections.step_up(i.severity) if i.id in suggestions else i.severity for i in items},
     )
 

@@ -68,12 +68,15 @@ from .registers import (
     SecretMatter,
     SecretPerson,
 )
+from .scans import ProposalStatus, ProposedAnswer, Scan, ScanCheck, ScanOutcome, ScanResult
 from .settings import SecuritySetting
 from .throttle import LoginThrottle
+from .tokens import ApiToken, TokenPermission
 
 __all__ = [
     "Answer",
     "AnswerRevision",
+    "ApiToken",
     "AppraisalAdjustment",
     "AppraisalEntry",
     "AppraisalResult",
@@ -116,11 +119,17 @@ __all__ = [
     "NoticeCounter",
     "Notification",
     "OrgNode",
+    "ProposalStatus",
+    "ProposedAnswer",
     "ResponseType",
     "Role",
     "RoundStatus",
     "SampleCheck",
     "SampleDraw",
+    "Scan",
+    "ScanCheck",
+    "ScanOutcome",
+    "ScanResult",
     "SecretCarrier",
     "SecretDevice",
     "SecretLevel",
@@ -134,6 +143,7 @@ __all__ = [
     "TicketEvent",
     "TicketEventKind",
     "TicketStatus",
+    "TokenPermission",
     "UnitType",
     "User",
     "UserSession",

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db, utcnow
+
+if TYPE_CHECKING:
+    from .tokens import ApiToken
 
 
 class NodeKind(StrEnum):
@@ -84,6 +88,7 @@ class Role(StrEnum):
     OFFICER = "officer"  # 单位保密员
     LEADER = "leader"  # 局领导
     PENDING = "pending"  # 待授权: an account the admin made, with no rights until the secadmin grants a role
+    CLIENT = "client"  # 接口客户端: a machine client's account, made with its API token (models/tokens.py)
 
 
 # 三员: each held by its own account, made on the command line only; no web action makes or unmakes one.
@@ -99,6 +104,7 @@ ROLE_NODE_KINDS: dict[str, tuple[str, ...]] = {
     Role.LEADER: (NodeKind.BUREAU, NodeKind.DISTRICT),
     Role.OFFICER: (NodeKind.UNIT,),
     Role.PENDING: (NodeKind.BUREAU, NodeKind.DISTRICT, NodeKind.UNIT),
+    Role.CLIENT: (NodeKind.BUREAU, NodeKind.DISTRICT, NodeKind.UNIT),
 }
 
 
@@ -131,6 +137,7 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     org_node: Mapped[OrgNode] = relationship()
+    api_token: Mapped[ApiToken | None] = relationship(foreign_keys="ApiToken.account_id", back_populates="account")
 
     @property
     def is_locked(self) -> bool:

@@ -57,6 +57,7 @@ _TEXTS: dict[str, Callable[[dict], str]] = {
     "account_requested": lambda p: _(
         "系统管理员新建了账户 %(username)s（%(name)s，%(org)s），申请角色：%(role)s，请审核授权。",
         **{**p, "role": str(ROLE_LABELS.get(p["role"], p["role"]))}),
+    "scan_imported": lambda p: _("%(tool)s 的技术检查结果已导入“%(title)s”：%(count)d 项不符合待您确认。", **p),
     "password_reset": lambda p: _(
         "您的密码已被 %(by)s 重置，原因：%(reason)s。如非您本人申请，请立即告知安全保密管理员。",
         # No one named: the command line, said in the reader's language, not the one it ran in.
@@ -97,6 +98,8 @@ def url_of(notification: Notification) -> str | None:
         return url_for("tickets.overdue")
     if notification.kind == "account_requested" and notification.object_id:
         return url_for("rights.edit_user", user_id=notification.object_id)
+    if notification.object_type == "inspection" and notification.object_id:
+        return url_for("inspections.detail", inspection_id=notification.object_id)
     if notification.kind == "notice_closed":
         return url_for("tickets.index")  # a self-inspection has no notice to show
     if notification.kind == "register_warnings" and notification.object_id:

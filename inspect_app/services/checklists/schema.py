@@ -35,6 +35,11 @@ Category = Literal[
     "education", "self_assessment",
 ]
 EvidenceKind = Literal["photo", "document", "record", "interview", "onsite", "technical"]
+# What a technical inspection tool checks (the scan format's checks, models.scans.ScanCheck; docs/scans.md).
+TechnicalCheckKind = Literal[
+    "internet_connection", "dual_use", "usb_storage", "classified_content", "security_software",
+    "unapproved_software", "wireless_device", "smart_device",
+]
 
 
 class _Strict(BaseModel):
@@ -144,6 +149,13 @@ class Section(_Strict):
     items: list[Item] = Field(min_length=1)
 
 
+class TechnicalCheck(_Strict):
+    """One row of the mapping table: a tool's failing check proposes 不符合 on this item."""
+
+    check: TechnicalCheckKind
+    item: ItemKey
+
+
 class Template(_Strict):
     key: Slug
     version: int = Field(ge=1)
@@ -153,6 +165,8 @@ class Template(_Strict):
     description: str | None = None
     description_en: str | None = None
     sections: list[Section] = Field(min_length=1)
+    # The mapping of a scan's failing checks to this template's items (services/scans/).
+    technical_checks: list[TechnicalCheck] = []
 
     @field_validator("key")
     @classmethod
@@ -165,7 +179,10 @@ class Template(_Strict):
         return [item for section in self.sections for item in section.items]
 
     def canonical_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        content = self.model_dump(mode="json")
+        if not content["technical_checks"]:
+            del content["technical_checks"]  # a template without a mapping hashes as it did before there were any
+        return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     def content_hash(self) -> str:
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
@@ -348,6 +365,7 @@ def load_text(text: str, source: str, *, expected_key: str | None = None) -> Loa
             if item.key in seen_items:
                 result.error(line, f"item {item.key}: key is used twice (first at line {seen_items[item.key]})")
             seen_items.setdefault(item.key, line)
+    _check_technical_checks(template, root, result)
     if expected_key is not None and template.key != expected_key:
         line = node_at(root, ("key",)).start_mark.line + 1
         result.error(line, f"key must match the file name ({expected_key})")
@@ -355,6 +373,26 @@ def load_text(text: str, source: str, *, expected_key: str | None = None) -> Loa
     result.line_of_version = node_at(root, ("version",)).start_mark.line + 1
     result.template = template
     return result
+
+
+def _check_technical_checks(template: Template, root: yaml.Node, result: LoadResult) -> None:
+    """Each check mapped once, to an item of this template that takes a compliance answer. Checked once the file's
+    items are sound, so that a broken item key is reported as itself, not again as a mapping to nowhere."""
+    if result.errors:
+        return
+    items = {item.key: item for item in template.items()}
+    seen: set[str] = set()
+    for index, entry in enumerate(template.technical_checks):
+        line = node_at(root, ("technical_checks", index)).start_mark.line + 1
+        item = items.get(entry.item)
+        if entry.check in seen:
+            result.error(line, f"technical_checks: {entry.check} is mapped twice")
+        elif item is None:
+            result.error(line, f"technical_checks: {entry.check} maps to item {entry.item}, which is not in the file")
+        elif item.response != "compliance":
+            result.error(line, f"technical_checks: {entry.check} maps to item {entry.item}, whose response is "
+                               f"{item.response}; it needs response compliance")
+        seen.add(entry.check)
 
 
 def load_file(path: Path, source: str | None = None) -> LoadResult:

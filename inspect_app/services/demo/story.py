@@ -29,7 +29,7 @@ from ...models import (
     UnitType,
     User,
 )
-from .. import appraisals, audit, checklists, inspections, org, rectification, registers
+from .. import appraisals, audit, checklists, inspections, org, rectification, registers, scans, tokens
 from ..accounts import passwords
 from .incidents import seed_incidents
 
@@ -280,7 +280,9 @@ def seed_inspections(session: Session) -> None:
     story = _Story(session, {u.username: u for u in session.scalars(select(User))},
                    {n.code: n for n in session.scalars(select(OrgNode).where(OrgNode.kind == NodeKind.UNIT))},
                    current, clock.local_today())
-    _a_repeat_in_the_making(story)
+    _registers(story)  # kept before today's visit, which samples them and matches the kit's devices to them
+    ongoing = _a_repeat_in_the_making(story)
+    _the_district_kit_scans(story, ongoing)
     _put_right_last_year(story)
     _overdue(story)
     _tickets_in_every_state(story)
@@ -288,11 +290,10 @@ def seed_inspections(session: Session) -> None:
     _the_units_own_self_inspection(story)
     _planned_and_cancelled(story)
     seed_incidents(session, story.users, story.units, story.today)
-    _registers(story)
     _the_years_appraisal(story)
 
 
-def _a_repeat_in_the_making(story: _Story) -> None:
+def _a_repeat_in_the_making(story: _Story) -> Inspection:
     """东湖区人民政府办公室: ten months ago its failures were found and put right; today's visit, under way,
     finds one of them (F7) again."""
     session, today = story.session, story.today
@@ -310,6 +311,41 @@ def _a_repeat_in_the_making(story: _Story) -> None:
     issued_on = earlier.scheduled_on + timedelta(days=2)
     _put_right(session, earlier, _issue(session, inspector, earlier, issued_on), story.users["officer"], inspector,
                issued_on)
+    return ongoing
+
+
+# The district bureau's technical inspection kit: the office's computers, as its scan reported them.
+KIT_SCAN = [
+    ("PC-JYS-01", "ZC-JSJ-01", "机要室涉密计算机", [
+        ("internet_connection", "pass", None),
+        ("usb_storage", "fail", "U盘（序列号 7A3F09C2）在本机和上网计算机 PC-BGS-05 上均有接入记录，最近一次在上周四"),
+        ("security_software", "pass", None)]),
+    ("PC-ZHK-02", "ZC-JSJ-03", "综合科涉密计算机", [
+        ("internet_connection", "pass", None),
+        ("wireless_device", "fail", "检测到已启用的蓝牙适配器（USB 接入，型号 BT-500）")]),
+    ("PC-BGS-05", None, "办公室上网计算机", [
+        ("classified_content", "pass", None)]),
+]
+
+
+def _the_district_kit_scans(story: _Story, ongoing: Inspection) -> None:
+    """东湖区国家保密局's technical inspection kit, with a token the secadmin issued to it, pushed its scan of the
+    office's computers into today's visit: a Bluetooth adapter, which the lead confirmed (F8), and a USB stick
+    seen on both sides, which contradicts the F3 answered before the scan and waits for the team."""
+    session, now = story.session, datetime.now(clock.timezone())
+    token, _secret = tokens.issue_token(session, story.users["secadmin"], name="dh-tech-kit",
+                                        scope=ongoing.unit.parent, permissions=["scans.import", "inspections.read"],
+                                        expires_on=story.today + timedelta(days=365))
+    scan = scans.ScanFile.model_validate({
+        "format": "inspect-scan", "version": 1, "scan_id": f"DH-KIT-{story.today:%Y%m%d}-01",
+        "tool": {"name": "计算机终端保密检查系统", "version": "5.2"}, "unit_code": ongoing.unit.code,
+        "devices": [{"device_id": device, "asset_number": asset, "name": name,
+                     "results": [{"check": check, "result": result, "detail": detail, "scanned_at": now.isoformat()}
+                                 for check, result, detail in results]}
+                    for device, asset, name, results in KIT_SCAN]})
+    record, _created = scans.import_scan(session, token.account, ongoing, scan, source="api")
+    wireless = next(p for p in scans.scan_view(session, record).proposals if p.item.key == "F8")
+    scans.confirm(session, story.users["inspector"], wireless)
 
 
 def _put_right_last_year(story: _Story) -> None:

@@ -90,7 +90,8 @@ def plan_inspection(
     notes: str | None = None,
 ) -> Inspection:
     """Plan an inspection of `unit`. Inspectors plan routine, special and spot inspections of units in
-    their subtree; a unit's officer plans its self-inspection (自查)."""
+    their subtree (and a machine client with a plan from another system, naming the lead); a unit's officer plans
+    its self-inspection (自查)."""
     from ... import authz
 
     if kind not in set(InspectionKind):
@@ -104,6 +105,11 @@ def plan_inspection(
         if actor.role != Role.OFFICER:
             raise DomainError(_("自查由单位保密员发起。"), field="kind")
         lead, members, bureau = actor, [], unit
+    elif actor.role == Role.CLIENT:  # a plan from another system: the lead it names conducts it for their bureau
+        if lead is None:
+            raise DomainError(_("请指定检查组组长。"), field="lead")
+        _check_team(unit, lead, members)
+        bureau = lead.org_node
     else:
         if actor.role != Role.INSPECTOR:
             raise DomainError(_("只有检查员可以安排检查。"), field="kind")

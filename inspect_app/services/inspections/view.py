@@ -8,6 +8,7 @@ from functools import cached_property
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ... import authz
 from ...models import (
     Answer,
     Attachment,
@@ -16,7 +17,6 @@ from ...models import (
     Finding,
     Inspection,
     Notice,
-    Role,
     Signature,
     Ticket,
     User,
@@ -66,9 +66,9 @@ class InspectionView:
 
     @property
     def show_answers(self) -> bool:
-        """A unit's officer sees the bureau's answers once the inspection is locked; their own self-inspection's
-        at any time."""
-        return self.user.role != Role.OFFICER or self.inspection.is_self or self.inspection.is_locked
+        """A unit's officer (or a machine client on the unit's side) sees the bureau's answers once the inspection
+        is locked; their own self-inspection's at any time."""
+        return not authz.speaks_for_unit(self.user) or self.inspection.is_self or self.inspection.is_locked
 
     @cached_property
     def findings(self) -> list[Finding]:

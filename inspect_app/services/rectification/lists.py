@@ -351,7 +351,7 @@ def findings_query(user: User, flt: FindingFilter) -> Select:
             .join(Inspection, Finding.inspection_id == Inspection.id)
             .join(Unit, Finding.unit_id == Unit.id))
     stmt = authz.scoped(stmt, Finding, user)
-    if user.role == Role.OFFICER:
+    if authz.speaks_for_unit(user):
         # A unit reads its findings once they are issued to it (or its own, from a self-inspection).
         stmt = stmt.where(Inspection.status.in_((InspectionStatus.ISSUED, InspectionStatus.CLOSED)))
     return flt.apply(stmt)

@@ -9,6 +9,7 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from ... import authz
 from ...config import Defaults
 from ...models import (
     Inspection,
@@ -55,7 +56,8 @@ def due_date_for(severity: str, start: date) -> date:
 
 
 def is_unit_officer(user: User | None, ticket: Ticket) -> bool:
-    return bool(user and user.active and user.role == Role.OFFICER and user.org_node_id == ticket.unit_id)
+    """The unit's side of its ticket: its secrecy officer, or a machine client given the unit's answers to send."""
+    return bool(user and user.active and user.org_node_id == ticket.unit_id and authz.can(user, "tickets.respond"))
 
 
 def is_verifier(user: User | None, ticket: Ticket) -> bool:

@@ -1,42 +1,68 @@
+"""Inspections: the list and planning (an integration's), one inspection with its checklist, and the tablet's
+filling: answers, photos and submitting."""
+
 import base64
 import binascii
 import re
 
 from flask import Response, jsonify, request, url_for
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
-from pydantic import BaseModel, ValidationError
 
 from .. import authz, clock
 from ..extensions import db
 from ..ids import MAX_ID, parse_id
 from ..models import Inspection as InspectionModel
-from ..security import current_user, public
-from ..services import Conflict, DomainError, inspections, registers
-from ..services.inspections import AnswerConflict, AnswerInput, ClassifiedSuspected, SignatureInput
+from ..models import OrgNode
+from ..services import Conflict, DomainError, checklists, inspections, registers
+from ..services.inspections import AnswerConflict, AnswerInput, ClassifiedSuspected, InspectionFilter, SignatureInput
 from . import api, schemas
-
-NOT_FOUND = (404, ("Not found, or outside the caller's scope", schemas.Error))
-BAD = (400, ("Invalid request", schemas.Error))
-LOCKED = (409, ("The inspection is locked or the state changed", schemas.Error))
+from .common import BAD, LOCKED, NOT_FOUND, TOO_LARGE, actor, body, listing, query, refuse, unit_ref
 
 
-def _error(status: int, error: str, message: str):
-    return jsonify(error=error, message=message), status
+def summary(inspection: InspectionModel) -> schemas.InspectionSummary:
+    return schemas.InspectionSummary(
+        id=inspection.id, title=inspection.title, unit=unit_ref(inspection.unit), kind=inspection.kind,
+        status=inspection.status, scheduled_on=inspection.scheduled_on,
+        lead=schemas.Person(id=inspection.lead.id, name=inspection.lead.display_name),
+        templates=[schemas.TemplateRef(key=v.template.key, version=v.version, title=v.title)
+                   for v in inspection.versions],
+        started_at=inspection.started_at, submitted_at=inspection.submitted_at, issued_at=inspection.issued_at,
+        closed_at=inspection.closed_at, score=inspection.score, band=inspection.band)
 
 
-def _body(model: type[BaseModel]):
-    payload = request.get_json(silent=True)
-    if "\\u0000" in request.get_data(as_text=True):
-        raise DomainError(_("请求中含有无效字符。"))
-    if payload is None:
-        raise DomainError(_("请求内容不是有效的 JSON。"))
-    try:
-        return model.model_validate(payload)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise DomainError(_("请求内容有误：%(where)s %(msg)s", where=where, msg=first["msg"])) from None
+@api.operation("GET", "/inspections", summary="The inspections in the caller's scope, newest first",
+               query=schemas.InspectionQuery, responses={200: ("A page of inspections", schemas.InspectionList),
+                                                         400: BAD[1]})
+@authz.requires("inspection.view")
+def list_inspections():
+    args = query(schemas.InspectionQuery)
+    flt = InspectionFilter(status=args.status or "", kind=args.kind or "", unit_id=args.unit_id,
+                           date_from=args.scheduled_from, date_to=args.scheduled_to)
+    return listing(schemas.InspectionList, inspections.search(actor(), flt), InspectionModel.id, args.cursor,
+                   args.limit, summary)
+
+
+@api.operation("POST", "/inspections", summary="Plan an inspection (routine, special or spot) of a unit in scope",
+               request=schemas.PlanIn,
+               responses={201: ("Planned", schemas.InspectionSummary), 400: BAD[1], 404: NOT_FOUND[1]})
+@authz.requires("inspection.plan")
+def plan_inspection():
+    plan = body(schemas.PlanIn)
+    unit = authz.get_or_404(actor(), OrgNode, plan.unit_id)
+    current = {v.template.key: v for v in checklists.current_versions(db.session)}
+    unknown = [key for key in plan.templates if key not in current]
+    if unknown:
+        raise DomainError(_("检查表“%(t)s”不存在。", t=unknown[0][:64]), field="templates")
+    candidates = {u.id: u for u in inspections.team_candidates(db.session, unit)}
+    chosen = [plan.lead_id, *plan.member_ids] if plan.lead_id else plan.member_ids
+    if any(person not in candidates for person in chosen):
+        raise DomainError(_("组长和组员须是能检查该单位的在岗检查员。"), field="lead_id")
+    versions = [current[key] for key in dict.fromkeys(plan.templates)]
+    inspection = inspections.plan_inspection(
+        db.session, actor(), unit=unit, kind=plan.kind, versions=versions, scheduled_on=plan.scheduled_on,
+        lead=candidates.get(plan.lead_id) if plan.lead_id else None, members=[candidates[m] for m in plan.member_ids],
+        title=plan.title, scope=plan.scope, notes=plan.notes)
+    return jsonify(summary(inspection).model_dump(mode="json")), 201
 
 
 def _answer_out(answer, item, sample: registers.SampleState | None = None) -> schemas.Answer:
@@ -69,26 +95,15 @@ def _photo_out(inspection: InspectionModel, photo) -> schemas.Photo:
     )
 
 
-@api.operation("GET", "/csrf", summary="A CSRF token for this session",
-               responses={200: ("The token to send as X-CSRFToken", schemas.Csrf)})
-@authz.requires("signed_in")
-def get_csrf():
-    return jsonify(csrf_token=generate_csrf())
-
-
-@api.operation("GET", "/openapi.json", summary="This document", responses={200: ("OpenAPI 3.1", None)})
-@public
-def openapi():
-    return jsonify(api.document("保密检查 API", "1"))
-
-
 @api.operation("GET", "/inspections/<int:inspection_id>",
                summary="An inspection with its checklist items, answers, photos and progress",
                responses={200: ("The inspection", schemas.Inspection), 404: NOT_FOUND[1]})
 @authz.loads(InspectionModel, "inspection_id", "inspection.view")
 def get_inspection(inspection: InspectionModel):
-    view = inspections.inspection_view(db.session, current_user._get_current_object(), inspection)
-    items, answers, state = view.items, view.answers, view.progress
+    view = inspections.inspection_view(db.session, actor(), inspection)
+    # A unit's side reads the bureau's answers once the inspection is locked, as on the pages.
+    items, state = view.items, view.progress
+    answers, photos = (view.answers, view.photos) if view.show_answers else ({}, {})
     sections: dict[int, schemas.Section] = {}
     for item in items:
         section = sections.get(item.section_id)
@@ -108,7 +123,7 @@ def get_inspection(inspection: InspectionModel):
         can_answer=view.can_answer, can_submit=view.can_submit, sections=list(sections.values()),
         answers=[_answer_out(a, by_id[a.item_id], samples.get(a.item_id)) for a in answers.values()
                  if a.item_id in by_id],
-        photos=[_photo_out(inspection, p) for ps in view.photos.values() for p in ps],
+        photos=[_photo_out(inspection, p) for ps in photos.values() for p in ps],
         progress=schemas.Progress(total=state.total, answered=state.answered, complete=state.complete),
     )
     return jsonify(out.model_dump(mode="json"))
@@ -121,17 +136,17 @@ def get_inspection(inspection: InspectionModel):
                           409: LOCKED[1]})
 @authz.loads(InspectionModel, "inspection_id", "inspection.view")
 def put_answers(inspection: InspectionModel):
-    batch = _body(schemas.AnswersIn)
+    batch = body(schemas.AnswersIn)
     if inspection.is_locked:
-        return _error(409, "locked", _("检查已提交，答案不能再修改。如需更正，请组长重新打开检查。"))
-    if not inspections.is_team_member(current_user, inspection):
-        return _error(403, "forbidden", _("只有检查组成员可以填写。"))
+        return refuse(409, "locked", _("检查已提交，答案不能再修改。如需更正，请组长重新打开检查。"))
+    if not inspections.is_team_member(actor(), inspection):
+        return refuse(403, "forbidden", _("只有检查组成员可以填写。"))
     items = inspections.items_by_id(db.session, inspection, {w.item_id for w in batch.answers})
     results = []
     for write in batch.answers:
         outcome = schemas.AnswerResult(client_uuid=write.client_uuid, status="saved")
         try:
-            answer, changed = inspections.save_answer(db.session, current_user, inspection, _answer_input(write))
+            answer, changed = inspections.save_answer(db.session, actor(), inspection, _answer_input(write))
         except ClassifiedSuspected as exc:
             outcome.status, outcome.message = "needs_confirmation", exc.message
             outcome.field = exc.suspicions[0].field
@@ -183,7 +198,7 @@ PHOTO_FIELDS = {"item_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                multipart=PHOTO_FIELDS,
                responses={201: ("Stored", schemas.Photo), 200: ("Already stored (a replay)", schemas.Photo),
                           400: BAD[1], 404: NOT_FOUND[1], 409: LOCKED[1],
-                          413: ("Larger than the upload limit", schemas.Error)})
+                          413: TOO_LARGE[1]})
 @authz.loads(InspectionModel, "inspection_id", "inspection.view")
 def post_photo(inspection: InspectionModel):
     unknown = (set(request.form) | set(request.files)) - set(PHOTO_FIELDS)
@@ -196,7 +211,7 @@ def post_photo(inspection: InspectionModel):
         raise DomainError(_("缺少照片或检查项。"))
     if not re.fullmatch(schemas.UUID_PATTERN, client_uuid):
         raise DomainError(_("缺少照片编号，或编号无效。"))
-    photo, created = inspections.add_photo(db.session, current_user, inspection, item_id, upload.read(),
+    photo, created = inspections.add_photo(db.session, actor(), inspection, item_id, upload.read(),
                                            filename=upload.filename or "photo.jpg", client_uuid=client_uuid)
     return jsonify(_photo_out(inspection, photo).model_dump(mode="json")), 201 if created else 200
 
@@ -207,8 +222,8 @@ def post_photo(inspection: InspectionModel):
 def delete_photo(inspection: InspectionModel, photo_id: int):
     photo = inspections.photo_of(db.session, inspection, photo_id, kind=None)  # the service refuses other kinds
     if photo is None:
-        return _error(404, "not_found", _("照片不存在。"))
-    inspections.remove_photo(db.session, current_user, inspection, photo)
+        return refuse(404, "not_found", _("照片不存在。"))
+    inspections.remove_photo(db.session, actor(), inspection, photo)
     return "", 204
 
 
@@ -218,18 +233,18 @@ def delete_photo(inspection: InspectionModel, photo_id: int):
                responses={200: ("Submitted", schemas.SubmitOut), 400: BAD[1], 404: NOT_FOUND[1], 409: LOCKED[1]})
 @authz.loads(InspectionModel, "inspection_id", "inspection.view")
 def submit_inspection(inspection: InspectionModel):
-    body = _body(schemas.SubmitIn)
+    sent = body(schemas.SubmitIn)
     signatures = []
-    for signature in body.signatures:
+    for signature in sent.signatures:
         try:
             png = base64.b64decode(signature.png_base64, validate=True)
         except (binascii.Error, ValueError):
             raise DomainError(_("签名数据无效，请重新签名。")) from None
         signatures.append(SignatureInput(signature.role, signature.signer_name, png))
     try:
-        findings = inspections.submit_inspection(db.session, current_user, inspection, signatures)
+        findings = inspections.submit_inspection(db.session, actor(), inspection, signatures)
     except Conflict as exc:
-        return _error(409, "conflict", exc.message)
+        return refuse(409, "conflict", exc.message)
     db.session.refresh(inspection)
     out = schemas.SubmitOut(status=inspection.status, score=inspection.score, band=inspection.band, findings=[
         schemas.Finding(id=f.id, item_key=f.item_key, severity=f.severity, description=f.description,
