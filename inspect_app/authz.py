@@ -3,10 +3,10 @@
 A bureau-side user (inspector, leader) sees the units in the subtree of the org node they belong to;
 an officer sees their own unit only; the admin manages the org tree and accounts, and the secadmin the
 accounts' rights, of their subtree, and neither sees any unit's work; the auditor sees the audit trail only
-(services/duties.py has who may do what to whose account). Every route that loads a unit-owned object loads it here:
-an object outside the caller's scope answers 404, exactly as one that does not exist. A machine client (an API
-token's account, role `client`) is scoped like a person, by the org node of its token's scope; what it may do is
-what its token's permissions grant (TOKEN_PERMISSIONS), checked here like a role's rules.
+(services/accounts/duties.py has who may do what to whose account). Every route that loads a unit-owned object
+loads it here: an object outside the caller's scope answers 404, exactly as one that does not exist. A machine
+client (an API token's account, role `client`) is scoped like a person, by the org node of its token's scope; what
+it may do is what its token's permissions grant (TOKEN_PERMISSIONS), checked here like a role's rules.
 
 Every view carries its gate from here: `@requires(action)` for a page without an object (403 for a role that may
 not), `@loads(Model, "model_id", action)` for one with an object (load it through the caller's scope: 404 outside;

@@ -73,10 +73,9 @@ def _nav() -> list[tuple[str, object, tuple[str, ...]]]:
         ("tickets.index", lazy_pgettext("navigation", "整改"), (*bureau, Role.OFFICER)),
         ("incidents.index", lazy_pgettext("navigation", "事件"), (*bureau, Role.OFFICER)),
         ("units.index", lazy_pgettext("navigation", "单位"), bureau),
-        # The officer keeps the unit's registers; the bureau's roles, whose row is full, reach them from 单位.
+        # The officer keeps the unit's registers; the bureau's roles, whose row is full, reach them from 单位. The
+        # annual appraisal, once a year, is reached from 单位 by the bureau and from 工作台 by the officer.
         ("registers.index", lazy_pgettext("navigation", "台账"), (Role.OFFICER,)),
-        # The bureau reaches the appraisal from 单位 (a view beside the units list): the bar has no room for more.
-        ("appraisals.index", lazy_pgettext("navigation", "考核"), (Role.OFFICER,)),
         ("checklists.index", lazy_pgettext("navigation", "检查表"), (*bureau, Role.OFFICER, Role.ADMIN)),
         ("documents.verify", lazy_pgettext("navigation", "文件核验"), (*bureau, Role.OFFICER)),
         ("admin.org", lazy_pgettext("navigation", "机构"), (Role.ADMIN,)),

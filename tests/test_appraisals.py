@@ -533,6 +533,13 @@ def test_approval_tells_each_units_officer(district):
     from inspect_app.services import notifications
 
     assert f"{Y}年度保密工作责任制考核结果已审定：本单位得分 62.6，等次为基本合格。" == notifications.text_of(note)
+    # DH-JYJ, never inspected, is not rated: its officers are told so, not "得分 —，等次为—".
+    unrated = db.session.scalar(select(AppraisalResult).where(AppraisalResult.round_id == district.round.id,
+                                                              AppraisalResult.unit_id == node("DH-JYJ").id))
+    assert unrated.band is None
+    told = Notification(kind="appraisal_approved", params={"year": Y, "score": "—", "band": unrated.band or ""})
+    assert notifications.text_of(told) == (
+        f"{Y}年度保密工作责任制考核结果已审定：本单位本年度不评定等次，原因见考核结果。")
 
 
 def test_rounds_are_made_only_where_the_inspector_works(demo, schemes):

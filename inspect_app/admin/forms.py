@@ -46,7 +46,7 @@ class NewUserForm(ProfileForm):
 
 
 class RightsForm(FlaskForm):
-    role = SelectField(_l("角色"), choices=[], validate_choice=False)  # services/duties.py decides
+    role = SelectField(_l("角色"), choices=[], validate_choice=False)  # services/accounts/duties.py decides
     org_node_id = SelectField(_l("所属机构"), coerce=int, choices=[])
 
 

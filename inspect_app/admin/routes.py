@@ -165,7 +165,7 @@ def import_units():
     return render_template("admin/import.html", form=form, report=report)
 
 
-# Accounts: the admin makes them exist; their rights are the secadmin's (rights/, services/duties.py) ---
+# Accounts: the admin makes them exist; their rights are the secadmin's (rights/, services/accounts/duties.py) ---
 
 
 @bp.route("/users")

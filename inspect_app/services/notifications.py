@@ -65,7 +65,8 @@ _TEXTS: dict[str, Callable[[dict], str]] = {
     "register_warnings": lambda p: _("本单位台账有 %(count)d 条预警，请核实并更新台账。", **p),
     "appraisal_approved": lambda p: _(
         "%(year)d年度保密工作责任制考核结果已审定：本单位得分 %(score)s，等次为%(band)s。",
-        **{**p, "band": str(APPRAISAL_BAND_LABELS.get(p["band"], p["band"] or "—"))}),
+        **{**p, "band": str(APPRAISAL_BAND_LABELS.get(p["band"], p["band"]))}) if p["band"] else _(
+        "%(year)d年度保密工作责任制考核结果已审定：本单位本年度不评定等次，原因见考核结果。", **p),
 }
 
 
