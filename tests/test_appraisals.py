@@ -38,6 +38,7 @@ indicators carry at least 50 of the 100 (min_weight). No unit has an incident: e
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -537,7 +538,8 @@ def test_approval_tells_each_units_officer(district):
     unrated = db.session.scalar(select(AppraisalResult).where(AppraisalResult.round_id == district.round.id,
                                                               AppraisalResult.unit_id == node("DH-JYJ").id))
     assert unrated.band is None
-    told = Notification(kind="appraisal_approved", params={"year": Y, "score": "—", "band": unrated.band or ""})
+    told = Notification(kind="appraisal_approved",
+                        params_json=json.dumps({"year": Y, "score": "—", "band": unrated.band or ""}))
     assert notifications.text_of(told) == (
         f"{Y}年度保密工作责任制考核结果已审定：本单位本年度不评定等次，原因见考核结果。")
 

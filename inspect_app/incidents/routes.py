@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
 from .. import authz, clock
+from ..downloads import send_attachment
 from ..extensions import db
 from ..ids import parse_id
 from ..models import Attachment, Incident, OrgNode, Role, utcnow
 from ..pagination import paginate, sort_order
 from ..security import current_user
-from ..services import DomainError, attachments, dashboard, incidents
+from ..services import DomainError, dashboard, incidents
 from ..services.rectification import lists as ticket_lists
 from . import bp
 from .forms import (
@@ -219,13 +220,4 @@ def file(incident: Incident, attachment: Attachment):
     """The case's files, only through the case, and the investigation's records to the bureau's side only."""
     if not incidents.shows_file(db.session, _user(), incident, attachment):
         raise NotFound()
-    thumb = request.args.get("size") == "thumb" and attachment.is_image
-    try:
-        stored = attachments.open_stored(attachment.sha256, thumbnail=thumb)
-    except (OSError, ValueError):
-        raise NotFound() from None
-    response = send_file(stored, mimetype="image/jpeg" if thumb else attachment.mime,
-                         as_attachment=not attachment.is_image, download_name=attachment.filename,
-                         conditional=True, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_attachment(attachment, thumbnail=request.args.get("size") == "thumb" and attachment.is_image)

@@ -2,13 +2,14 @@ import calendar
 import uuid
 from datetime import date, timedelta
 
-from flask import abort, flash, get_template_attribute, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .. import authz, exports
 from ..clock import local_today, parse_day
+from ..downloads import send_attachment
 from ..extensions import db
 from ..i18n import localized
 from ..ids import parse_id
@@ -17,7 +18,7 @@ from ..models import Attachment, Inspection, NodeKind, OrgNode, Role
 from ..pagination import paginate, sort_order
 from ..scans.forms import ScanUploadForm
 from ..security import current_user
-from ..services import DomainError, attachments, checklists, inspections, org, scans, spreadsheets
+from ..services import DomainError, checklists, inspections, org, scans, spreadsheets
 from ..services.inspections import AnswerConflict, ClassifiedSuspected, InspectionFilter
 from . import bp
 from .forms import AnswerForm, ImportPlanForm, PlanForm, ReasonForm, SignForm
@@ -297,25 +298,16 @@ def _photo_or_404(inspection: Inspection, photo_id: int) -> Attachment:
     return photo
 
 
-def _send(attachment: Attachment, thumbnail: bool = False):
-    stored = attachments.open_stored(attachment.sha256, thumbnail=thumbnail)
-    response = send_file(stored, mimetype="image/jpeg" if thumbnail else attachment.mime, max_age=0,
-                         download_name=attachment.filename)
-    # Never kept by the browser: on a shared tablet the next user would find the unit's photos in its cache.
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.route("/<int:inspection_id>/photos/<int:photo_id>")
 @authz.loads(Inspection, "inspection_id", "inspection.view")
 def photo(inspection: Inspection, photo_id: int):
-    return _send(_photo_or_404(inspection, photo_id))
+    return send_attachment(_photo_or_404(inspection, photo_id))
 
 
 @bp.route("/<int:inspection_id>/photos/<int:photo_id>/thumb")
 @authz.loads(Inspection, "inspection_id", "inspection.view")
 def photo_thumbnail(inspection: Inspection, photo_id: int):
-    return _send(_photo_or_404(inspection, photo_id), thumbnail=True)
+    return send_attachment(_photo_or_404(inspection, photo_id), thumbnail=True)
 
 
 @bp.route("/<int:inspection_id>/signatures/<role>.png")
@@ -324,4 +316,4 @@ def signature(inspection: Inspection, role: str):
     signed = _view(inspection).signatures.get(role)
     if signed is None:
         abort(404)
-    return _send(signed.attachment)
+    return send_attachment(signed.attachment)

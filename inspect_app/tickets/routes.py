@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -19,12 +18,13 @@ from werkzeug.exceptions import NotFound
 
 from .. import authz, exports
 from ..clock import local_today
+from ..downloads import send_attachment
 from ..extensions import db
 from ..forms import Form
 from ..models import Attachment, ExtensionRequest, Notice, Role, Ticket
 from ..pagination import paginate, sort_order
 from ..security import current_user
-from ..services import DomainError, attachments, dashboard, rectification, spreadsheets
+from ..services import DomainError, dashboard, rectification, spreadsheets
 from ..services.rectification import lists as ticket_lists
 from . import bp
 from .forms import (
@@ -288,16 +288,7 @@ def file(ticket: Ticket, attachment: Attachment):
     """Evidence and the finding's photos, only through the ticket the reader may see."""
     if not rectification.shows_file(current_user._get_current_object(), ticket, attachment):
         raise NotFound()
-    thumb = request.args.get("size") == "thumb" and attachment.is_image
-    try:
-        stored = attachments.open_stored(attachment.sha256, thumbnail=thumb)
-    except (OSError, ValueError):
-        raise NotFound() from None
-    response = send_file(stored, mimetype="image/jpeg" if thumb else attachment.mime,
-                         as_attachment=not attachment.is_image, download_name=attachment.filename,
-                         conditional=True, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_attachment(attachment, thumbnail=request.args.get("size") == "thumb" and attachment.is_image)
 
 
 # The notice -----------------------------------------------------------------------------------------------
