@@ -109,7 +109,13 @@ def _write(session: Session, actor: User, unit: OrgNode, register: Register, pla
         else:
             report.unchanged += 1
     if new:
-        session.execute(insert(model), new)
+        # Every row with every column, NULLs included: rows whose empty cells differ would otherwise be inserted in
+        # as many batches as there are patterns of empty cells (thousands of round trips on PostgreSQL). A column
+        # with a default gets it where its cell is empty, as a row left to the default would.
+        defaults = {c.name: c.default.arg for c in model.__table__.columns
+                    if c.default is not None and c.default.is_scalar}
+        new = [{**row, **{name: value for name, value in defaults.items() if row.get(name) is None}} for row in new]
+        session.execute(insert(model).execution_options(render_nulls=True), new)
     if changed:
         session.execute(update(model), changed)
     report.created, report.updated = len(new), len(changed)
