@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from .analytics.cli import analytics_group
 from .extensions import db
 from .models import AuditHead, OrgNode, Role, User
 from .services import DomainError, accounts, audit, checklists, demo
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(checklists_group)
     app.cli.add_command(backup_group)
     app.cli.add_command(report_group)
+    app.cli.add_command(analytics_group)
 
 
 @click.command("seed-demo")

@@ -1,5 +1,6 @@
 """The data model, one module per aggregate. Models know nothing of requests or templates."""
 
+from .analytics import AnalyticsState, BacklogRollup, FindingRollup, InspectionRollup, TicketRollup
 from .audit import AuditHead, AuditRecord
 from .base import Base, utcnow
 from .checklist import (
@@ -44,12 +45,14 @@ from .settings import SecuritySetting
 from .throttle import LoginThrottle
 
 __all__ = [
+    "AnalyticsState",
     "Answer",
     "AnswerRevision",
     "Attachment",
     "AttachmentKind",
     "AuditHead",
     "AuditRecord",
+    "BacklogRollup",
     "Band",
     "Base",
     "Category",
@@ -62,10 +65,12 @@ __all__ = [
     "ExtensionRequest",
     "ExtensionStatus",
     "Finding",
+    "FindingRollup",
     "FindingStatus",
     "Inspection",
     "InspectionKind",
     "InspectionMember",
+    "InspectionRollup",
     "InspectionStatus",
     "InspectionTemplate",
     "LoginThrottle",
@@ -83,6 +88,7 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketEventKind",
+    "TicketRollup",
     "TicketStatus",
     "UnitType",
     "User",

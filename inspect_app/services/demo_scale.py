@@ -10,9 +10,9 @@ improve slowly over the three years, inspections avoid Chinese New Year and week
 slow to fix what they are told. Repeat findings (屡查屡犯) and stepped-up severities follow the same rule
 as submitting does. Everything is deterministic for a given seed.
 
-Rows go in with bulk inserts (`session.execute(insert(Model), rows)`) in batches, with ids assigned here so
-children can point at their parents without a round trip; on PostgreSQL the id sequences are moved past
-them afterwards. One audit record summarises the whole addition.
+Rows go in with bulk inserts (`session.execute(insert(Model), rows)`) in batches, on PostgreSQL with COPY, with
+ids assigned here so children can point at their parents without a round trip; on PostgreSQL the id sequences
+are moved past them afterwards. One audit record summarises the whole addition.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from ..models import (
     utcnow,
 )
 from ..models.checklist import SEVERITY_ORDER
-from . import audit, checklists, passwords, scoring
+from . import analytics, audit, checklists, passwords, scoring
 from .demo import CITY_CODE, DEMO_PASSWORD
 from .inspections import REPEAT_WINDOW, scored_items
 
@@ -155,12 +155,26 @@ class _Writer:
     def flush(self, at_least: int = 0) -> None:
         if self.buffered < at_least:
             return
+        copy = self.session.get_bind().dialect.name == "postgresql"
         for model in self.ORDER:
             rows = self.rows[model]
-            for start in range(0, len(rows), BATCH):
-                self.session.execute(insert(model), rows[start:start + BATCH])
+            if copy and rows:
+                _copy_rows(self.session, model, rows)
+            else:
+                for start in range(0, len(rows), BATCH):
+                    self.session.execute(insert(model), rows[start:start + BATCH])
             rows.clear()
         self.buffered = 0
+
+
+def _copy_rows(session: Session, model, rows: list[dict]) -> None:
+    """PostgreSQL's COPY: a million findings' rows stream in a fraction of the time row-wise INSERTs take."""
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{model.__tablename__}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
 
 
 def _local_to_utc(day: date, at: time) -> datetime:
@@ -355,6 +369,8 @@ def add_scale(session: Session, n: int, *, seed: int = 2026, today: date | None 
                 table = model.__tablename__
                 session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                      f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
+        say("rollups: rebuilt from the records")
+        analytics.rebuild(session)  # the bulk inserts went past the session's upkeep of the rollups
         audit.record(session, None, "demo.scale", None, actor_name="seed-demo", details={
             "inspections": report.inspections, "findings": report.findings, "tickets": report.tickets,
             "units_added": report.units_added, "seed": seed})

@@ -1,7 +1,7 @@
 """The leadership dashboard's figures: the period and query context, the figures and drill-down lists, the
 rankings, and the dashboard as a whole (the units list and a unit's profile are in services/units.py)."""
 
-from .board import Dashboard, dashboard
+from .board import Dashboard, dashboard, overview
 from .context import (
     ANY_KIND,
     AREAS,
@@ -28,7 +28,6 @@ from .figures import (
     histogram_median,
     listing,
     median_days_to_close,
-    overview,
     trend_buckets,
 )
 from .rankings import ItemRow, Rankings, RankRow, gap_rows, most_failed_items, rankings

@@ -129,16 +129,19 @@ class Filters:
 class Context:
     """One user's view of the figures under one set of filters, on one database session."""
 
-    def __init__(self, session: Session, actor: User, filters: Filters, today: date | None = None):
+    def __init__(self, session: Session, actor: User, filters: Filters, today: date | None = None,
+                 use_rollups: bool = True):
         self.session = session
         self.actor = actor
         self.filters = filters
         self.today = today or clock.local_today()
         self.dialect = session.get_bind().dialect.name
         self.lo, self.hi = utc_bounds(filters.start, filters.end)
+        # False reads every figure from the records (the rollups' reference, and the benchmarks' raw scan).
+        self.use_rollups = use_rollups
 
     def with_filters(self, **changes) -> Context:
-        return Context(self.session, self.actor, replace(self.filters, **changes), self.today)
+        return Context(self.session, self.actor, replace(self.filters, **changes), self.today, self.use_rollups)
 
     # Scope
 

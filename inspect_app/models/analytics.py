@@ -1,0 +1,89 @@
+"""Rollups of the leadership figures, kept beside the records they sum (services/analytics).
+
+Every row belongs to a *slice*: a set of units and inspection kinds a leader can ask for, named by a string
+`<node id><d|s>:<unit type|*>:<kinds>` — the units directly under a node (`d`, a district filter) or in its
+whole subtree (`s`, a bureau's scope), of one unit type or all (`*`), for one inspection kind, the three bureau
+kinds (`bureau`, the dashboard's default) or all (`any`). A record counts in each slice it belongs to, so a
+figure reads the rows of one slice and sums a period's months, whatever the number of districts or units.
+
+The summable rollups (`analytics_*` by month) are exact at every commit. What cannot be summed (units covered,
+a unit's average score, distinct units per checklist item) is kept per period preset in the `standing_*`
+tables, for the windows named in `analytics_window`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import db, utcnow
+
+SLICE = 64
+
+
+class InspectionRollup(db.Model):
+    """Inspections done (submitted, issued or closed) per slice and local month of submission."""
+
+    __tablename__ = "analytics_inspection"
+
+    slice: Mapped[str] = mapped_column(String(SLICE), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    inspections: Mapped[int] = mapped_column(Integer, default=0)
+    failing: Mapped[int] = mapped_column(Integer, default=0)  # band 不符合要求
+    scored: Mapped[int] = mapped_column(Integer, default=0)
+    score_tenths: Mapped[int] = mapped_column(Integer, default=0)  # scores carry one decimal: summed exactly
+
+
+class FindingRollup(db.Model):
+    """Active findings of the inspections done, per slice, month of submission and area (category)."""
+
+    __tablename__ = "analytics_finding"
+
+    slice: Mapped[str] = mapped_column(String(SLICE), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    critical: Mapped[int] = mapped_column(Integer, default=0)
+    serious: Mapped[int] = mapped_column(Integer, default=0)
+    general: Mapped[int] = mapped_column(Integer, default=0)
+    repeat: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TicketRollup(db.Model):
+    """Tickets per slice, local month of creation and whole days from creation to acceptance (-1: not
+    accepted), with the states the figures count."""
+
+    __tablename__ = "analytics_ticket"
+
+    slice: Mapped[str] = mapped_column(String(SLICE), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tickets: Mapped[int] = mapped_column(Integer, default=0)
+    issued: Mapped[int] = mapped_column(Integer, default=0)  # not cancelled
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BacklogRollup(db.Model):
+    """Unfinished tickets (open, responded, returned) per slice, due date and state: overdue and due-soon are
+    read against today, so the rows need no change as days pass."""
+
+    __tablename__ = "analytics_backlog"
+
+    slice: Mapped[str] = mapped_column(String(SLICE), primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    tickets: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AnalyticsState(db.Model):
+    """Markers: `stale` while the rollups may not match the records (an upgrade adds the tables empty to a
+    database with records; the figures are then read from the records until a rebuild), `rebuilt` the last
+    rebuild."""
+
+    __tablename__ = "analytics_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
