@@ -73,3 +73,19 @@ def dialect_insert(session: Session):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert
+
+
+def bulk_insert(session: Session, table, rows: list[dict]) -> None:
+    """Insert many rows (all with the same keys) in the session's transaction: PostgreSQL's COPY, a fraction of
+    the time row-wise INSERTs take on a million rows; elsewhere one executemany."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.connection().execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])

@@ -1,6 +1,16 @@
 """The data model, one module per aggregate. Models know nothing of requests or templates."""
 
-from .analytics import AnalyticsState, BacklogRollup, FindingRollup, InspectionRollup, TicketRollup
+from .analytics import (
+    AnalyticsState,
+    AnalyticsWindow,
+    BacklogRollup,
+    FindingRollup,
+    InspectionRollup,
+    ItemStanding,
+    TicketRollup,
+    UnitBacklogRollup,
+    UnitStanding,
+)
 from .audit import AuditHead, AuditRecord
 from .base import Base, utcnow
 from .checklist import (
@@ -46,6 +56,7 @@ from .throttle import LoginThrottle
 
 __all__ = [
     "AnalyticsState",
+    "AnalyticsWindow",
     "Answer",
     "AnswerRevision",
     "Attachment",
@@ -73,6 +84,7 @@ __all__ = [
     "InspectionRollup",
     "InspectionStatus",
     "InspectionTemplate",
+    "ItemStanding",
     "LoginThrottle",
     "NodeKind",
     "Notice",
@@ -90,6 +102,8 @@ __all__ = [
     "TicketEventKind",
     "TicketRollup",
     "TicketStatus",
+    "UnitBacklogRollup",
+    "UnitStanding",
     "UnitType",
     "User",
     "UserSession",

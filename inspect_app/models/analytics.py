@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Integer, String
+from sqlalchemy import Boolean, Date, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import db, utcnow
@@ -76,6 +76,70 @@ class BacklogRollup(db.Model):
     due_date: Mapped[date] = mapped_column(Date, primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     tickets: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UnitBacklogRollup(db.Model):
+    """Unfinished tickets per unit, kinds and due date: the units and districts with the most overdue."""
+
+    __tablename__ = "analytics_unit_backlog"
+
+    kinds: Mapped[str] = mapped_column(String(16), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    root_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    tickets: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_analytics_unit_backlog_root", "kinds", "root_id", "due_date"),
+                      Index("ix_analytics_unit_backlog_parent", "kinds", "parent_id", "due_date"))
+
+
+class UnitStanding(db.Model):
+    """A unit's inspections done in a period preset's window (`analytics_window`), per kinds: what the coverage,
+    the units' and districts' average scores and the self-assessment gap are read from."""
+
+    __tablename__ = "standing_unit"
+
+    preset: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kinds: Mapped[str] = mapped_column(String(16), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    root_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    inspections: Mapped[int] = mapped_column(Integer, default=0)
+    scored: Mapped[int] = mapped_column(Integer, default=0)
+    score_tenths: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_standing_unit_root", "preset", "kinds", "root_id"),
+                      Index("ix_standing_unit_parent", "preset", "kinds", "parent_id"))
+
+
+class ItemStanding(db.Model):
+    """A checklist item's findings and the distinct units they were found at, per slice, in a period preset's
+    window: the most failed items."""
+
+    __tablename__ = "standing_item"
+
+    preset: Mapped[str] = mapped_column(String(16), primary_key=True)
+    slice: Mapped[str] = mapped_column(String(SLICE), primary_key=True)
+    template_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    findings: Mapped[int] = mapped_column(Integer, default=0)
+    units: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AnalyticsWindow(db.Model):
+    """The months each period preset's standings cover: from `first` to `last` (None: on to today). A new month
+    or year moves the presets' windows; the catch-up task then rebuilds the standings, and until it has, the
+    figures that need them are read from the records."""
+
+    __tablename__ = "analytics_window"
+
+    preset: Mapped[str] = mapped_column(String(16), primary_key=True)
+    first: Mapped[date] = mapped_column(Date)
+    last: Mapped[date | None] = mapped_column(Date)
 
 
 class AnalyticsState(db.Model):

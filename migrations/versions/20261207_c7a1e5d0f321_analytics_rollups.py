@@ -51,6 +51,47 @@ def upgrade():
     *_counts('tickets'),
     sa.PrimaryKeyConstraint('slice', 'due_date', 'status', name=op.f('pk_analytics_backlog'))
     )
+    op.create_table('analytics_unit_backlog',
+    sa.Column('kinds', sa.String(length=16), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('parent_id', sa.Integer(), nullable=False),
+    sa.Column('root_id', sa.Integer(), nullable=False),
+    sa.Column('unit_type', sa.String(length=32), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    *_counts('tickets'),
+    sa.PrimaryKeyConstraint('kinds', 'unit_id', 'parent_id', 'root_id', 'unit_type', 'due_date',
+                            name=op.f('pk_analytics_unit_backlog'))
+    )
+    op.create_index('ix_analytics_unit_backlog_root', 'analytics_unit_backlog', ['kinds', 'root_id', 'due_date'])
+    op.create_index('ix_analytics_unit_backlog_parent', 'analytics_unit_backlog', ['kinds', 'parent_id', 'due_date'])
+    op.create_table('standing_unit',
+    sa.Column('preset', sa.String(length=16), nullable=False),
+    sa.Column('kinds', sa.String(length=16), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('parent_id', sa.Integer(), nullable=False),
+    sa.Column('root_id', sa.Integer(), nullable=False),
+    sa.Column('unit_type', sa.String(length=32), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    *_counts('inspections', 'scored', 'score_tenths'),
+    sa.PrimaryKeyConstraint('preset', 'kinds', 'unit_id', 'parent_id', 'root_id', 'unit_type', 'active',
+                            name=op.f('pk_standing_unit'))
+    )
+    op.create_index('ix_standing_unit_root', 'standing_unit', ['preset', 'kinds', 'root_id'])
+    op.create_index('ix_standing_unit_parent', 'standing_unit', ['preset', 'kinds', 'parent_id'])
+    op.create_table('standing_item',
+    sa.Column('preset', sa.String(length=16), nullable=False),
+    sa.Column('slice', sa.String(length=64), nullable=False),
+    sa.Column('template_key', sa.String(length=64), nullable=False),
+    sa.Column('item_key', sa.String(length=16), nullable=False),
+    *_counts('findings', 'units'),
+    sa.PrimaryKeyConstraint('preset', 'slice', 'template_key', 'item_key', name=op.f('pk_standing_item'))
+    )
+    op.create_table('analytics_window',
+    sa.Column('preset', sa.String(length=16), nullable=False),
+    sa.Column('first', sa.Date(), nullable=False),
+    sa.Column('last', sa.Date(), nullable=True),
+    sa.PrimaryKeyConstraint('preset', name=op.f('pk_analytics_window'))
+    )
     op.create_table('analytics_state',
     sa.Column('name', sa.String(length=32), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
@@ -62,6 +103,14 @@ def upgrade():
 
 def downgrade():
     op.drop_table('analytics_state')
+    op.drop_table('analytics_window')
+    op.drop_table('standing_item')
+    op.drop_index('ix_standing_unit_parent', table_name='standing_unit')
+    op.drop_index('ix_standing_unit_root', table_name='standing_unit')
+    op.drop_table('standing_unit')
+    op.drop_index('ix_analytics_unit_backlog_parent', table_name='analytics_unit_backlog')
+    op.drop_index('ix_analytics_unit_backlog_root', table_name='analytics_unit_backlog')
+    op.drop_table('analytics_unit_backlog')
     op.drop_table('analytics_backlog')
     op.drop_table('analytics_ticket')
     op.drop_table('analytics_finding')

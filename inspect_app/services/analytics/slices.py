@@ -39,12 +39,16 @@ def slice_name(scope_id: int, direct: bool, unit_type: str | None, kinds: str) -
     return f"{scope_id}{'d' if direct else 's'}:{unit_type or ALL_TYPES}:{kinds}"
 
 
-def slices_of(parent_id: int, root_id: int, unit_type: str | None, kind: str) -> list[str]:
-    """Every slice a record of a unit (under `parent_id`, in the city `root_id`) and an inspection kind counts in."""
-    return [slice_name(scope, direct, t, k)
+def unit_slices(parent_id: int, root_id: int, unit_type: str | None, kinds: str) -> list[str]:
+    """The slices of one kinds key a unit (under `parent_id`, in the city `root_id`) belongs to."""
+    return [slice_name(scope, direct, t, kinds)
             for scope, direct in ((parent_id, True), (root_id, False))
-            for t in dict.fromkeys((unit_type or ALL_TYPES, ALL_TYPES))
-            for k in kinds_of(kind)]
+            for t in dict.fromkeys((unit_type or ALL_TYPES, ALL_TYPES))]
+
+
+def slices_of(parent_id: int, root_id: int, unit_type: str | None, kind: str) -> list[str]:
+    """Every slice a record of a unit and an inspection of `kind` counts in."""
+    return [name for k in kinds_of(kind) for name in unit_slices(parent_id, root_id, unit_type, k)]
 
 
 def scope_slice(node: OrgNode, district_id: int | None, unit_type: str | None, kind: str | None) -> str | None:

@@ -8,7 +8,6 @@ rebuild and the upkeep of every write, so the two cannot disagree.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,8 +15,8 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from ...models import Finding, FindingStatus, Inspection, InspectionStatus, NodeKind, OrgNode, Ticket, TicketStatus
-from ...models.analytics import BacklogRollup, FindingRollup, InspectionRollup, TicketRollup
-from .slices import as_date, days_between, local_day, local_month, slices_of
+from ...models.analytics import BacklogRollup, FindingRollup, InspectionRollup, TicketRollup, UnitBacklogRollup
+from .slices import as_date, days_between, kinds_of, local_day, local_month, slices_of
 
 DONE = (InspectionStatus.SUBMITTED, InspectionStatus.ISSUED, InspectionStatus.CLOSED)
 UNFINISHED = (TicketStatus.OPEN, TicketStatus.RESPONDED, TicketStatus.RETURNED)
@@ -27,7 +26,7 @@ NOT_ACCEPTED = -1  # the `days` of a ticket not (yet) accepted
 @dataclass(frozen=True)
 class Rollup:
     model: type
-    keys: tuple[str, ...]  # after `slice`
+    keys: tuple[str, ...]  # the primary key
     measures: tuple[str, ...]
 
     @property
@@ -36,13 +35,15 @@ class Rollup:
 
 
 ROLLUPS = (
-    Rollup(InspectionRollup, ("month",), ("inspections", "failing", "scored", "score_tenths")),
-    Rollup(FindingRollup, ("month", "category"), ("critical", "serious", "general", "repeat")),
-    Rollup(TicketRollup, ("month", "days"), ("tickets", "issued", "accepted", "on_time", "late")),
-    Rollup(BacklogRollup, ("due_date", "status"), ("tickets",)),
+    Rollup(InspectionRollup, ("slice", "month"), ("inspections", "failing", "scored", "score_tenths")),
+    Rollup(FindingRollup, ("slice", "month", "category"), ("critical", "serious", "general", "repeat")),
+    Rollup(TicketRollup, ("slice", "month", "days"), ("tickets", "issued", "accepted", "on_time", "late")),
+    Rollup(BacklogRollup, ("slice", "due_date", "status"), ("tickets",)),
 )
+UNIT_BACKLOG = Rollup(UnitBacklogRollup, ("kinds", "unit_id", "parent_id", "root_id", "unit_type", "due_date"),
+                      ("tickets",))
 
-# (rollup, (slice, *keys)) -> measures
+# (rollup, key) -> measures
 Contributions = dict[tuple[Rollup, tuple], list[int]]
 
 
@@ -50,7 +51,7 @@ def _org():
     """The unit's parent and city, and its type, joined onto a select over a unit-owned record."""
     unit, parent = aliased(OrgNode), aliased(OrgNode)
     root = case((parent.kind == NodeKind.BUREAU, parent.id), else_=parent.parent_id)
-    return unit, parent, (parent.id, root, unit.unit_type)
+    return unit, parent, (parent.id, root, func.coalesce(unit.unit_type, ""))
 
 
 def _count(condition) -> object:
@@ -103,32 +104,54 @@ def _backlog(dialect: str) -> Select:
             .group_by(*org, Inspection.kind, Ticket.due_date, Ticket.status))
 
 
+def _unit_backlog(dialect: str) -> Select:
+    unit, parent, org = _org()
+    return (select(*org, Inspection.kind, Inspection.unit_id, Ticket.due_date, func.count())
+            .select_from(Ticket).join(Inspection, Inspection.id == Ticket.inspection_id)
+            .join(unit, unit.id == Inspection.unit_id).join(parent, parent.id == unit.parent_id)
+            .where(Ticket.status.in_(UNFINISHED))
+            .group_by(*org, Inspection.kind, Inspection.unit_id, Ticket.due_date))
+
+
 QUERIES = dict(zip(ROLLUPS, (_inspections, _findings, _tickets, _backlog), strict=True))
 
 
+def _add(totals: Contributions, key, values: list[int]) -> None:
+    known = totals.get(key)
+    totals[key] = values[:] if known is None else [a + b for a, b in zip(known, values, strict=True)]
+
+
+def _chunks(ids: list[int] | None) -> list[list[int] | None]:
+    return [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
+
+
 def contributions(session: Session, inspection_ids: Iterable[int] | None = None) -> Contributions:
-    """Every rollup row the records make, summed per slice: of all records, or of these inspections' (the
+    """Every rollup row the records make, summed per key: of all records, or of these inspections' (the
     inspection itself, its findings and its tickets)."""
     ids = None if inspection_ids is None else sorted(set(inspection_ids))
-    totals: Contributions = defaultdict(lambda: None)
+    totals: Contributions = {}
     if ids == []:
-        return {}
+        return totals
     dialect = session.get_bind().dialect.name
     for rollup, query in QUERIES.items():
         stmt = query(dialect)
-        chunks = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
-        for chunk in chunks:
+        for chunk in _chunks(ids):
             narrowed = stmt if chunk is None else stmt.where(Inspection.id.in_(chunk))
             for row in session.execute(narrowed):
                 parent_id, root_id, unit_type, kind, *rest = row
-                keys, values = rest[:len(rollup.keys)], [int(v) for v in rest[len(rollup.keys):]]
+                keys, values = rest[:len(rollup.keys) - 1], [int(v) for v in rest[len(rollup.keys) - 1:]]
                 keys = tuple(as_date(k) if name in ("month", "due_date") else k
-                             for name, k in zip(rollup.keys, keys, strict=True))
+                             for name, k in zip(rollup.keys[1:], keys, strict=True))
                 for name in slices_of(parent_id, root_id, unit_type, kind):
-                    key = (rollup, (name, *keys))
-                    known = totals[key]
-                    totals[key] = values[:] if known is None else [a + b for a, b in zip(known, values, strict=True)]
-    return {k: v for k, v in totals.items() if v is not None}
+                    _add(totals, (rollup, (name, *keys)), values)
+    stmt = _unit_backlog(dialect)
+    for chunk in _chunks(ids):
+        narrowed = stmt if chunk is None else stmt.where(Inspection.id.in_(chunk))
+        for parent_id, root_id, unit_type, kind, unit_id, due_date, n in session.execute(narrowed):
+            for kinds in kinds_of(kind):
+                _add(totals, (UNIT_BACKLOG, (kinds, unit_id, parent_id, root_id, unit_type, as_date(due_date))),
+                     [int(n)])
+    return totals
 
 
 def difference(after: Contributions, before: Contributions) -> Contributions:

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 
 from sqlalchemy import delete, event, inspect, select
+from sqlalchemy import insert as insert_into
 from sqlalchemy.orm import Session
 
-from ...database import dialect_insert, transaction
-from ...models import AnalyticsState, Finding, Inspection, NodeKind, OrgNode, Ticket
-from .sources import ROLLUPS, Contributions, Rollup, contributions, difference
+from ... import clock
+from ...database import bulk_insert, dialect_insert, transaction
+from ...models import AnalyticsState, AnalyticsWindow, Finding, Inspection, NodeKind, OrgNode, Ticket
+from .sources import ROLLUPS, UNIT_BACKLOG, Contributions, Rollup, contributions, difference
+from .standings import STANDINGS, standings, stored_windows, windows_for
 
 # What each model's changes may move in the figures; a change to anything else (a draft, a note, a revision
 # counter) leaves them alone and costs the flush nothing.
@@ -31,8 +35,9 @@ WATCHED = {
     Inspection: ("status", "submitted_at", "kind", "unit_id", "unit", "score", "band"),
     Finding: ("status", "severity", "category", "is_repeat", "inspection_id", "inspection"),
     Ticket: ("status", "due_date", "created_at", "accepted_at", "inspection_id", "inspection"),
-    OrgNode: ("parent_id", "parent", "unit_type", "kind"),
+    OrgNode: ("parent_id", "parent", "unit_type", "kind", "active"),
 }
+TABLES = (*ROLLUPS, UNIT_BACKLOG, *STANDINGS)
 PENDING = "analytics.pending"
 STALE, REBUILT = "stale", "rebuilt"
 CHUNK = 400
@@ -52,9 +57,18 @@ def _inspection_of(obj) -> int | None:
     return parent.id if parent is not None else None
 
 
-def _touched(session: Session) -> tuple[set[int], set[int], list]:
-    """(inspection ids, org node ids, objects whose inspection may have no id yet) of this flush."""
-    inspections, nodes, pending = set(), set(), []
+def _unit_of(obj) -> set[int]:
+    """The unit an inspection, finding or ticket belongs to (and belonged to, if that changed)."""
+    attrs = inspect(obj).attrs
+    units = {u for u in (*attrs.unit_id.history.deleted, obj.unit_id) if u is not None}
+    if obj.unit_id is None and obj.unit is not None and obj.unit.id is not None:
+        units.add(obj.unit.id)
+    return units
+
+
+def _touched(session: Session) -> tuple[set[int], set[int], set[int], list]:
+    """(inspection ids, unit ids, org node ids, objects whose inspection may have no id yet) of this flush."""
+    inspections, units, nodes, pending = set(), set(), set(), []
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         model = type(obj)
         if model not in WATCHED:
@@ -65,6 +79,7 @@ def _touched(session: Session) -> tuple[set[int], set[int], list]:
             if obj.id is not None and obj not in session.new:
                 nodes.add(obj.id)
             continue
+        units |= _unit_of(obj)
         inspection_id = _inspection_of(obj)
         if inspection_id is None:
             pending.append(obj)
@@ -75,27 +90,36 @@ def _touched(session: Session) -> tuple[set[int], set[int], list]:
             attrs = inspect(obj).attrs
             inspections.update(i for i in attrs.inspection_id.history.deleted if i is not None)
             inspections.update(i.id for i in attrs.inspection.history.deleted if i is not None)
-    return inspections, nodes, pending
+    return inspections, units, nodes, pending
 
 
-def _inspections_of_nodes(session: Session, node_ids: set[int]) -> set[int]:
-    """The inspections of these units, and of the units directly under these districts."""
-    if not node_ids:
-        return set()
-    units = select(OrgNode.id).where((OrgNode.id.in_(node_ids) & (OrgNode.kind == NodeKind.UNIT))
-                                     | OrgNode.parent_id.in_(node_ids))
-    return set(session.scalars(select(Inspection.id).where(Inspection.unit_id.in_(units))))
+def _units(session: Session, inspection_ids: set[int], node_ids: set[int]) -> set[int]:
+    """The units of these inspections, these units, and the units directly under these districts."""
+    units = set()
+    if node_ids:
+        units |= set(session.scalars(select(OrgNode.id).where(
+            (OrgNode.id.in_(node_ids) & (OrgNode.kind == NodeKind.UNIT)) | OrgNode.parent_id.in_(node_ids))))
+    if inspection_ids:
+        units |= set(session.scalars(select(Inspection.unit_id).where(Inspection.id.in_(inspection_ids))))
+    return units
+
+
+def _state(session: Session, inspections: set[int], units: set[int], windows) -> Contributions:
+    return contributions(session, inspections) | standings(session, windows, units)
 
 
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, flush, _instances) -> None:
-    inspections, nodes, pending = _touched(session)
-    if not (inspections or nodes or pending):
+    inspections, units, nodes, pending = _touched(session)
+    if not (inspections or units or nodes or pending):
         return
     with session.no_autoflush:
-        inspections |= _inspections_of_nodes(session, nodes)
-        before = contributions(session, inspections)
-    flush.attributes[PENDING] = (inspections, before, pending)
+        units |= _units(session, inspections, nodes)
+        if nodes:
+            inspections |= set(session.scalars(select(Inspection.id).where(Inspection.unit_id.in_(units))))
+        windows = stored_windows(session)
+        before = _state(session, inspections, units, windows)
+    flush.attributes[PENDING] = (inspections, units, windows, before, pending)
 
 
 @event.listens_for(Session, "after_flush")
@@ -103,67 +127,80 @@ def _after_flush(session: Session, flush) -> None:
     noted = flush.attributes.get(PENDING)
     if noted is None:
         return
-    inspections, before, pending = noted
-    inspections = set(inspections)
-    inspections.update(i for i in (_inspection_of(obj) for obj in pending) if i is not None)
-    after = contributions(session, inspections)
-    apply(session, difference(after, before))
+    inspections, units, windows, before, pending = noted
+    inspections = inspections | {i for i in (_inspection_of(obj) for obj in pending) if i is not None}
+    units = units | _units(session, inspections, set())
+    apply(session, difference(_state(session, inspections, units, windows), before))
+
+
+def _rows(rollup: Rollup, items) -> list[dict]:
+    return [dict(zip(rollup.keys, key, strict=True)) | dict(zip(rollup.measures, measures, strict=True))
+            for key, measures in items]
+
+
+def _by_rollup(delta: Contributions) -> dict[Rollup, list[tuple[tuple, list[int]]]]:
+    grouped: dict[Rollup, list[tuple[tuple, list[int]]]] = defaultdict(list)
+    for (rollup, key), values in delta.items():
+        grouped[rollup].append((key, values))
+    return grouped
 
 
 def apply(session: Session, delta: Contributions) -> None:
-    """Add `delta` to the rollups: one upsert per rollup, in key order (so two transactions never wait on
-    each other's rows crosswise)."""
-    by_rollup: dict[Rollup, list[tuple[tuple, list[int]]]] = defaultdict(list)
-    for (rollup, key), values in delta.items():
-        by_rollup[rollup].append((key, values))
+    """Add `delta` to the rollups: one upsert per rollup, its rows in key order (so two transactions never
+    wait on each other's rows crosswise)."""
     insert = dialect_insert(session)
     connection = session.connection()
-    for rollup in ROLLUPS:
-        rows = sorted(by_rollup.get(rollup, ()), key=lambda kv: kv[0])
-        if not rows:
+    grouped = _by_rollup(delta)
+    for rollup in TABLES:
+        if rollup not in grouped:
             continue
         table = rollup.table
-        names = ("slice", *rollup.keys)
-        for start in range(0, len(rows), CHUNK):
-            values = [dict(zip(names, key, strict=True)) | dict(zip(rollup.measures, measures, strict=True))
-                      for key, measures in rows[start:start + CHUNK]]
-            stmt = insert(table).values(values)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=list(names),
-                set_={m: table.c[m] + stmt.excluded[m] for m in rollup.measures})
-            connection.execute(stmt)
+        stmt = insert(table)
+        stmt = stmt.on_conflict_do_update(index_elements=list(rollup.keys),
+                                          set_={m: table.c[m] + stmt.excluded[m] for m in rollup.measures})
+        connection.execute(stmt, _rows(rollup, sorted(grouped[rollup], key=lambda kv: kv[0])))
 
 
-def rebuild(session: Session) -> dict[str, int]:
-    """Recompute every rollup from the records (in the caller's transaction); returns the rows per rollup."""
-    totals = contributions(session)
+def rebuild(session: Session, today: date | None = None) -> dict[str, int]:
+    """Recompute every rollup and standing from the records (in the caller's transaction), the standings for
+    the presets' windows as of `today`; returns the rows per table."""
+    windows = windows_for(today or clock.local_today())
+    grouped = _by_rollup(contributions(session) | standings(session, windows))
     connection = session.connection()
-    for rollup in ROLLUPS:
+    connection.execute(delete(AnalyticsWindow))
+    connection.execute(insert_into(AnalyticsWindow), [
+        {"preset": preset, "first": first, "last": last} for preset, (first, last) in windows.items()])
+    for rollup in TABLES:
         connection.execute(delete(rollup.table))
-    apply(session, totals)
-    counts = defaultdict(int)
-    for rollup, _key in totals:
-        counts[rollup.table.name] += 1
-    return dict(counts)
+        rows = _rows(rollup, grouped.get(rollup, ()))
+        if rows:
+            bulk_insert(session, rollup.table, rows)
+    return {rollup.table.name: len(grouped.get(rollup, ())) for rollup in TABLES}
+
+
+def recomputed(session: Session) -> Contributions:
+    """What the rollups and standings should hold, from the records (standings for their stored windows)."""
+    truth = contributions(session) | standings(session, stored_windows(session))
+    return {key: values for key, values in truth.items() if any(values)}
 
 
 def stored(session: Session) -> Contributions:
     """What the rollups hold, without rows that sum to nothing (for comparing with `contributions`)."""
     held: Contributions = {}
-    for rollup in ROLLUPS:
-        columns = [rollup.table.c[n] for n in ("slice", *rollup.keys, *rollup.measures)]
+    for rollup in TABLES:
+        columns = [rollup.table.c[n] for n in (*rollup.keys, *rollup.measures)]
         for row in session.execute(select(*columns)):
-            values = [int(v) for v in row[1 + len(rollup.keys):]]
+            values = [int(v) for v in row[len(rollup.keys):]]
             if any(values):
-                held[(rollup, tuple(row[:1 + len(rollup.keys)]))] = values
+                held[(rollup, tuple(row[:len(rollup.keys)]))] = values
     return held
 
 
-def rebuild_all(session: Session) -> dict[str, int]:
+def rebuild_all(session: Session, today: date | None = None) -> dict[str, int]:
     """`flask --app wsgi analytics rebuild`: every rollup recomputed from the records in one transaction; the
     figures come from the rollups again if an upgrade had left them stale."""
     with transaction(session):
-        counts = rebuild(session)
+        counts = rebuild(session, today)
         session.execute(delete(AnalyticsState).where(AnalyticsState.name.in_((STALE, REBUILT))))
         session.add(AnalyticsState(name=REBUILT))
     return counts

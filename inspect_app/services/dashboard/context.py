@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Date, Integer, Select, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Date, Float, Integer, Select, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from ... import authz, clock
@@ -264,6 +264,17 @@ class Context:
 
     def covered_unit_ids(self) -> Select:
         return select(Inspection.unit_id).where(*self.inspection_conditions())
+
+
+def tenths(score) -> ColumnElement:
+    """A score in tenths of a point: scores carry one decimal, so their sums are exact integers."""
+    return func.round(score * 10)
+
+
+def mean_score(tenths_total, count) -> ColumnElement:
+    """An average score from a sum of tenths: the same double from the records as from the rollups, so both
+    round alike."""
+    return cast(tenths_total, Float) / func.nullif(count, 0) / 10
 
 
 def district_choices(session: Session, actor: User) -> list[OrgNode]:

@@ -15,9 +15,9 @@ from datetime import date, timedelta
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
-from ...models import AnalyticsState, Finding, Inspection, Ticket, TicketStatus
-from ...models.analytics import BacklogRollup, FindingRollup, InspectionRollup, TicketRollup
-from ..analytics import STALE
+from ...models import AnalyticsState, Finding, Inspection, NodeKind, Ticket, TicketStatus
+from ...models.analytics import BacklogRollup, FindingRollup, InspectionRollup, TicketRollup, UnitStanding
+from ..analytics import PRESETS, STALE, kinds_key, stored_windows, windows_for
 from ..analytics.slices import as_date, month_start, next_month, scope_slice
 from ..analytics.sources import DONE, NOT_ACCEPTED
 from .context import AREAS, DUE_SOON_DAYS, SEVERITIES, Context, utc_bounds
@@ -81,6 +81,57 @@ def span(session: Session, start: date, end: date) -> Span:
         edges.append((max(start, last), end))
         last = month_start(last - timedelta(days=1))
     return Span(first, last, tuple(edges))
+
+
+# The standings of a preset ----------------------------------------------------------------------------
+
+def preset_of(ctx: Context) -> str | None:
+    """The preset whose standings hold `ctx`'s figures, or None."""
+    preset = ctx.filters.preset
+    if preset not in PRESETS or slice_of(ctx) is None:
+        return None
+    window = stored_windows(ctx.session).get(preset)
+    if window is None or window != windows_for(ctx.today)[preset]:
+        return None
+    if window[1] is None and _later_records(ctx):
+        return None  # records dated after the period's end (a clock set back): the window would hold them
+    return preset
+
+
+def _later_records(ctx: Context) -> bool:
+    done = exists().where(Inspection.status.in_(DONE), Inspection.submitted_at >= ctx.hi)
+    made = exists().where(Ticket.created_at >= ctx.hi)
+    return bool(ctx.session.scalar(select(done | made)))
+
+
+def scope_conditions(ctx: Context, table) -> list:
+    """The conditions putting a standing's or backlog row's unit in `ctx`'s scope."""
+    f = ctx.filters
+    node = ctx.actor.org_node
+    if f.district_id is not None:
+        conditions = [table.parent_id == f.district_id]
+    elif node.kind == NodeKind.BUREAU:
+        conditions = [table.root_id == node.id]
+    else:
+        conditions = [table.parent_id == node.id]
+    if f.unit_type:
+        conditions.append(table.unit_type == f.unit_type)
+    return [table.kinds == kinds_key(f.kind), *conditions]
+
+
+def unit_conditions(ctx: Context, preset: str, kinds: str | None = None, alias=None):
+    s = alias if alias is not None else UnitStanding
+    conditions = scope_conditions(ctx, s)
+    if kinds is not None:
+        conditions[0] = s.kinds == kinds
+    return [s.preset == preset, *conditions]
+
+
+def units_covered(ctx: Context, preset: str) -> int:
+    s = UnitStanding
+    return ctx.session.scalar(select(func.count()).where(*unit_conditions(ctx, preset), s.active.is_(True),
+                                                         s.inspections > 0)) or 0
+
 
 
 # What the figures read -----------------------------------------------------------------------------------
@@ -176,6 +227,16 @@ def backlog_counts(ctx: Context, name: str) -> dict[str, int]:
                     (int(v or 0) for v in row), strict=True))
 
 
+def unit_counts(ctx: Context) -> dict[str, int]:
+    """The units base: active units from the org tree, those covered from the preset's standings."""
+    preset = preset_of(ctx)
+    if preset is None:
+        return count_measures(ctx, "units")
+    active = ctx.session.scalar(ctx.base("units").with_only_columns(func.count())) or 0
+    covered = units_covered(ctx, preset)
+    return {"units_active": active, "units_covered": covered, "units_uncovered": active - covered}
+
+
 def overview(ctx: Context, name: str, with_previous: bool = False):
     """`figures.overview`, from the rollups of slice `name`."""
     f = ctx.filters
@@ -220,7 +281,7 @@ def overview(ctx: Context, name: str, with_previous: bool = False):
         figures["tickets_late"] += late
         if days != NOT_ACCEPTED and accepted:
             histogram.append((days, accepted))
-    figures.update(count_measures(ctx, "units"))
+    figures.update(unit_counts(ctx))
     figures.update(backlog_counts(ctx, name))
 
     previous = None

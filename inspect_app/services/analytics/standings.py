@@ -1,0 +1,117 @@
+"""What cannot be summed over months, kept per period preset: each unit's inspections in a preset's window (the
+coverage, the averages by unit and district, the self-assessment gap), and each checklist item's findings with
+the distinct units they were found at.
+
+A preset's window is its months as of the day the standings were built (`analytics_window`); the upkeep of every
+write counts in the stored windows, and the catch-up task rebuilds the standings when a new month or year moves
+them. Computed per unit, from all of a unit's records at once, by the same code for a rebuild and for the upkeep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from ...models import AnalyticsWindow, Finding, FindingStatus, Inspection
+from ...models.analytics import ItemStanding, UnitStanding
+from .slices import as_date, kinds_of, local_month, month_start, unit_slices
+from .sources import DONE, Contributions, Rollup, _add, _chunks, _org
+
+UNIT_STANDING = Rollup(UnitStanding, ("preset", "kinds", "unit_id", "parent_id", "root_id", "unit_type", "active"),
+                       ("inspections", "scored", "score_tenths"))
+ITEM_STANDING = Rollup(ItemStanding, ("preset", "slice", "template_key", "item_key"), ("findings", "units"))
+STANDINGS = (UNIT_STANDING, ITEM_STANDING)
+PRESETS = ("12m", "ytd", "last_year", "3y", "all")
+
+Windows = dict[str, tuple[date, date | None]]
+
+
+def windows_for(today: date) -> Windows:
+    """Each preset's months as of `today`: (first month, last month or None for "on to today")."""
+    from ..dashboard.context import period_bounds
+
+    windows = {}
+    for preset in PRESETS:
+        start, end = period_bounds(preset, today)
+        windows[preset] = (month_start(start), None if end == today else month_start(end))
+    return windows
+
+
+def stored_windows(session: Session) -> Windows:
+    return {w.preset: (as_date(w.first), None if w.last is None else as_date(w.last))
+            for w in session.scalars(select(AnalyticsWindow))}
+
+
+def _within(month: date, window: tuple[date, date | None]) -> bool:
+    first, last = window
+    return first <= month and (last is None or month <= last)
+
+
+def _unit_rows(dialect: str) -> Select:
+    unit, parent, org = _org()
+    month = local_month(dialect, Inspection.submitted_at)
+    return (select(Inspection.unit_id, *org, unit.active, Inspection.kind, month, func.count(),
+                   func.count(Inspection.score), func.coalesce(func.sum(func.round(Inspection.score * 10)), 0))
+            .join(unit, unit.id == Inspection.unit_id).join(parent, parent.id == unit.parent_id)
+            .where(Inspection.status.in_(DONE))
+            .group_by(Inspection.unit_id, *org, unit.active, Inspection.kind, month))
+
+
+def _item_rows(dialect: str) -> Select:
+    unit, parent, org = _org()
+    month = local_month(dialect, Inspection.submitted_at)
+    return (select(Inspection.unit_id, *org, Finding.template_key, Finding.item_key, Inspection.kind, month,
+                   func.count())
+            .select_from(Finding).join(Inspection, Inspection.id == Finding.inspection_id)
+            .join(unit, unit.id == Inspection.unit_id).join(parent, parent.id == unit.parent_id)
+            .where(Finding.status == FindingStatus.ACTIVE, Inspection.status.in_(DONE))
+            .group_by(Inspection.unit_id, *org, Finding.template_key, Finding.item_key, Inspection.kind, month)
+            .order_by(Inspection.unit_id, Finding.template_key, Finding.item_key))
+
+
+def standings(session: Session, windows: Windows, unit_ids: Iterable[int] | None = None) -> Contributions:
+    """The standings of all units, or of these, in `windows`."""
+    ids = None if unit_ids is None else sorted(set(unit_ids))
+    totals: Contributions = {}
+    if ids == [] or not windows:
+        return totals
+    dialect = session.get_bind().dialect.name
+    for chunk in _chunks(ids):
+        stmt = _unit_rows(dialect)
+        stmt = stmt if chunk is None else stmt.where(Inspection.unit_id.in_(chunk))
+        for unit_id, parent_id, root_id, unit_type, active, kind, month, n, scored, tenths in session.execute(stmt):
+            month = as_date(month)
+            for preset, window in windows.items():
+                if _within(month, window):
+                    for kinds in kinds_of(kind):
+                        _add(totals, (UNIT_STANDING, (preset, kinds, unit_id, parent_id, root_id, unit_type,
+                                                      bool(active))), [int(n), int(scored), int(tenths)])
+        stmt = _item_rows(dialect)
+        stmt = stmt if chunk is None else stmt.where(Inspection.unit_id.in_(chunk))
+        pair, counts = None, {}
+        for unit_id, parent_id, root_id, unit_type, template_key, item_key, kind, month, n in session.execute(stmt):
+            if (unit_id, template_key, item_key) != pair:
+                _items(totals, pair, counts)
+                pair, counts = (unit_id, template_key, item_key), {}
+                org = (parent_id, root_id, unit_type)
+            month = as_date(month)
+            for preset, window in windows.items():
+                if _within(month, window):
+                    for kinds in kinds_of(kind):
+                        counts[(preset, kinds, org)] = counts.get((preset, kinds, org), 0) + int(n)
+        _items(totals, pair, counts)
+    return totals
+
+
+def _items(totals: Contributions, pair, counts: dict) -> None:
+    """One unit's findings on one item, per preset and kinds: each slice counts the findings, and the unit once."""
+    if pair is None:
+        return
+    _unit_id, template_key, item_key = pair
+    for (preset, kinds, (parent_id, root_id, unit_type)), n in counts.items():
+        for name in unit_slices(parent_id, root_id, unit_type, kinds):
+            _add(totals, (ITEM_STANDING, (preset, name, template_key, item_key)), [n, 1])
+
