@@ -8,7 +8,7 @@ readers, under WAL, never wait.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -75,17 +75,16 @@ def dialect_insert(session: Session):
     return insert
 
 
-def bulk_insert(session: Session, table, rows: list[dict]) -> None:
-    """Insert many rows (all with the same keys) in the session's transaction: PostgreSQL's COPY, a fraction of
-    the time row-wise INSERTs take on a million rows; elsewhere one executemany."""
-    if not rows:
-        return
+def bulk_insert(session: Session, table, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Insert many rows (values in the order of `columns`) in the session's transaction: PostgreSQL's COPY, a
+    fraction of the time row-wise INSERTs take on a million rows; elsewhere one executemany."""
     if session.get_bind().dialect.name != "postgresql":
-        session.connection().execute(table.insert(), rows)
+        batch = [dict(zip(columns, row, strict=True)) for row in rows]
+        if batch:
+            session.connection().execute(table.insert(), batch)
         return
-    columns = list(rows[0])
     names = ", ".join(f'"{c}"' for c in columns)
     cursor = session.connection().connection.driver_connection.cursor()
     with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([row[c] for c in columns])
+            copy.write_row(row)

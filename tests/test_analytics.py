@@ -126,7 +126,7 @@ def test_the_rebuild_command_recomputes_the_rollups(app, demo):
     with transaction(db.session):
         for rollup in analytics.TABLES:
             db.session.execute(rollup.table.delete())
-    assert analytics.stored(db.session) == {}
+    assert not any(analytics.stored(db.session).values())
     result = app.test_cli_runner().invoke(args=["analytics", "rebuild"])
     assert result.exit_code == 0, result.output
     assert "rollups rebuilt" in result.output and "analytics_finding" in result.output
@@ -247,7 +247,7 @@ def test_rollups_equal_a_recomputation_after_any_writes(demo, steps, seed):
             db.session.rollback()  # a write the rules refuse changes nothing, rollups included
         db.session.expire_all()
     assert_rollups_true()
-    assert analytics.stored(db.session)  # the sequence wrote figures to compare
+    assert any(analytics.stored(db.session).values())  # the sequence wrote figures to compare
 
 
 def test_extension_requests_move_the_backlog_by_due_date(demo):
@@ -261,6 +261,7 @@ def test_extension_requests_move_the_backlog_by_due_date(demo):
                                                 until=before + timedelta(days=30), reason="整改涉及设备采购")
     rectification.decide_extension(db.session, user("inspector"), extension, grant=True, reason="同意延期")
     assert db.session.get(ExtensionRequest, extension.id).status == "granted"
-    rows = {(k[1][1], k[1][2]): v for k, v in analytics.stored(db.session).items()
-            if k[0].table.name == "analytics_backlog" and k[1][0].startswith(f"{node('BC-BMJ').id}s:*:bureau")}
+    backlog = next(r for r in analytics.ROLLUPS if r.table.name == "analytics_backlog")
+    rows = {(k[1], k[2]): v for k, v in analytics.stored(db.session)[backlog].items()
+            if k[0] == f"{node('BC-BMJ').id}s:*:bureau"}
     assert rows == {(before + timedelta(days=30), "open"): [1]}

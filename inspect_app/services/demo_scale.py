@@ -157,8 +157,9 @@ class _Writer:
             return
         for model in self.ORDER:
             rows = self.rows[model]
-            for start in range(0, len(rows), BATCH * 10):
-                bulk_insert(self.session, model.__table__, rows[start:start + BATCH * 10])
+            if rows:
+                columns = list(rows[0])
+                bulk_insert(self.session, model.__table__, columns, ([row[c] for c in columns] for row in rows))
             rows.clear()
         self.buffered = 0
 

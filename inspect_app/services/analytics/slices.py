@@ -13,6 +13,7 @@ arithmetic as the dashboard does (China keeps no summer time).
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from sqlalchemy import Date, Integer, cast, func
 from sqlalchemy.sql.elements import ColumnElement
@@ -46,9 +47,10 @@ def unit_slices(parent_id: int, root_id: int, unit_type: str | None, kinds: str)
             for t in dict.fromkeys((unit_type or ALL_TYPES, ALL_TYPES))]
 
 
-def slices_of(parent_id: int, root_id: int, unit_type: str | None, kind: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def slices_of(parent_id: int, root_id: int, unit_type: str | None, kind: str) -> tuple[str, ...]:
     """Every slice a record of a unit and an inspection of `kind` counts in."""
-    return [name for k in kinds_of(kind) for name in unit_slices(parent_id, root_id, unit_type, k)]
+    return tuple(name for k in kinds_of(kind) for name in unit_slices(parent_id, root_id, unit_type, k))
 
 
 def scope_slice(node: OrgNode, district_id: int | None, unit_type: str | None, kind: str | None) -> str | None:

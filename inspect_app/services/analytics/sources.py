@@ -43,8 +43,8 @@ ROLLUPS = (
 UNIT_BACKLOG = Rollup(UnitBacklogRollup, ("kinds", "unit_id", "parent_id", "root_id", "unit_type", "due_date"),
                       ("tickets",))
 
-# (rollup, key) -> measures
-Contributions = dict[tuple[Rollup, tuple], list[int]]
+# rollup -> key -> measures
+Contributions = dict[Rollup, dict[tuple, list[int]]]
 
 
 def _org():
@@ -116,9 +116,13 @@ def _unit_backlog(dialect: str) -> Select:
 QUERIES = dict(zip(ROLLUPS, (_inspections, _findings, _tickets, _backlog), strict=True))
 
 
-def _add(totals: Contributions, key, values: list[int]) -> None:
-    known = totals.get(key)
-    totals[key] = values[:] if known is None else [a + b for a, b in zip(known, values, strict=True)]
+def _add(rows: dict[tuple, list[int]], key: tuple, values: list[int]) -> None:
+    known = rows.get(key)
+    if known is None:
+        rows[key] = list(values)
+    else:
+        for i, v in enumerate(values):
+            known[i] += v
 
 
 def _chunks(ids: list[int] | None) -> list[list[int] | None]:
@@ -129,11 +133,12 @@ def contributions(session: Session, inspection_ids: Iterable[int] | None = None)
     """Every rollup row the records make, summed per key: of all records, or of these inspections' (the
     inspection itself, its findings and its tickets)."""
     ids = None if inspection_ids is None else sorted(set(inspection_ids))
-    totals: Contributions = {}
+    totals: Contributions = {rollup: {} for rollup in (*ROLLUPS, UNIT_BACKLOG)}
     if ids == []:
         return totals
     dialect = session.get_bind().dialect.name
     for rollup, query in QUERIES.items():
+        rows = totals[rollup]
         stmt = query(dialect)
         for chunk in _chunks(ids):
             narrowed = stmt if chunk is None else stmt.where(Inspection.id.in_(chunk))
@@ -143,23 +148,27 @@ def contributions(session: Session, inspection_ids: Iterable[int] | None = None)
                 keys = tuple(as_date(k) if name in ("month", "due_date") else k
                              for name, k in zip(rollup.keys[1:], keys, strict=True))
                 for name in slices_of(parent_id, root_id, unit_type, kind):
-                    _add(totals, (rollup, (name, *keys)), values)
+                    _add(rows, (name, *keys), values)
     stmt = _unit_backlog(dialect)
     for chunk in _chunks(ids):
         narrowed = stmt if chunk is None else stmt.where(Inspection.id.in_(chunk))
         for parent_id, root_id, unit_type, kind, unit_id, due_date, n in session.execute(narrowed):
             for kinds in kinds_of(kind):
-                _add(totals, (UNIT_BACKLOG, (kinds, unit_id, parent_id, root_id, unit_type, as_date(due_date))),
+                _add(totals[UNIT_BACKLOG], (kinds, unit_id, parent_id, root_id, unit_type, as_date(due_date)),
                      [int(n)])
     return totals
 
 
 def difference(after: Contributions, before: Contributions) -> Contributions:
     """after − before, without the rows that did not change."""
-    delta = {}
-    for key in after.keys() | before.keys():
-        a, b = after.get(key), before.get(key)
-        values = a if b is None else [-v for v in b] if a is None else [x - y for x, y in zip(a, b, strict=True)]
-        if any(values):
-            delta[key] = values
+    delta: Contributions = {}
+    for rollup in after.keys() | before.keys():
+        a_rows, b_rows = after.get(rollup, {}), before.get(rollup, {})
+        rows = {}
+        for key in a_rows.keys() | b_rows.keys():
+            a, b = a_rows.get(key), b_rows.get(key)
+            values = a if b is None else [-v for v in b] if a is None else [x - y for x, y in zip(a, b, strict=True)]
+            if any(values):
+                rows[key] = values
+        delta[rollup] = rows
     return delta

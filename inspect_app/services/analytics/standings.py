@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -75,9 +76,10 @@ def _item_rows(dialect: str) -> Select:
 def standings(session: Session, windows: Windows, unit_ids: Iterable[int] | None = None) -> Contributions:
     """The standings of all units, or of these, in `windows`."""
     ids = None if unit_ids is None else sorted(set(unit_ids))
-    totals: Contributions = {}
+    totals: Contributions = {UNIT_STANDING: {}, ITEM_STANDING: {}}
     if ids == [] or not windows:
         return totals
+    units, items = totals[UNIT_STANDING], totals[ITEM_STANDING]
     dialect = session.get_bind().dialect.name
     for chunk in _chunks(ids):
         stmt = _unit_rows(dialect)
@@ -87,14 +89,14 @@ def standings(session: Session, windows: Windows, unit_ids: Iterable[int] | None
             for preset, window in windows.items():
                 if _within(month, window):
                     for kinds in kinds_of(kind):
-                        _add(totals, (UNIT_STANDING, (preset, kinds, unit_id, parent_id, root_id, unit_type,
-                                                      bool(active))), [int(n), int(scored), int(tenths)])
+                        _add(units, (preset, kinds, unit_id, parent_id, root_id, unit_type, bool(active)),
+                             [int(n), int(scored), int(tenths)])
         stmt = _item_rows(dialect)
         stmt = stmt if chunk is None else stmt.where(Inspection.unit_id.in_(chunk))
         pair, counts = None, {}
         for unit_id, parent_id, root_id, unit_type, template_key, item_key, kind, month, n in session.execute(stmt):
             if (unit_id, template_key, item_key) != pair:
-                _items(totals, pair, counts)
+                _items(items, pair, counts)
                 pair, counts = (unit_id, template_key, item_key), {}
                 org = (parent_id, root_id, unit_type)
             month = as_date(month)
@@ -102,16 +104,26 @@ def standings(session: Session, windows: Windows, unit_ids: Iterable[int] | None
                 if _within(month, window):
                     for kinds in kinds_of(kind):
                         counts[(preset, kinds, org)] = counts.get((preset, kinds, org), 0) + int(n)
-        _items(totals, pair, counts)
+        _items(items, pair, counts)
     return totals
 
 
-def _items(totals: Contributions, pair, counts: dict) -> None:
+def _items(items: dict[tuple, list[int]], pair, counts: dict) -> None:
     """One unit's findings on one item, per preset and kinds: each slice counts the findings, and the unit once."""
     if pair is None:
         return
     _unit_id, template_key, item_key = pair
-    for (preset, kinds, (parent_id, root_id, unit_type)), n in counts.items():
-        for name in unit_slices(parent_id, root_id, unit_type, kinds):
-            _add(totals, (ITEM_STANDING, (preset, name, template_key, item_key)), [n, 1])
+    for (preset, kinds, org), n in counts.items():
+        for name in _slices(*org, kinds):
+            key = (preset, name, template_key, item_key)
+            known = items.get(key)
+            if known is None:
+                items[key] = [n, 1]
+            else:
+                known[0] += n
+                known[1] += 1
 
+
+@lru_cache(maxsize=65536)
+def _slices(parent_id: int, root_id: int, unit_type: str, kinds: str) -> tuple[str, ...]:
+    return tuple(unit_slices(parent_id, root_id, unit_type, kinds))

@@ -13,7 +13,6 @@ Statements that bypass the session's unit of work (bulk inserts, as `seed-demo -
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
@@ -138,61 +137,52 @@ def _rows(rollup: Rollup, items) -> list[dict]:
             for key, measures in items]
 
 
-def _by_rollup(delta: Contributions) -> dict[Rollup, list[tuple[tuple, list[int]]]]:
-    grouped: dict[Rollup, list[tuple[tuple, list[int]]]] = defaultdict(list)
-    for (rollup, key), values in delta.items():
-        grouped[rollup].append((key, values))
-    return grouped
-
-
 def apply(session: Session, delta: Contributions) -> None:
     """Add `delta` to the rollups: one upsert per rollup, its rows in key order (so two transactions never
     wait on each other's rows crosswise)."""
     insert = dialect_insert(session)
     connection = session.connection()
-    grouped = _by_rollup(delta)
     for rollup in TABLES:
-        if rollup not in grouped:
+        if not delta.get(rollup):
             continue
         table = rollup.table
         stmt = insert(table)
         stmt = stmt.on_conflict_do_update(index_elements=list(rollup.keys),
                                           set_={m: table.c[m] + stmt.excluded[m] for m in rollup.measures})
-        connection.execute(stmt, _rows(rollup, sorted(grouped[rollup], key=lambda kv: kv[0])))
+        connection.execute(stmt, _rows(rollup, sorted(delta[rollup].items())))
 
 
 def rebuild(session: Session, today: date | None = None) -> dict[str, int]:
     """Recompute every rollup and standing from the records (in the caller's transaction), the standings for
     the presets' windows as of `today`; returns the rows per table."""
     windows = windows_for(today or clock.local_today())
-    grouped = _by_rollup(contributions(session) | standings(session, windows))
+    grouped = contributions(session) | standings(session, windows)
     connection = session.connection()
     connection.execute(delete(AnalyticsWindow))
     connection.execute(insert_into(AnalyticsWindow), [
         {"preset": preset, "first": first, "last": last} for preset, (first, last) in windows.items()])
     for rollup in TABLES:
         connection.execute(delete(rollup.table))
-        rows = _rows(rollup, grouped.get(rollup, ()))
-        if rows:
-            bulk_insert(session, rollup.table, rows)
-    return {rollup.table.name: len(grouped.get(rollup, ())) for rollup in TABLES}
+        bulk_insert(session, rollup.table, (*rollup.keys, *rollup.measures),
+                    ((*key, *values) for key, values in grouped[rollup].items()))
+    return {rollup.table.name: len(grouped[rollup]) for rollup in TABLES}
 
 
 def recomputed(session: Session) -> Contributions:
     """What the rollups and standings should hold, from the records (standings for their stored windows)."""
     truth = contributions(session) | standings(session, stored_windows(session))
-    return {key: values for key, values in truth.items() if any(values)}
+    return {rollup: {key: values for key, values in rows.items() if any(values)} for rollup, rows in truth.items()}
 
 
 def stored(session: Session) -> Contributions:
     """What the rollups hold, without rows that sum to nothing (for comparing with `contributions`)."""
-    held: Contributions = {}
+    held: Contributions = {rollup: {} for rollup in TABLES}
     for rollup in TABLES:
         columns = [rollup.table.c[n] for n in (*rollup.keys, *rollup.measures)]
         for row in session.execute(select(*columns)):
             values = [int(v) for v in row[len(rollup.keys):]]
             if any(values):
-                held[(rollup, tuple(row[:len(rollup.keys)]))] = values
+                held[rollup][tuple(row[:len(rollup.keys)])] = values
     return held
 
 
