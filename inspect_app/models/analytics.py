@@ -95,25 +95,44 @@ class UnitBacklogRollup(db.Model):
                       Index("ix_analytics_unit_backlog_parent", "kinds", "parent_id", "due_date"))
 
 
+KINDS = ("bureau", "routine", "special", "spot", "self", "any")  # the kinds keys of the slices
+
+
 class UnitStanding(db.Model):
-    """A unit's inspections done in a period preset's window (`analytics_window`), per kinds: what the coverage,
-    the units' and districts' average scores and the self-assessment gap are read from."""
+    """A unit's inspections done in a period preset's window (`analytics_window`), for each kinds key in its own
+    columns (`<kinds>_inspections`, `_scored`, `_score_tenths`): the units' average scores and the
+    self-assessment gap read one row a unit."""
 
     __tablename__ = "standing_unit"
 
     preset: Mapped[str] = mapped_column(String(16), primary_key=True)
-    kinds: Mapped[str] = mapped_column(String(16), primary_key=True)
     unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     parent_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     root_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_type: Mapped[str] = mapped_column(String(32), primary_key=True)
     active: Mapped[bool] = mapped_column(Boolean, primary_key=True)
-    inspections: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_standing_unit_root", "preset", "root_id"),
+                      Index("ix_standing_unit_parent", "preset", "parent_id"))
+
+
+for _kinds in KINDS:
+    for _measure in ("inspections", "scored", "score_tenths"):
+        setattr(UnitStanding, f"{_kinds}_{_measure}",
+                mapped_column(f"{_kinds}_{_measure}", Integer, default=0, nullable=False))
+
+
+class SliceStanding(db.Model):
+    """Per slice, in a period preset's window: the active units covered (at least one inspection of the slice's
+    kinds done), and the inspections' scores for the districts' averages."""
+
+    __tablename__ = "standing_slice"
+
+    preset: Mapped[str] = mapped_column(String(16), primary_key=True)
+    slice: Mapped[str] = mapped_column(String(SLICE), primary_key=True)
+    units_covered: Mapped[int] = mapped_column(Integer, default=0)
     scored: Mapped[int] = mapped_column(Integer, default=0)
     score_tenths: Mapped[int] = mapped_column(Integer, default=0)
-
-    __table_args__ = (Index("ix_standing_unit_root", "preset", "kinds", "root_id"),
-                      Index("ix_standing_unit_parent", "preset", "kinds", "parent_id"))
 
 
 class ItemStanding(db.Model):

@@ -19,6 +19,9 @@ branch_labels = None
 depends_on = None
 
 
+KINDS = ('bureau', 'routine', 'special', 'spot', 'self', 'any')
+
+
 def _counts(*names):
     return [sa.Column(name, sa.Integer(), nullable=False) for name in names]
 
@@ -66,18 +69,23 @@ def upgrade():
     op.create_index('ix_analytics_unit_backlog_parent', 'analytics_unit_backlog', ['kinds', 'parent_id', 'due_date'])
     op.create_table('standing_unit',
     sa.Column('preset', sa.String(length=16), nullable=False),
-    sa.Column('kinds', sa.String(length=16), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('parent_id', sa.Integer(), nullable=False),
     sa.Column('root_id', sa.Integer(), nullable=False),
     sa.Column('unit_type', sa.String(length=32), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    *_counts('inspections', 'scored', 'score_tenths'),
-    sa.PrimaryKeyConstraint('preset', 'kinds', 'unit_id', 'parent_id', 'root_id', 'unit_type', 'active',
+    *_counts(*(f'{kinds}_{measure}' for kinds in KINDS for measure in ('inspections', 'scored', 'score_tenths'))),
+    sa.PrimaryKeyConstraint('preset', 'unit_id', 'parent_id', 'root_id', 'unit_type', 'active',
                             name=op.f('pk_standing_unit'))
     )
-    op.create_index('ix_standing_unit_root', 'standing_unit', ['preset', 'kinds', 'root_id'])
-    op.create_index('ix_standing_unit_parent', 'standing_unit', ['preset', 'kinds', 'parent_id'])
+    op.create_index('ix_standing_unit_root', 'standing_unit', ['preset', 'root_id'])
+    op.create_index('ix_standing_unit_parent', 'standing_unit', ['preset', 'parent_id'])
+    op.create_table('standing_slice',
+    sa.Column('preset', sa.String(length=16), nullable=False),
+    sa.Column('slice', sa.String(length=64), nullable=False),
+    *_counts('units_covered', 'scored', 'score_tenths'),
+    sa.PrimaryKeyConstraint('preset', 'slice', name=op.f('pk_standing_slice'))
+    )
     op.create_table('standing_item',
     sa.Column('preset', sa.String(length=16), nullable=False),
     sa.Column('slice', sa.String(length=64), nullable=False),
@@ -105,6 +113,7 @@ def downgrade():
     op.drop_table('analytics_state')
     op.drop_table('analytics_window')
     op.drop_table('standing_item')
+    op.drop_table('standing_slice')
     op.drop_index('ix_standing_unit_parent', table_name='standing_unit')
     op.drop_index('ix_standing_unit_root', table_name='standing_unit')
     op.drop_table('standing_unit')

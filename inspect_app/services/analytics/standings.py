@@ -17,14 +17,16 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ...models import AnalyticsWindow, Finding, FindingStatus, Inspection
-from ...models.analytics import ItemStanding, UnitStanding
+from ...models.analytics import KINDS, ItemStanding, SliceStanding, UnitStanding
 from .slices import as_date, kinds_of, local_month, month_start, unit_slices
 from .sources import DONE, Contributions, Rollup, _add, _chunks, _org
 
-UNIT_STANDING = Rollup(UnitStanding, ("preset", "kinds", "unit_id", "parent_id", "root_id", "unit_type", "active"),
-                       ("inspections", "scored", "score_tenths"))
+UNIT_STANDING = Rollup(UnitStanding, ("preset", "unit_id", "parent_id", "root_id", "unit_type", "active"),
+                       tuple(f"{k}_{m}" for k in KINDS for m in ("inspections", "scored", "score_tenths")))
+SLICE_STANDING = Rollup(SliceStanding, ("preset", "slice"), ("units_covered", "scored", "score_tenths"))
 ITEM_STANDING = Rollup(ItemStanding, ("preset", "slice", "template_key", "item_key"), ("findings", "units"))
-STANDINGS = (UNIT_STANDING, ITEM_STANDING)
+STANDINGS = (UNIT_STANDING, SLICE_STANDING, ITEM_STANDING)
+POSITION = {k: 3 * i for i, k in enumerate(KINDS)}  # where a kinds key's three measures start in a unit's row
 PRESETS = ("12m", "ytd", "last_year", "3y", "all")
 
 Windows = dict[str, tuple[date, date | None]]
@@ -76,11 +78,12 @@ def _item_rows(dialect: str) -> Select:
 def standings(session: Session, windows: Windows, unit_ids: Iterable[int] | None = None) -> Contributions:
     """The standings of all units, or of these, in `windows`."""
     ids = None if unit_ids is None else sorted(set(unit_ids))
-    totals: Contributions = {UNIT_STANDING: {}, ITEM_STANDING: {}}
+    totals: Contributions = {UNIT_STANDING: {}, SLICE_STANDING: {}, ITEM_STANDING: {}}
     if ids == [] or not windows:
         return totals
     units, items = totals[UNIT_STANDING], totals[ITEM_STANDING]
     dialect = session.get_bind().dialect.name
+    width = len(UNIT_STANDING.measures)
     for chunk in _chunks(ids):
         stmt = _unit_rows(dialect)
         stmt = stmt if chunk is None else stmt.where(Inspection.unit_id.in_(chunk))
@@ -88,9 +91,15 @@ def standings(session: Session, windows: Windows, unit_ids: Iterable[int] | None
             month = as_date(month)
             for preset, window in windows.items():
                 if _within(month, window):
+                    key = (preset, unit_id, parent_id, root_id, unit_type, bool(active))
+                    row = units.get(key)
+                    if row is None:
+                        row = units[key] = [0] * width
                     for kinds in kinds_of(kind):
-                        _add(units, (preset, kinds, unit_id, parent_id, root_id, unit_type, bool(active)),
-                             [int(n), int(scored), int(tenths)])
+                        at = POSITION[kinds]
+                        row[at] += int(n)
+                        row[at + 1] += int(scored)
+                        row[at + 2] += int(tenths)
         stmt = _item_rows(dialect)
         stmt = stmt if chunk is None else stmt.where(Inspection.unit_id.in_(chunk))
         pair, counts = None, {}
@@ -105,7 +114,19 @@ def standings(session: Session, windows: Windows, unit_ids: Iterable[int] | None
                     for kinds in kinds_of(kind):
                         counts[(preset, kinds, org)] = counts.get((preset, kinds, org), 0) + int(n)
         _items(items, pair, counts)
+    _slices_of_units(totals[SLICE_STANDING], units)
     return totals
+
+
+def _slices_of_units(slices: dict[tuple, list[int]], units: dict[tuple, list[int]]) -> None:
+    """Each unit in each of its slices: counted once where covered (and active), its scores summed."""
+    for (preset, _unit_id, parent_id, root_id, unit_type, active), row in units.items():
+        for kinds, at in POSITION.items():
+            if not row[at]:
+                continue
+            values = [1 if active else 0, row[at + 1], row[at + 2]]
+            for name in _slices(parent_id, root_id, unit_type, kinds):
+                _add(slices, (preset, name), values)
 
 
 def _items(items: dict[tuple, list[int]], pair, counts: dict) -> None:

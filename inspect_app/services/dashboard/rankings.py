@@ -142,8 +142,7 @@ def rankings(ctx: Context, limit: int = 10) -> Rankings:
     names = node_names(ctx.session, ids)
     bureaus = set(ctx.session.scalars(select(OrgNode.id).where(OrgNode.id.in_(ids),
                                                                OrgNode.kind == NodeKind.BUREAU))) if ids else set()
-    district_ids = ctx.session.scalars(
-        select(OrgNode.parent_id).where(OrgNode.id.in_(ctx.unit_ids())).distinct()).all()
+    district_ids = ctx.district_ids()
     return Rankings(
         districts_by_score=[RankRow(d, names.get(d, ""), round(float(v), 1), c, d in bureaus)
                             for d, v, c in districts_by_score],

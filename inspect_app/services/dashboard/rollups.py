@@ -16,8 +16,8 @@ from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
 from ...models import AnalyticsState, Finding, Inspection, NodeKind, Ticket, TicketStatus
-from ...models.analytics import BacklogRollup, FindingRollup, InspectionRollup, TicketRollup, UnitStanding
-from ..analytics import PRESETS, STALE, kinds_key, stored_windows, windows_for
+from ...models.analytics import BacklogRollup, FindingRollup, InspectionRollup, SliceStanding, TicketRollup
+from ..analytics import PRESETS, STALE, stored_windows, windows_for
 from ..analytics.slices import as_date, month_start, next_month, scope_slice
 from ..analytics.sources import DONE, NOT_ACCEPTED
 from .context import AREAS, DUE_SOON_DAYS, SEVERITIES, Context, utc_bounds
@@ -105,7 +105,7 @@ def _later_records(ctx: Context) -> bool:
 
 
 def scope_conditions(ctx: Context, table) -> list:
-    """The conditions putting a standing's or backlog row's unit in `ctx`'s scope."""
+    """The conditions putting a unit's standing or backlog row in `ctx`'s scope (its unit type included)."""
     f = ctx.filters
     node = ctx.actor.org_node
     if f.district_id is not None:
@@ -116,22 +116,12 @@ def scope_conditions(ctx: Context, table) -> list:
         conditions = [table.parent_id == node.id]
     if f.unit_type:
         conditions.append(table.unit_type == f.unit_type)
-    return [table.kinds == kinds_key(f.kind), *conditions]
-
-
-def unit_conditions(ctx: Context, preset: str, kinds: str | None = None, alias=None):
-    s = alias if alias is not None else UnitStanding
-    conditions = scope_conditions(ctx, s)
-    if kinds is not None:
-        conditions[0] = s.kinds == kinds
-    return [s.preset == preset, *conditions]
+    return conditions
 
 
 def units_covered(ctx: Context, preset: str) -> int:
-    s = UnitStanding
-    return ctx.session.scalar(select(func.count()).where(*unit_conditions(ctx, preset), s.active.is_(True),
-                                                         s.inspections > 0)) or 0
-
+    s = SliceStanding
+    return ctx.session.scalar(select(s.units_covered).where(s.preset == preset, s.slice == slice_of(ctx))) or 0
 
 
 # What the figures read -----------------------------------------------------------------------------------

@@ -7,35 +7,45 @@ read from the records, to the same figures: the tests compare the two.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
 from ...models import NodeKind, OrgNode
-from ...models.analytics import ItemStanding, UnitBacklogRollup, UnitStanding
-from ..analytics import kinds_key
+from ...models.analytics import ItemStanding, SliceStanding, UnitBacklogRollup, UnitStanding
+from ..analytics import kinds_key, slice_name
 from .context import Context, mean_score
 from .rankings import GapRow, ItemRow, Rankings, RankRow, _newest_items, node_names
-from .rollups import scope_conditions, slice_of, unit_conditions
+from .rollups import scope_conditions, slice_of
 
 
-def _average(s):
-    return mean_score(s.score_tenths, s.scored)
+def _columns(kinds: str):
+    s = UnitStanding
+    return getattr(s, f"{kinds}_scored"), getattr(s, f"{kinds}_score_tenths")
+
+
+def _district_slices(ctx: Context, district_ids: list[int]) -> dict[str, int]:
+    kinds, unit_type = kinds_key(ctx.filters.kind), ctx.filters.unit_type
+    return {slice_name(d, True, unit_type, kinds): d for d in district_ids if d is not None}
 
 
 def rankings(ctx: Context, preset: str, limit: int = 10) -> Rankings:
     """`rankings.rankings` from the standings and the units' backlog."""
     s = UnitStanding
-    scored = [*unit_conditions(ctx, preset), s.scored > 0]
-    average = _average(s).label("average")
+    scored, tenths = _columns(kinds_key(ctx.filters.kind))
+    average = mean_score(tenths, scored).label("average")
     units_by_score = ctx.session.execute(
-        select(s.unit_id, average, s.scored).where(*scored)
-        .order_by(average, s.scored.desc(), s.unit_id).limit(limit)).all()
-    district_average = mean_score(func.sum(s.score_tenths), func.sum(s.scored)).label("average")
-    districts_by_score = ctx.session.execute(
-        select(s.parent_id, district_average, func.sum(s.scored)).where(*scored)
-        .group_by(s.parent_id).order_by(district_average, s.parent_id)).all()
+        select(s.unit_id, average, scored).where(s.preset == preset, *scope_conditions(ctx, s), scored > 0)
+        .order_by(average, scored.desc(), s.unit_id).limit(limit)).all()
+    district_ids = ctx.district_ids()
+    by_slice = _district_slices(ctx, district_ids)
+    d = SliceStanding
+    district_average = mean_score(d.score_tenths, d.scored)
+    districts_by_score = sorted(
+        ((by_slice[name], float(v), int(n)) for name, v, n in ctx.session.execute(
+            select(d.slice, district_average, d.scored)
+            .where(d.preset == preset, d.slice.in_(by_slice), d.scored > 0))),
+        key=lambda row: (row[1], row[0]))
     b = UnitBacklogRollup
-    overdue = [*scope_conditions(ctx, b), b.due_date < ctx.today]
+    overdue = [b.kinds == kinds_key(ctx.filters.kind), *scope_conditions(ctx, b), b.due_date < ctx.today]
     n = func.sum(b.tickets).label("n")
     units_by_overdue = ctx.session.execute(
         select(b.unit_id, n).where(*overdue).group_by(b.unit_id).having(n > 0)
@@ -52,10 +62,8 @@ def rankings(ctx: Context, preset: str, limit: int = 10) -> Rankings:
     names = node_names(ctx.session, ids)
     bureaus = set(ctx.session.scalars(select(OrgNode.id).where(OrgNode.id.in_(ids),
                                                                OrgNode.kind == NodeKind.BUREAU))) if ids else set()
-    district_ids = ctx.session.scalars(
-        select(OrgNode.parent_id).where(OrgNode.id.in_(ctx.unit_ids())).distinct()).all()
     return Rankings(
-        districts_by_score=[RankRow(d, names.get(d, ""), round(float(v), 1), int(c), d in bureaus)
+        districts_by_score=[RankRow(d, names.get(d, ""), round(v, 1), c, d in bureaus)
                             for d, v, c in districts_by_score],
         districts_by_overdue=[RankRow(d, names.get(d, ""), int(c), int(c), d in bureaus)
                               for d, c, _u in districts_by_overdue],
@@ -67,24 +75,26 @@ def rankings(ctx: Context, preset: str, limit: int = 10) -> Rankings:
 
 
 def gap_rows(ctx: Context, preset: str, *, limit: int | None = None, offset: int = 0) -> tuple[list[GapRow], int]:
-    """`rankings.gap_rows` from the standings: each unit's self-inspection row beside its bureau-kinds row."""
-    own, bureau = aliased(UnitStanding), aliased(UnitStanding)
+    """`rankings.gap_rows` from the standings: each unit's self-inspections beside its bureau kinds' (the three,
+    or the one kind chosen), from the same row."""
+    s = UnitStanding
     kinds = kinds_key(ctx.filters.kind)
-    compared = "bureau" if kinds in ("self", "any") else kinds
-    self_average, bureau_average = _average(own), _average(bureau)
+    self_scored, self_tenths = _columns("self")
+    scored, tenths = _columns("bureau" if kinds in ("self", "any") else kinds)
+    self_average, bureau_average = mean_score(self_tenths, self_scored), mean_score(tenths, scored)
     gap = (self_average - bureau_average).label("gap")
-    stmt = (select(own.unit_id, self_average, own.scored, bureau_average, bureau.scored, OrgNode.name,
+    stmt = (select(s.unit_id, self_average, self_scored, bureau_average, scored, OrgNode.name,
                    func.count().over().label("total"))
-            .join(bureau, and_(bureau.preset == own.preset, bureau.kinds == compared, bureau.unit_id == own.unit_id,
-                               bureau.parent_id == own.parent_id, bureau.root_id == own.root_id,
-                               bureau.unit_type == own.unit_type, bureau.active == own.active))
-            .join(OrgNode, OrgNode.id == own.unit_id)
-            .where(*unit_conditions(ctx, preset, "self", own), own.scored > 0, bureau.scored > 0)
-            .order_by(gap.desc(), OrgNode.name, own.unit_id).offset(offset))
+            .join(OrgNode, OrgNode.id == s.unit_id)
+            .where(s.preset == preset, *scope_conditions(ctx, s), self_scored > 0, scored > 0)
+            .order_by(gap.desc(), OrgNode.name, s.unit_id).offset(offset))
     if limit is not None:
         stmt = stmt.limit(limit)
     rows = ctx.session.execute(stmt).all()
-    total = rows[0].total if rows else (len(ctx.session.execute(stmt.offset(0).limit(None)).all()) if offset else 0)
+    if rows or not offset:
+        total = rows[0].total if rows else 0
+    else:
+        total = ctx.session.scalar(select(func.count()).select_from(stmt.offset(None).limit(None).subquery()))
     return [GapRow(u, name, round(float(sa), 1), int(sn), round(float(ba), 1), int(bn))
             for u, sa, sn, ba, bn, name, _total in rows], total
 
@@ -97,4 +107,3 @@ def most_failed_items(ctx: Context, preset: str, limit: int = 10) -> list[ItemRo
         .order_by(i.findings.desc(), i.template_key, i.item_key).limit(limit)).all()
     items = _newest_items(ctx.session, {(t, k) for t, k, *_ in rows})
     return [ItemRow(t, k, int(n), int(u), items.get((t, k))) for t, k, n, u in rows]
-
