@@ -38,7 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from .extensions import babel, csrf, db, limiter, migrate
+    from .extensions import babel, compress, csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
@@ -47,6 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_request_guards(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
 
     from . import i18n
 

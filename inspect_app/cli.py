@@ -16,6 +16,7 @@ from .analytics.cli import analytics_group
 from .extensions import db
 from .models import AuditHead, OrgNode, Role, User
 from .services import DomainError, accounts, audit, checklists, demo
+from .tasks.cli import worker
 
 
 def init_app(app: Flask) -> None:
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_group)
     app.cli.add_command(report_group)
     app.cli.add_command(analytics_group)
+    app.cli.add_command(worker)
 
 
 @click.command("seed-demo")

@@ -94,7 +94,12 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "INSPECT_DEMO": _flag("INSPECT_DEMO"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # The job queue's Redis (redis://…); unset: the embedded SQLite queue and local worker (inspect_app/tasks).
+        "QUEUE_URL": os.environ.get("QUEUE_URL", "").strip(),
         "ATTACHMENTS_DIR": os.environ.get("ATTACHMENTS_DIR") or str(Path(instance_path) / "attachments"),
+        # Rendered PDFs, by SHA-256; on shared storage beside the attachments when a queue worker on another
+        # machine renders them (docs/deploy.md). Unset: the instance folder's documents/.
+        "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR", "").strip() or None,
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
@@ -119,6 +124,12 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_IDLE_MINUTES = 30
     SESSION_MAX_HOURS = 12
+
+    # Responses: gzip at level 5 (the fill page's 206 KB to about 29 KB; level 1 leaves 36 KB) for pages and
+    # their scripts and styles; documents and photos are sent as they are.
+    COMPRESS_ALGORITHM = "gzip"
+    COMPRESS_LEVEL = 5
+    COMPRESS_MIN_SIZE = 1024
 
     # Logins
     LOGIN_MAX_FAILURES = 5

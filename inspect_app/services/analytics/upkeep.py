@@ -152,20 +152,20 @@ def apply(session: Session, delta: Contributions) -> None:
         connection.execute(stmt, _rows(rollup, sorted(delta[rollup].items())))
 
 
-def rebuild(session: Session, today: date | None = None) -> dict[str, int]:
-    """Recompute every rollup and standing from the records (in the caller's transaction), the standings for
-    the presets' windows as of `today`; returns the rows per table."""
+def rebuild(session: Session, today: date | None = None, tables=TABLES) -> dict[str, int]:
+    """Recompute the rollups and standings (or those of `tables`) from the records, in the caller's
+    transaction, the standings for the presets' windows as of `today`; returns the rows per table."""
     windows = windows_for(today or clock.local_today())
-    grouped = contributions(session) | standings(session, windows)
+    grouped = (contributions(session) if set(tables) - set(STANDINGS) else {}) | standings(session, windows)
     connection = session.connection()
     connection.execute(delete(AnalyticsWindow))
     connection.execute(insert_into(AnalyticsWindow), [
         {"preset": preset, "first": first, "last": last} for preset, (first, last) in windows.items()])
-    for rollup in TABLES:
+    for rollup in tables:
         connection.execute(delete(rollup.table))
         bulk_insert(session, rollup.table, (*rollup.keys, *rollup.measures),
                     ((*key, *values) for key, values in grouped[rollup].items()))
-    return {rollup.table.name: len(grouped[rollup]) for rollup in TABLES}
+    return {rollup.table.name: len(grouped[rollup]) for rollup in tables}
 
 
 def recomputed(session: Session) -> Contributions:
@@ -194,3 +194,18 @@ def rebuild_all(session: Session, today: date | None = None) -> dict[str, int]:
         session.execute(delete(AnalyticsState).where(AnalyticsState.name.in_((STALE, REBUILT))))
         session.add(AnalyticsState(name=REBUILT))
     return counts
+
+
+def catch_up(session: Session, today: date | None = None) -> str:
+    """The periodic task: rebuild what time or an upgrade has left behind. "rebuilt" after an upgrade (stale),
+    "moved" when a new month or year moved the presets' windows (the standings alone), else "current"."""
+    today = today or clock.local_today()
+    if session.get(AnalyticsState, STALE) is not None:
+        rebuild_all(session, today)
+        return "rebuilt"
+    if stored_windows(session) == windows_for(today):
+        session.rollback()
+        return "current"
+    with transaction(session):
+        rebuild(session, today, STANDINGS)
+    return "moved"

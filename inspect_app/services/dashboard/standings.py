@@ -83,20 +83,17 @@ def gap_rows(ctx: Context, preset: str, *, limit: int | None = None, offset: int
     scored, tenths = _columns("bureau" if kinds in ("self", "any") else kinds)
     self_average, bureau_average = mean_score(self_tenths, self_scored), mean_score(tenths, scored)
     gap = (self_average - bureau_average).label("gap")
-    stmt = (select(s.unit_id, self_average, self_scored, bureau_average, scored, OrgNode.name,
-                   func.count().over().label("total"))
-            .join(OrgNode, OrgNode.id == s.unit_id)
-            .where(s.preset == preset, *scope_conditions(ctx, s), self_scored > 0, scored > 0)
+    compared = [s.preset == preset, *scope_conditions(ctx, s), self_scored > 0, scored > 0]
+    stmt = (select(s.unit_id, self_average, self_scored, bureau_average, scored, OrgNode.name)
+            .join(OrgNode, OrgNode.id == s.unit_id).where(*compared)
             .order_by(gap.desc(), OrgNode.name, s.unit_id).offset(offset))
     if limit is not None:
         stmt = stmt.limit(limit)
     rows = ctx.session.execute(stmt).all()
-    if rows or not offset:
-        total = rows[0].total if rows else 0
-    else:
-        total = ctx.session.scalar(select(func.count()).select_from(stmt.offset(None).limit(None).subquery()))
+    # Counted apart: a window count over the join would make the database sort every unit, not the page.
+    total = ctx.session.scalar(select(func.count()).where(*compared)) or 0
     return [GapRow(u, name, round(float(sa), 1), int(sn), round(float(ba), 1), int(bn))
-            for u, sa, sn, ba, bn, name, _total in rows], total
+            for u, sa, sn, ba, bn, name in rows], total
 
 
 def most_failed_items(ctx: Context, preset: str, limit: int = 10) -> list[ItemRow]:
