@@ -91,7 +91,7 @@ def inspections():
         "kind": Inspection.kind}, "-submitted")
     stmt = (dashboard.listing(ctx, measure.key).join(OrgNode, OrgNode.id == Inspection.unit_id)
             .options(contains_eager(Inspection.unit)).order_by(order, Inspection.id.desc()))
-    page = paginate(stmt)
+    page = paginate(stmt, total=dashboard.list_total(ctx, measure.key))
     return render_template("dashboard/list_inspections.html", state=state, measure=measure, page=page, sort=sort,
                            finding_counts=finding_counts(db.session, [i.id for i in page.items]))
 
@@ -102,7 +102,7 @@ def units():
     sort, order = sort_order(request.args, {"name": OrgNode.name, "code": OrgNode.code,
                                             "type": OrgNode.unit_type}, "name")
     stmt = dashboard.listing(ctx, measure.key).options(joinedload(OrgNode.parent)).order_by(order, OrgNode.id)
-    page = paginate(stmt)
+    page = paginate(stmt, total=dashboard.list_total(ctx, measure.key))
     ids = [u.id for u in page.items]
     done = dict(db.session.execute(
         select(Inspection.unit_id, func.count()).where(*ctx.inspection_conditions(), Inspection.unit_id.in_(ids))
@@ -121,7 +121,7 @@ def findings():
     stmt = (dashboard.listing(ctx, measure.key, **narrow).join(OrgNode, OrgNode.id == Finding.unit_id)
             .options(contains_eager(Finding.unit), contains_eager(Finding.inspection), joinedload(Finding.item))
             .order_by(order, Finding.id.desc()))
-    page = paginate(stmt)
+    page = paginate(stmt, total=dashboard.list_total(ctx, measure.key, **narrow))
     return render_template("dashboard/list_findings.html", state=state, measure=measure, page=page, sort=sort,
                            narrow=narrow, narrow_params=narrow_params)
 
@@ -157,7 +157,7 @@ def tickets():
     stmt = (dashboard.listing(ctx, measure.key).join(OrgNode, OrgNode.id == Ticket.unit_id)
             .options(contains_eager(Ticket.unit), selectinload(Ticket.finding).joinedload(Finding.item))
             .order_by(order, Ticket.id))
-    page = paginate(stmt)
+    page = paginate(stmt, total=dashboard.list_total(ctx, measure.key))
     return render_template("dashboard/list_tickets.html", state=state, measure=measure, page=page, sort=sort,
                            today=ctx.today)
 

@@ -31,11 +31,12 @@ from .figures import (
     trend_buckets,
 )
 from .rankings import ItemRow, Rankings, RankRow, gap_rows, most_failed_items, rankings
+from .rollups import list_total
 
 __all__ = [
     "ANY_KIND", "AREAS", "DEFAULT_PERIOD", "EARLIEST", "MAX_SPAN_DAYS", "MEASURES", "PERIOD_PRESETS", "SEVERITIES",
     "THREE_MANAGEMENTS", "AreaRow", "Context", "Dashboard", "Figures", "Filters", "ItemRow", "Measure", "RankRow",
     "Rankings", "TrendPoint", "comparison", "count", "dashboard", "district_choices", "figures", "gap_rows",
-    "histogram_median", "listing", "median_days_to_close", "most_failed_items", "overview", "period_bounds",
-    "rankings", "trend_buckets",
+    "histogram_median", "list_total", "listing", "median_days_to_close", "most_failed_items", "overview",
+    "period_bounds", "rankings", "trend_buckets",
 ]

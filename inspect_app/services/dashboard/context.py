@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Date, Float, Integer, Select, case, cast, exists, func, literal, select
 from sqlalchemy.orm import Session, aliased
@@ -130,14 +131,17 @@ class Context:
     """One user's view of the figures under one set of filters, on one database session."""
 
     def __init__(self, session: Session, actor: User, filters: Filters, today: date | None = None,
-                 use_rollups: bool = True):
+                 use_rollups: bool | None = None):
         self.session = session
         self.actor = actor
         self.filters = filters
         self.today = today or clock.local_today()
         self.dialect = session.get_bind().dialect.name
         self.lo, self.hi = utc_bounds(filters.start, filters.end)
-        # False reads every figure from the records (the rollups' reference, and the benchmarks' raw scan).
+        # False reads every figure from the records (the rollups' reference, and the benchmarks' raw scan); by
+        # default the app's DASHBOARD_ROLLUPS setting says.
+        if use_rollups is None:
+            use_rollups = current_app.config.get("DASHBOARD_ROLLUPS", True) if has_app_context() else True
         self.use_rollups = use_rollups
 
     def with_filters(self, **changes) -> Context:
@@ -274,7 +278,18 @@ class Context:
         return list(self.session.scalars(stmt))
 
     def covered_unit_ids(self) -> Select:
-        return select(Inspection.unit_id).where(*self.inspection_conditions())
+        """The units with an inspection of the chosen kinds done in the period: from the preset's standings
+        when they hold it, else from the period's inspections."""
+        from .rollups import preset_of, scope_conditions
+
+        preset = preset_of(self)
+        if preset is None:
+            return select(Inspection.unit_id).where(*self.inspection_conditions())
+        from ...models.analytics import UnitStanding
+
+        done = getattr(UnitStanding, f"{self.filters.kind or 'bureau'}_inspections")
+        return select(UnitStanding.unit_id).where(UnitStanding.preset == preset,
+                                                  *scope_conditions(self, UnitStanding), done > 0)
 
 
 def tenths(score) -> ColumnElement:

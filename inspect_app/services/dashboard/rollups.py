@@ -16,7 +16,14 @@ from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
 from ...models import AnalyticsState, Finding, Inspection, NodeKind, Ticket, TicketStatus
-from ...models.analytics import BacklogRollup, FindingRollup, InspectionRollup, SliceStanding, TicketRollup
+from ...models.analytics import (
+    BacklogRollup,
+    FindingRollup,
+    InspectionRollup,
+    ItemStanding,
+    SliceStanding,
+    TicketRollup,
+)
 from ..analytics import PRESETS, STALE, stored_windows, windows_for
 from ..analytics.slices import as_date, month_start, next_month, scope_slice
 from ..analytics.sources import DONE, NOT_ACCEPTED
@@ -288,3 +295,45 @@ def overview(ctx: Context, name: str, with_previous: bool = False):
     return (Figures(counts=figures, median_days=_median_of_groups(histogram)),
             Breakdown(list(areas.values()), points, previous))
 
+
+
+def list_total(ctx: Context, key: str, *, severity: str | None = None, category: str | None = None,
+               item: tuple[str, str] | None = None, repeat: bool | None = None) -> int | None:
+    """The length of the drill-down list behind figure `key` (narrowed as a chart's bar narrows it), from the
+    rollups and standings; None when they cannot say (the list is then counted from the records)."""
+    from .figures import MEASURES
+
+    name = slice_of(ctx)
+    if name is None:
+        return None
+    base = MEASURES[key].base
+    f = ctx.filters
+    if base == "backlog":
+        return backlog_counts(ctx, name)[key]
+    if base == "units":
+        return unit_counts(ctx)[key] if preset_of(ctx) else None
+    if base == "findings" and item is not None:
+        if severity or category or repeat or key != "findings" or preset_of(ctx) is None:
+            return None
+        i = ItemStanding
+        return ctx.session.scalar(select(i.findings).where(i.preset == f.preset, i.slice == name,
+                                                           i.template_key == item[0], i.item_key == item[1])) or 0
+    counts = period_counts(ctx, name, f.start, f.end, with_tickets=base == "tickets")
+    if base == "inspections":
+        at = {"inspections": 0, "inspections_failing": 1}[key]
+        return sum(v[at] for v in counts.inspections.values())
+    if base == "tickets":
+        at = {"tickets_issued": 1, "tickets_accepted": 2, "tickets_on_time": 3, "tickets_late": 4}[key]
+        return sum(v[at] for v in counts.tickets.values())
+    severity = severity or {"findings_critical": "critical", "findings_serious": "serious",
+                            "findings_general": "general"}.get(key)
+    repeat = repeat or key == "findings_repeat"
+    if severity and repeat:
+        return None  # the rollups count repeats by area, not by area and severity
+    total = 0
+    for (_month, area), (critical, serious, general, repeats) in counts.findings.items():
+        if category and area != category:
+            continue
+        total += (repeats if repeat else dict(zip(SEVERITIES, (critical, serious, general), strict=True))[severity]
+                  if severity else critical + serious + general)
+    return total
