@@ -123,14 +123,17 @@ for _kinds in KINDS:
 
 
 class SliceStanding(db.Model):
-    """Per slice, in a period preset's window: the active units covered (at least one inspection of the slice's
-    kinds done), and the inspections' scores for the districts' averages."""
+    """Per slice, in a period preset's window: the active units, those covered (at least one inspection of the
+    slice's kinds done), those with self-inspection and inspection scores both (the gap list), and the
+    inspections' scores for the districts' averages."""
 
     __tablename__ = "standing_slice"
 
     preset: Mapped[str] = mapped_column(String(16), primary_key=True)
     slice: Mapped[str] = mapped_column(String(SLICE), primary_key=True)
+    units_active: Mapped[int] = mapped_column(Integer, default=0)
     units_covered: Mapped[int] = mapped_column(Integer, default=0)
+    gap_units: Mapped[int] = mapped_column(Integer, default=0)
     scored: Mapped[int] = mapped_column(Integer, default=0)
     score_tenths: Mapped[int] = mapped_column(Integer, default=0)
 

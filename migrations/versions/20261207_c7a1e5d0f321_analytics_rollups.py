@@ -83,7 +83,7 @@ def upgrade():
     op.create_table('standing_slice',
     sa.Column('preset', sa.String(length=16), nullable=False),
     sa.Column('slice', sa.String(length=64), nullable=False),
-    *_counts('units_covered', 'scored', 'score_tenths'),
+    *_counts('units_active', 'units_covered', 'gap_units', 'scored', 'score_tenths'),
     sa.PrimaryKeyConstraint('preset', 'slice', name=op.f('pk_standing_slice'))
     )
     op.create_table('standing_item',

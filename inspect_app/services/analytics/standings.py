@@ -16,17 +16,20 @@ from functools import lru_cache
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from ...models import AnalyticsWindow, Finding, FindingStatus, Inspection
+from ...models import AnalyticsWindow, Finding, FindingStatus, Inspection, NodeKind
 from ...models.analytics import KINDS, ItemStanding, SliceStanding, UnitStanding
 from .slices import as_date, kinds_of, local_month, month_start, unit_slices
 from .sources import DONE, Contributions, Rollup, _add, _chunks, _org
 
 UNIT_STANDING = Rollup(UnitStanding, ("preset", "unit_id", "parent_id", "root_id", "unit_type", "active"),
                        tuple(f"{k}_{m}" for k in KINDS for m in ("inspections", "scored", "score_tenths")))
-SLICE_STANDING = Rollup(SliceStanding, ("preset", "slice"), ("units_covered", "scored", "score_tenths"))
+SLICE_STANDING = Rollup(SliceStanding, ("preset", "slice"),
+                        ("units_active", "units_covered", "gap_units", "scored", "score_tenths"))
 ITEM_STANDING = Rollup(ItemStanding, ("preset", "slice", "template_key", "item_key"), ("findings", "units"))
 STANDINGS = (UNIT_STANDING, SLICE_STANDING, ITEM_STANDING)
 POSITION = {k: 3 * i for i, k in enumerate(KINDS)}  # where a kinds key's three measures start in a unit's row
+# The kinds a unit's self-inspections are compared with, for each kinds key (rankings.gap_query).
+COMPARED = {k: "bureau" if k in ("bureau", "self", "any") else k for k in KINDS}
 PRESETS = ("12m", "ytd", "last_year", "3y", "all")
 
 Windows = dict[str, tuple[date, date | None]]
@@ -114,17 +117,32 @@ def standings(session: Session, windows: Windows, unit_ids: Iterable[int] | None
                     for kinds in kinds_of(kind):
                         counts[(preset, kinds, org)] = counts.get((preset, kinds, org), 0) + int(n)
         _items(items, pair, counts)
-    _slices_of_units(totals[SLICE_STANDING], units)
+    unit, parent, org = _org()
+    stmt = (select(unit.id, *org, unit.active).join(parent, parent.id == unit.parent_id)
+            .where(unit.kind == NodeKind.UNIT))
+    chosen = [row for chunk in _chunks(ids)
+              for row in session.execute(stmt if chunk is None else stmt.where(unit.id.in_(chunk)))]
+    _slices_of_units(totals[SLICE_STANDING], units, chosen, windows)
     return totals
 
 
-def _slices_of_units(slices: dict[tuple, list[int]], units: dict[tuple, list[int]]) -> None:
-    """Each unit in each of its slices: counted once where covered (and active), its scores summed."""
+def _slices_of_units(slices: dict[tuple, list[int]], units: dict[tuple, list[int]], org: list, presets) -> None:
+    """Each unit in each of its slices: counted once if active, once where covered (and active), once where its
+    self-inspections and the compared kinds' both have scores (the gap list), its scores summed."""
+    for _unit_id, parent_id, root_id, unit_type, active in org:
+        if active:
+            for preset in presets:
+                for kinds in KINDS:
+                    for name in _slices(parent_id, root_id, unit_type, kinds):
+                        _add(slices, (preset, name), [1, 0, 0, 0, 0])
+    own = POSITION["self"]
     for (preset, _unit_id, parent_id, root_id, unit_type, active), row in units.items():
         for kinds, at in POSITION.items():
             if not row[at]:
                 continue
-            values = [1 if active else 0, row[at + 1], row[at + 2]]
+            compared = POSITION[COMPARED[kinds]]
+            gap = 1 if row[own + 1] and row[compared + 1] else 0
+            values = [0, 1 if active else 0, gap, row[at + 1], row[at + 2]]
             for name in _slices(parent_id, root_id, unit_type, kinds):
                 _add(slices, (preset, name), values)
 

@@ -143,6 +143,7 @@ class Context:
         if use_rollups is None:
             use_rollups = current_app.config.get("DASHBOARD_ROLLUPS", True) if has_app_context() else True
         self.use_rollups = use_rollups
+        self.memo: dict = {}  # what this view asks of the database once (which rollup slice, which preset)
 
     def with_filters(self, **changes) -> Context:
         return Context(self.session, self.actor, replace(self.filters, **changes), self.today, self.use_rollups)

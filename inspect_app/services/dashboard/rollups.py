@@ -48,13 +48,14 @@ def rollups_current(session: Session) -> bool:
 def slice_of(ctx: Context) -> str | None:
     """The rollup slice holding `ctx`'s figures, or None when they are read from the records: one unit's view,
     a drill-down to one unit, or an installation whose rollups have not been built yet."""
-    if ctx.narrow or not ctx.use_rollups:
-        return None
-    node = ctx.actor.org_node
-    name = scope_slice(node, ctx.filters.district_id, ctx.filters.unit_type, ctx.filters.kind)
-    if name is None or not rollups_current(ctx.session):
-        return None
-    return name
+    if "slice" not in ctx.memo:
+        name = None
+        if not ctx.narrow and ctx.use_rollups:
+            name = scope_slice(ctx.actor.org_node, ctx.filters.district_id, ctx.filters.unit_type, ctx.filters.kind)
+            if name is not None and not rollups_current(ctx.session):
+                name = None
+        ctx.memo["slice"] = name
+    return ctx.memo["slice"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,12 @@ def span(session: Session, start: date, end: date) -> Span:
 
 def preset_of(ctx: Context) -> str | None:
     """The preset whose standings hold `ctx`'s figures, or None."""
+    if "preset" not in ctx.memo:
+        ctx.memo["preset"] = _preset_of(ctx)
+    return ctx.memo["preset"]
+
+
+def _preset_of(ctx: Context) -> str | None:
     preset = ctx.filters.preset
     if preset not in PRESETS or slice_of(ctx) is None:
         return None
@@ -126,9 +133,12 @@ def scope_conditions(ctx: Context, table) -> list:
     return conditions
 
 
-def units_covered(ctx: Context, preset: str) -> int:
+def slice_standing(ctx: Context, preset: str) -> tuple[int, int, int]:
+    """(units active, units covered, units in the gap list) of `ctx`'s slice in the preset's window."""
     s = SliceStanding
-    return ctx.session.scalar(select(s.units_covered).where(s.preset == preset, s.slice == slice_of(ctx))) or 0
+    row = ctx.session.execute(select(s.units_active, s.units_covered, s.gap_units)
+                              .where(s.preset == preset, s.slice == slice_of(ctx))).first()
+    return tuple(int(v) for v in row) if row else (0, 0, 0)
 
 
 # What the figures read -----------------------------------------------------------------------------------
@@ -225,12 +235,11 @@ def backlog_counts(ctx: Context, name: str) -> dict[str, int]:
 
 
 def unit_counts(ctx: Context) -> dict[str, int]:
-    """The units base: active units from the org tree, those covered from the preset's standings."""
+    """The units base, active and covered, from the preset's standings."""
     preset = preset_of(ctx)
     if preset is None:
         return count_measures(ctx, "units")
-    active = ctx.session.scalar(ctx.base("units").with_only_columns(func.count())) or 0
-    covered = units_covered(ctx, preset)
+    active, covered, _gap = slice_standing(ctx, preset)
     return {"units_active": active, "units_covered": covered, "units_uncovered": active - covered}
 
 

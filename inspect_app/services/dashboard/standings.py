@@ -14,7 +14,7 @@ from ...models.analytics import ItemStanding, SliceStanding, UnitBacklogRollup, 
 from ..analytics import kinds_key, slice_name
 from .context import Context, mean_score
 from .rankings import GapRow, ItemRow, Rankings, RankRow, _newest_items, node_names
-from .rollups import scope_conditions, slice_of
+from .rollups import scope_conditions, slice_of, slice_standing
 
 
 def _columns(kinds: str):
@@ -90,8 +90,7 @@ def gap_rows(ctx: Context, preset: str, *, limit: int | None = None, offset: int
     if limit is not None:
         stmt = stmt.limit(limit)
     rows = ctx.session.execute(stmt).all()
-    # Counted apart: a window count over the join would make the database sort every unit, not the page.
-    total = ctx.session.scalar(select(func.count()).where(*compared)) or 0
+    total = slice_standing(ctx, preset)[2]  # kept, not counted: a count would read every unit again
     return [GapRow(u, name, round(float(sa), 1), int(sn), round(float(ba), 1), int(bn))
             for u, sa, sn, ba, bn, name in rows], total
 
