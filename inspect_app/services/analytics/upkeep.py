@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import delete, event, inspect, select
+from sqlalchemy import delete, event, func, inspect, select
 from sqlalchemy import insert as insert_into
 from sqlalchemy.orm import Session
 
@@ -39,7 +39,15 @@ WATCHED = {
 TABLES = (*ROLLUPS, UNIT_BACKLOG, *STANDINGS)
 PENDING = "analytics.pending"
 STALE, REBUILT = "stale", "rebuilt"
-CHUNK = 400
+# PostgreSQL: writers hold this lock shared, a rebuild exclusively, so no write adds to the standings of one
+# set of windows what it computed for another (SQLite's writers take turns anyway).
+LOCK_KEY = 2121
+
+
+def _lock(session: Session, exclusive: bool = False) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        name = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        session.execute(select(getattr(func, name)(LOCK_KEY)))
 
 
 def _changed(obj, names: Iterable[str]) -> bool:
@@ -115,6 +123,7 @@ def _before_flush(session: Session, flush, _instances) -> None:
     if not (inspections or units or nodes or pending):
         return
     with session.no_autoflush:
+        _lock(session)
         units |= _units(session, inspections, nodes)
         if nodes:
             inspections |= set(session.scalars(select(Inspection.id).where(Inspection.unit_id.in_(units))))
@@ -160,6 +169,7 @@ def apply(session: Session, delta: Contributions) -> None:
 def rebuild(session: Session, today: date | None = None, tables=TABLES) -> dict[str, int]:
     """Recompute the rollups and standings (or those of `tables`) from the records, in the caller's
     transaction, the standings for the presets' windows as of `today`; returns the rows per table."""
+    _lock(session, exclusive=True)
     windows = windows_for(today or clock.local_today())
     grouped = (contributions(session) if set(tables) - set(STANDINGS) else {}) | standings(session, windows)
     connection = session.connection()
