@@ -33,3 +33,27 @@ def post_worker_init(worker):
     from inspect_app.pdf import engine
 
     engine.warm_up_in_background()
+
+
+def when_ready(server):
+    """With no QUEUE_URL, start the embedded default's queue worker beside the app (big documents' renders,
+    the daily reminders, the rollups' catch-up); with one, `flask --app wsgi worker` runs as a service of its
+    own (docs/deploy.md)."""
+    if os.environ.get("QUEUE_URL", "").strip():
+        return
+    from inspect_app import tasks
+    from wsgi import app
+
+    with app.app_context():
+        if tasks.queue().ensure_embedded_worker(idle_seconds=None, parent=os.getpid()):
+            server.log.info("embedded queue worker started")
+    server.queue_app = app
+
+
+def on_exit(server):
+    app = getattr(server, "queue_app", None)
+    if app is not None:
+        from inspect_app import tasks
+
+        with app.app_context():
+            tasks.queue().stop_embedded_worker()

@@ -59,7 +59,7 @@ def _init_extensions(app: Flask) -> None:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from .extensions import babel, csrf, db, limiter, migrate
+    from .extensions import babel, compress, csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
@@ -68,6 +68,7 @@ def _init_extensions(app: Flask) -> None:
     security.init_request_guards(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
 
     from . import i18n
 

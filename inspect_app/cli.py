@@ -12,6 +12,7 @@ from flask import Flask
 
 from . import keys_cli
 from .admin import cli as admin_cli
+from .analytics import cli as analytics_cli
 from .appraisals import cli as appraisals_cli
 from .audit import cli as audit_cli
 from .checklists import cli as checklists_cli
@@ -19,6 +20,7 @@ from .documents import cli as documents_cli
 from .incidents import cli as incidents_cli
 from .main import cli as main_cli
 from .registers import cli as registers_cli
+from .tasks import cli as tasks_cli
 from .tickets import cli as tickets_cli
 from .tokens import cli as tokens_cli
 
@@ -34,6 +36,8 @@ AREAS = (
     registers_cli,  # registers remind
     appraisals_cli,  # appraisals validate|sync
     tokens_cli,  # api-token create|list|revoke
+    analytics_cli,  # analytics rebuild
+    tasks_cli,  # worker
 )
 
 

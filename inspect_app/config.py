@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from types import MappingProxyType
 
@@ -28,12 +29,21 @@ class ConfigurationError(RuntimeError):
 
 
 def _generated_once(path: Path) -> str:
-    """A random key kept in `path` (readable by its owner only), made the first time it is asked for."""
+    """A random key kept in `path` (readable by its owner only), made the first time it is asked for.
+
+    Written whole under a temporary name and then linked into place, so processes starting together on a new
+    instance folder all read the one key that won, never a half-written file."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            os.unlink(temporary)
     return path.read_text().strip()
 
 
@@ -137,7 +147,12 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "INSPECT_DEMO": _flag("INSPECT_DEMO"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # The job queue's Redis (redis://…); unset: the embedded SQLite queue and local worker (inspect_app/tasks).
+        "QUEUE_URL": os.environ.get("QUEUE_URL", "").strip(),
         "ATTACHMENTS_DIR": os.environ.get("ATTACHMENTS_DIR") or str(Path(instance_path) / "attachments"),
+        # Rendered PDFs, by SHA-256; on shared storage beside the attachments when a queue worker on another
+        # machine renders them (docs/deploy.md). Unset: the instance folder's documents/.
+        "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR", "").strip() or None,
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
@@ -162,6 +177,14 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_IDLE_MINUTES = 30
     SESSION_MAX_HOURS = 12
+
+    # Responses: gzip at level 5 (the fill page's 206 KB to about 29 KB; level 1 leaves 36 KB) for pages and
+    # their scripts and styles; documents and photos are sent as they are, and so is the API's JSON, which
+    # nginx compresses in a deployment (its clients and tests read it as sent).
+    COMPRESS_ALGORITHM = "gzip"
+    COMPRESS_MIMETYPES = ("text/html", "text/css", "text/javascript", "application/javascript")
+    COMPRESS_LEVEL = 5
+    COMPRESS_MIN_SIZE = 1024
 
     # Logins
     LOGIN_MAX_FAILURES = 5

@@ -8,7 +8,7 @@ readers, under WAL, never wait.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -73,3 +73,18 @@ def dialect_insert(session: Session):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert
+
+
+def bulk_insert(session: Session, table, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Insert many rows (values in the order of `columns`) in the session's transaction: PostgreSQL's COPY, a
+    fraction of the time row-wise INSERTs take on a million rows; elsewhere one executemany."""
+    if session.get_bind().dialect.name != "postgresql":
+        batch = [dict(zip(columns, row, strict=True)) for row in rows]
+        if batch:
+            session.connection().execute(table.insert(), batch)
+        return
+    names = ", ".join(f'"{c}"' for c in columns)
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)

@@ -1,9 +1,11 @@
 """The tested deployment: two app servers (two gunicorn workers each) behind nginx with TLS from an internal CA,
-one database, Redis for the login throttle, one shared attachments folder — the configuration in deploy/.
+one database, Redis for the login throttle and the job queue, one queue worker, one shared attachments folder
+and one shared documents folder — the configuration in deploy/.
 
-Sessions and CSRF tokens hold across servers, a photo stored through one is served by the other, the throttle
-counts across both, the client address comes from the proxy (a forged X-Forwarded-For is not believed), and
-cookies are Secure with HSTS."""
+Sessions and CSRF tokens hold across servers, a photo stored through one is served by the other, a document
+asked for on one is rendered by the worker and fetched from the other, the throttle counts across both, the
+client address comes from the proxy (a forged X-Forwarded-For is not believed), and cookies are Secure with
+HSTS."""
 
 from __future__ import annotations
 
@@ -24,9 +26,9 @@ import requests
 from sqlalchemy import select
 
 from inspect_app.extensions import db
-from inspect_app.models import AuditRecord
+from inspect_app.models import AuditRecord, Document
 
-from .factories import jpeg, make_inspection
+from .factories import answer_all, jpeg, make_inspection, submit
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,14 +100,21 @@ def deployment(app, demo, tmp_path):
            "SECRET_KEY": app.config["SECRET_KEY"], "AUDIT_KEY": app.config["AUDIT_KEY"],
            "SIGNING_KEY_DIR": str(app.config["SIGNING_KEYS"].directory),
            "ATTACHMENT_KEY_FILE": str(app.config["ATTACHMENT_KEYS"].path),
-           "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{redis_port}/0",
-           "ATTACHMENTS_DIR": app.config["ATTACHMENTS_DIR"], "PROXY_COUNT": "1", "WEB_WORKERS": "2",
-           "WEB_THREADS": "2"}
+           "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{redis_port}/0", "QUEUE_URL": f"redis://127.0.0.1:{redis_port}/1",
+           "ATTACHMENTS_DIR": app.config["ATTACHMENTS_DIR"], "DOCUMENTS_DIR": str(tmp_path / "documents"),
+           "PROXY_COUNT": "1", "WEB_WORKERS": "2", "WEB_THREADS": "2"}
+    worker_instance = tmp_path / "instance-worker"
+    worker_instance.mkdir()
+    worker = subprocess.Popen([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "worker"],
+                              env={**env, "INSPECT_INSTANCE": str(worker_instance)}, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    processes.append(worker)
     app_ports = [free_port(), free_port()]
     servers = []
     for n, port in enumerate(app_ports):
         instance = tmp_path / f"instance-{n}"
         instance.mkdir()
+        (instance / "config.py").write_text("DOCUMENTS_WORKER_PAGES = 1\n")  # every document goes to the worker
         server = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
              "--access-logfile", "/dev/null", "--log-level", "error", "wsgi:app"],
@@ -143,11 +152,11 @@ def deployment(app, demo, tmp_path):
     wait_for_port(https_port)
     try:
         yield {"https": f"https://localhost:{https_port}", "http": f"http://127.0.0.1:{http_port}", "ca": str(ca),
-               "servers": servers}
+               "servers": servers, "ports": app_ports, "worker": worker}
     finally:
         for process in reversed(processes):
             if process.poll() is None:
-                if process in servers:
+                if process in servers or process is worker:
                     os.killpg(process.pid, signal.SIGTERM)
                 else:
                     process.terminate()
@@ -221,6 +230,39 @@ def test_two_app_servers_behind_nginx_with_tls(deployment, app):
     last = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "auth.login_failed")
                               .order_by(AuditRecord.id.desc())).first()
     assert last.ip == "127.0.0.1"
+
+
+def test_a_document_asked_for_on_one_server_is_rendered_by_the_worker_and_fetched_from_the_other(deployment):
+    inspection = make_inspection("DH-ZFB", templates=["network"])
+    answer_all(inspection, failing={"F3": "noncompliant"})
+    submit(inspection)
+    inspection_id = inspection.id
+    db.session.remove()
+    first, second = (f"http://127.0.0.1:{port}" for port in deployment["ports"])
+    session = requests.Session()
+    session.trust_env = False
+    page = session.get(f"{first}/login").text
+    assert session.post(f"{first}/login", data={"username": "inspector", "password": "Demo@2026",
+                                                "csrf_token": TOKEN.search(page).group(1)},
+                        allow_redirects=False).status_code == 302
+
+    asked = session.get(f"{first}/inspections/{inspection_id}/report.pdf", allow_redirects=False)
+    assert asked.status_code == 303 and "/documents/jobs/" in asked.headers["Location"]
+    job = asked.headers["Location"]
+    deadline = time.monotonic() + 120
+    while True:  # the browser's poll, answered by the other server from the queue's store
+        status = session.get(f"{second}{job}.json").json()
+        if status["state"] in ("done", "failed") or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert status["state"] == "done", status
+    pdf = session.get(f"{second}{status['url']}")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert session.get(f"{first}{status['url']}").content == pdf.content
+    assert deployment["worker"].poll() is None
+    # Rendered once, by the worker, into the shared documents folder; recorded once.
+    documents = db.session.scalars(select(Document).where(Document.object_id == inspection_id)).all()
+    assert len(documents) == 1 and documents[0].pages >= 2
 
 
 def test_the_login_throttle_counts_across_servers(deployment):

@@ -3,13 +3,16 @@ verification codes, /verify, scoping, the command line, caching and the worker p
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from inspect_app import tasks
 from inspect_app.extensions import db
 from inspect_app.models import AuditRecord, Document, Inspection, Notice, Role
 from inspect_app.pdf import cn_date, cn_number, sentence, signature, worker
@@ -389,7 +392,7 @@ def test_big_documents_render_in_the_worker_with_progress(issued, app, browser_f
     pdf.close()
     document = db.session.scalar(select(Document).where(Document.verification_code == code))
     assert document.created_by_id == user("leader").id and document.pages >= 3
-    raw = worker.read_status(documents.jobs_dir(), code)
+    raw = worker.read_status(tasks.queue().store, code)
     assert raw["pid"] and raw["pid"] != __import__("os").getpid()  # rendered in another process
     assert browser.get(job_url).status_code == 303  # the progress page now leads to the file
     # Signed by the worker with the key it read from the key folder; no key is written into the job's files.
@@ -415,20 +418,46 @@ def test_a_worker_past_its_memory_limit_fails_cleanly(issued, app, browser_for):
     assert db.session.scalar(select(func.count()).select_from(Document)) == 0
 
 
-def test_a_job_past_its_deadline_or_whose_process_died_reads_as_failed(tmp_path):
-    import json
+class MemoryStore(dict):
+    """A job store in a dict, as the queue's is in Redis or SQLite."""
+
+    def put(self, key, value):
+        self[key] = dict(value)
+
+    def claim(self, key, value):
+        return self.setdefault(key, dict(value)) == value
+
+    def delete(self, key):
+        self.pop(key, None)
+
+
+def test_a_job_past_its_deadline_or_whose_render_died_reads_as_failed():
+    import threading
     import time
 
-    gone = subprocess.Popen(["true"])
-    gone.wait()
-    for job_id, status in (("AAAA-AAAA-AAAA-AAAA", {"state": "running", "pid": gone.pid, "deadline": time.time() + 60}),
-                           ("BBBB-BBBB-BBBB-BBBB", {"state": "queued", "pid": None, "deadline": time.time() - 1})):
-        worker.status_path(tmp_path, job_id).write_text(json.dumps({**status, "meta": {}}))
-    assert worker.read_status(tmp_path, "AAAA-AAAA-AAAA-AAAA")["error"] == "crashed"
-    assert worker.read_status(tmp_path, "BBBB-BBBB-BBBB-BBBB")["error"] == "timeout"
-    assert worker.read_status(tmp_path, "CCCC-CCCC-CCCC-CCCC") is None
+    store = MemoryStore()
+    enqueued = []
+    status = worker.start(store, enqueued.append, "AAAA-AAAA-AAAA-AAAA", html="<p>x</p>", roots=[], out_dir="/tmp",
+                          estimated_pages=1, meta={}, timeout=60, memory_mb=1536)
+    assert status["state"] == "queued" and enqueued == ["AAAA-AAAA-AAAA-AAAA"]
+    # The same job asked for again is the one under way, not a second render.
+    assert worker.start(store, enqueued.append, "AAAA-AAAA-AAAA-AAAA", html="<p>x</p>", roots=[], out_dir="/tmp",
+                        estimated_pages=1, meta={}, timeout=60, memory_mb=1536)["state"] == "queued"
+    assert len(enqueued) == 1
+    store.put("BBBB-BBBB-BBBB-BBBB", {"state": "queued", "deadline": time.time() - 1, "meta": {}})
+    assert worker.read_status(store, "BBBB-BBBB-BBBB-BBBB")["error"] == "timeout"
+    assert worker.read_status(store, "CCCC-CCCC-CCCC-CCCC") is None
     with pytest.raises(ValueError):
-        worker.status_path(tmp_path, "../../etc/passwd")
+        worker.read_status(store, "../../etc/passwd")
+    # A render killed in the middle (the machine's OOM killer, say) is reported as crashed, not left running.
+    runner = threading.Thread(target=worker.execute, args=(store, "AAAA-AAAA-AAAA-AAAA"))
+    runner.start()
+    deadline = time.monotonic() + 60
+    while not store["AAAA-AAAA-AAAA-AAAA"].get("pid") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(store["AAAA-AAAA-AAAA-AAAA"]["pid"], signal.SIGKILL)
+    runner.join(timeout=60)
+    assert worker.read_status(store, "AAAA-AAAA-AAAA-AAAA")["error"] == "crashed"
 
 
 # The pipeline ------------------------------------------------------------------------------------

@@ -157,6 +157,25 @@ def test_filling_by_plain_form(demo, browser_for):
     assert re.search(rf'id="item-{item}"[^>]*data-revision="1"', page)
 
 
+def test_kept_item_forms_follow_every_save_and_get_fresh_write_ids(demo, browser_for):
+    inspection = make_inspection()
+    item = _item_id(inspection, "F3")
+    inspector = browser_for("inspector")
+    before = inspector.get(f"/inspections/{inspection.id}/fill").get_data(as_text=True)
+    again = inspector.get(f"/inspections/{inspection.id}/fill").get_data(as_text=True)  # from the kept forms
+    ids = re.findall(r'name="client_uuid" value="([0-9a-f-]{36})"', before + again)
+    assert len(ids) == 2 * before.count('<form class="item') and len(set(ids)) == len(ids)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', again).group(1)
+    assert again.count(f'name="csrf_token" value="{token}"') >= again.count('<form class="item')
+    assert "\x00" not in again
+    saved = inspector.post(f"/inspections/{inspection.id}/items/{item}", {
+        "client_uuid": str(uuid.uuid4()), "base_revision": 0, "value": "noncompliant",
+        "finding_text": "机房门禁记录缺失一周", "severity": "serious"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:3000]
+    after = inspector.get(f"/inspections/{inspection.id}/fill").get_data(as_text=True)
+    assert "机房门禁记录缺失一周" in after and re.search(rf'id="item-{item}"[^>]*data-revision="1"', after)
+
+
 def test_fill_page_lists_every_item_with_progress_and_repeat_hints(demo, browser_for):
     submitted_inspection(failing={"F7": "noncompliant"})
     inspection = make_inspection(templates=["network", "carriers"])

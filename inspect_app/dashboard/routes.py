@@ -95,7 +95,7 @@ def inspections():
         "kind": Inspection.kind}, "-submitted")
     stmt = (dashboard.listing(ctx, measure.key).join(OrgNode, OrgNode.id == Inspection.unit_id)
             .options(contains_eager(Inspection.unit)).order_by(order, Inspection.id.desc()))
-    page = paginate(stmt)
+    page = paginate(stmt, total=dashboard.list_total(ctx, measure.key))
     return render_template("dashboard/list_inspections.html", state=state, measure=measure, page=page, sort=sort,
                            finding_counts=finding_counts(db.session, [i.id for i in page.items]))
 
@@ -107,7 +107,7 @@ def units():
     sort, order = sort_order(request.args, {"name": OrgNode.name, "code": OrgNode.code,
                                             "type": OrgNode.unit_type}, "name")
     stmt = dashboard.listing(ctx, measure.key).options(joinedload(OrgNode.parent)).order_by(order, OrgNode.id)
-    page = paginate(stmt)
+    page = paginate(stmt, total=dashboard.list_total(ctx, measure.key))
     done = dashboard.inspections_per_unit(ctx, [u.id for u in page.items])
     return render_template("dashboard/list_units.html", state=state, measure=measure, page=page, sort=sort,
                            done=done)
@@ -124,7 +124,7 @@ def findings():
     stmt = (dashboard.listing(ctx, measure.key, **narrow).join(OrgNode, OrgNode.id == Finding.unit_id)
             .options(contains_eager(Finding.unit), contains_eager(Finding.inspection), joinedload(Finding.item))
             .order_by(order, Finding.id.desc()))
-    page = paginate(stmt)
+    page = paginate(stmt, total=dashboard.list_total(ctx, measure.key, **narrow))
     return render_template("dashboard/list_findings.html", state=state, measure=measure, page=page, sort=sort,
                            narrow=narrow, narrow_params=narrow_params)
 
@@ -161,7 +161,7 @@ def tickets():
     stmt = (dashboard.listing(ctx, measure.key).join(OrgNode, OrgNode.id == Ticket.unit_id)
             .options(contains_eager(Ticket.unit), selectinload(Ticket.finding).joinedload(Finding.item))
             .order_by(order, Ticket.id))
-    page = paginate(stmt)
+    page = paginate(stmt, total=dashboard.list_total(ctx, measure.key))
     return render_template("dashboard/list_tickets.html", state=state, measure=measure, page=page, sort=sort,
                            today=ctx.today)
 

@@ -1,5 +1,16 @@
 """The data model, one module per aggregate. Models know nothing of requests or templates."""
 
+from .analytics import (
+    AnalyticsState,
+    AnalyticsWindow,
+    BacklogRollup,
+    FindingRollup,
+    InspectionRollup,
+    ItemStanding,
+    TicketRollup,
+    UnitBacklogRollup,
+    UnitStanding,
+)
 from .appraisal import (
     AppraisalAdjustment,
     AppraisalEntry,
@@ -74,6 +85,8 @@ from .throttle import LoginThrottle
 from .tokens import ApiToken, TokenPermission
 
 __all__ = [
+    "AnalyticsState",
+    "AnalyticsWindow",
     "Answer",
     "AnswerRevision",
     "ApiToken",
@@ -86,6 +99,7 @@ __all__ = [
     "AttachmentKind",
     "AuditHead",
     "AuditRecord",
+    "BacklogRollup",
     "Band",
     "Base",
     "Carrier",
@@ -101,6 +115,7 @@ __all__ = [
     "ExtensionRequest",
     "ExtensionStatus",
     "Finding",
+    "FindingRollup",
     "FindingStatus",
     "Incident",
     "IncidentEvent",
@@ -110,8 +125,10 @@ __all__ = [
     "Inspection",
     "InspectionKind",
     "InspectionMember",
+    "InspectionRollup",
     "InspectionStatus",
     "InspectionTemplate",
+    "ItemStanding",
     "KeyPlace",
     "LoginThrottle",
     "NodeKind",
@@ -142,8 +159,11 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketEventKind",
+    "TicketRollup",
     "TicketStatus",
     "TokenPermission",
+    "UnitBacklogRollup",
+    "UnitStanding",
     "UnitType",
     "User",
     "UserSession",

@@ -1,138 +1,137 @@
-"""Big documents render in a separate process, with a time and a memory limit, reporting progress.
+"""Big documents render in a worker process, with a time and a memory limit, reporting progress.
 
 A web worker that lays out a 40-page document holds on to much of the memory it needed afterwards
-(Python rarely returns it), so documents of 30 pages and more are rendered in a child process that
-exits when done. The children are forked from a small, clean server process (multiprocessing's
-"forkserver", with WeasyPrint imported once) rather than from the web worker itself, which runs threads
-and holds database connections.
+(Python rarely returns it), so documents of 30 pages and more are rendered on the job queue (inspect_app/tasks):
+the web worker stores the job's HTML and status and enqueues it; a queue worker, on this machine or another,
+renders it in a child process that exits when done, forked from a small, clean server process
+(multiprocessing's "forkserver", with WeasyPrint imported once), and stores the PDF by its SHA-256 in the
+documents folder every app server reads.
 
-Each job is a status file, `<jobs>/<job id>.json`, written atomically by the child and read by whichever
-web worker the browser's poll reaches:
+A job's status lives in the queue's store (`JobStore`: Redis, or the embedded SQLite queue), where whichever web
+worker the browser's poll reaches reads it:
 
     {"state": "queued" | "running" | "done" | "failed", "progress": 0–100, "pages": …, "sha256": …, …}
 
-The child enforces its own limits: RLIMIT_AS (memory) and an alarm (wall time); a reader that finds a
-job past its deadline, or its process gone, reports it failed.
+The child enforces its own limits: RLIMIT_AS (memory) and an alarm (wall time); the queue worker reports a
+child that died without a word as crashed, and a reader that finds a job past its deadline reports it failed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import multiprocessing
 import os
 import re
 import resource
 import signal
-import tempfile
 import time
 from pathlib import Path
+from typing import Protocol
 
 from ..storage import write_once
 
 JOB_ID = re.compile(r"^[0-9A-Z-]{8,40}$")
-STARTUP_GRACE = 30  # seconds the forkserver may take to start before the deadline counts
+STARTUP_GRACE = 30  # seconds a job may wait for a queue worker, and its fork server to start, before the deadline
 PRELOAD = ["inspect_app.pdf.preload"]  # WeasyPrint imported and the fonts loaded once, in the fork server
+KEEP_SECONDS = 24 * 3600  # a finished job is forgotten after a day
+
+
+class JobStore(Protocol):
+    """Where jobs' statuses and HTML live, shared by the web workers and the queue workers."""
+
+    def get(self, key: str) -> dict | None: ...
+
+    def put(self, key: str, value: dict) -> None: ...
+
+    def claim(self, key: str, value: dict) -> bool: ...  # put unless the key is set; False if it was
+
+    def delete(self, key: str) -> None: ...
 
 
 class RenderTimeout(BaseException):
     """Raised by the alarm; a BaseException so no `except Exception` inside the layout code swallows it."""
 
 
-def _write_json(path: Path, payload: dict, *, exclusive: bool = False) -> None:
-    """Write atomically; with `exclusive`, only if no file is there yet (FileExistsError otherwise)."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".job-")
-    with os.fdopen(fd, "w") as f:
-        json.dump(payload, f, ensure_ascii=False)
-    if exclusive:
-        try:
-            os.link(temporary, path)
-        finally:
-            os.unlink(temporary)
-    else:
-        os.replace(temporary, path)
-
-
-def status_path(jobs_dir: Path, job_id: str) -> Path:
+def check_id(job_id: str) -> str:
     if not JOB_ID.match(job_id):
         raise ValueError("bad job id")
-    return Path(jobs_dir) / f"{job_id}.json"
+    return job_id
 
 
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _html_key(job_id: str) -> str:
+    return f"{job_id}.html"
 
 
-def read_status(jobs_dir: Path, job_id: str) -> dict | None:
-    """The job's status; a job past its deadline or whose process vanished reads as failed."""
-    path = status_path(jobs_dir, job_id)
-    try:
-        status = json.loads(path.read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
+def read_status(store: JobStore, job_id: str) -> dict | None:
+    """The job's status; a job past its deadline reads as failed (no worker took it, or it hung)."""
+    status = store.get(check_id(job_id))
+    if status is None:
         return None
-    if status["state"] in ("queued", "running"):
-        now = time.time()
-        if now > status["deadline"]:
-            status.update(state="failed", error="timeout")
-            _write_json(path, status)
-        elif status["state"] == "running" and not _alive(status.get("pid")):
-            status.update(state="failed", error="crashed")
-            _write_json(path, status)
+    if status["state"] in ("queued", "running") and time.time() > status["deadline"]:
+        status.update(state="failed", error="timeout")
+        store.put(job_id, status)
+    elif status["state"] in ("done", "failed") and time.time() > status.get("finished_at", 0) + KEEP_SECONDS:
+        store.delete(job_id)
+        return None
     return status
 
 
-def start(jobs_dir: Path, job_id: str, *, html: str, roots: list[str], out_dir: str, estimated_pages: int,
-          meta: dict, timeout: int, memory_mb: int, signing_key_dir: str | None = None,
+def start(store: JobStore, enqueue, job_id: str, *, html: str, roots: list[str], out_dir: str,
+          estimated_pages: int, meta: dict, timeout: int, memory_mb: int, signing_key_dir: str | None = None,
           attachment_key_file: str | None = None) -> dict:
-    """Start rendering `html` unless the same job is already under way; return its status."""
-    jobs_dir = Path(jobs_dir)
-    jobs_dir.mkdir(parents=True, exist_ok=True)
-    current = read_status(jobs_dir, job_id)
+    """Queue `html` for rendering unless the same job is already under way or done; return its status.
+    `enqueue(job_id)` puts the job on the queue."""
+    current = read_status(store, job_id)
     if current is not None and current["state"] in ("queued", "running", "done"):
         return current
-    cleanup(jobs_dir)
+    now = time.time()
     status = {
         "job_id": job_id, "state": "queued", "progress": 0, "pages_done": 0, "estimated_pages": estimated_pages,
-        "started_at": time.time(), "deadline": time.time() + timeout + STARTUP_GRACE, "timeout": timeout,
-        "memory_mb": memory_mb, "roots": list(roots), "out_dir": str(out_dir), "meta": meta, "pid": None,
+        "started_at": now, "deadline": now + timeout + STARTUP_GRACE, "timeout": timeout,
+        "memory_mb": memory_mb, "roots": list(roots), "out_dir": str(out_dir), "meta": meta,
         "signing_key_dir": signing_key_dir, "attachment_key_file": attachment_key_file,
     }
-    path = status_path(jobs_dir, job_id)
     if current is None:
-        try:
-            _write_json(path, status, exclusive=True)
-        except FileExistsError:  # another web worker started the same job a moment ago
-            return read_status(jobs_dir, job_id) or status
+        if not store.claim(job_id, status):  # another web worker queued the same job a moment ago
+            return read_status(store, job_id) or status
     else:
-        _write_json(path, status)  # a retry of a failed job
-    status_path(jobs_dir, job_id).with_suffix(".html").write_text(html, encoding="utf-8")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    process = context.Process(target=run, args=(str(path),), name=f"pdf-{job_id}")
-    process.start()
-    multiprocessing.active_children()  # reap children that finished earlier
+        store.put(job_id, status)  # a retry of a failed job
+    store.put(_html_key(job_id), {"html": html})
+    enqueue(job_id)
     return status
 
 
-def cleanup(jobs_dir: Path, older_than: float = 24 * 3600) -> None:
-    """Forget jobs finished more than a day ago."""
-    limit = time.time() - older_than
-    for path in Path(jobs_dir).glob("*.json"):
+def execute(store: JobStore, job_id: str) -> None:
+    """The queue worker's part: render the job in a child process and report what it says, or that it died."""
+    status = store.get(check_id(job_id))
+    page = store.get(_html_key(job_id))
+    if status is None or page is None or status["state"] not in ("queued", "running"):
+        return
+    store.delete(_html_key(job_id))
+    status.update(state="running", progress=2, host=os.uname().nodename)
+    store.put(job_id, status)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    receiving, sending = context.Pipe(duplex=False)
+    process = context.Process(target=run, args=(sending, page["html"], status), name=f"pdf-{job_id}")
+    process.start()
+    sending.close()
+    final = False
+    while True:
         try:
-            if path.stat().st_mtime < limit:
-                path.unlink(missing_ok=True)
-                path.with_suffix(".html").unlink(missing_ok=True)
-        except OSError:
-            continue
+            changes = receiving.recv()
+        except EOFError:
+            break
+        status.update(changes)
+        final = status["state"] in ("done", "failed")
+        if final:
+            status["finished_at"] = time.time()
+        store.put(job_id, status)
+    process.join()
+    if not final:
+        status.update(state="failed", error="crashed", finished_at=time.time())
+        store.put(job_id, status)
 
 
 class _Progress(logging.Handler):
@@ -173,24 +172,20 @@ def _limit(timeout: int, memory_mb: int) -> None:
     signal.alarm(timeout)
 
 
-def run(status_file: str) -> None:
+def run(report, html: str, status: dict) -> None:
     """The child: render, store the PDF by its SHA-256, report. Never returns an exception to anyone."""
-    path = Path(status_file)
-    status = json.loads(path.read_text())
 
     def update(**changes) -> None:
-        status.update(changes)
-        _write_json(path, status)
+        report.send(changes)
 
-    update(state="running", pid=os.getpid(), progress=2)
     try:
+        update(pid=os.getpid())
         from . import engine
         from .engine import render
 
         engine.font_config()  # before the limits: fontconfig must never scan fonts short of memory (see warm_up)
         _limit(status["timeout"], status["memory_mb"])
 
-        html = path.with_suffix(".html").read_text(encoding="utf-8")
         signing_key, attachment_keys = _keys(status)
         progress = logging.getLogger("weasyprint.progress")
         progress.setLevel(logging.INFO)
@@ -213,7 +208,7 @@ def run(status_file: str) -> None:
         error = "memory" if peak is not None and peak >= 0.9 * status["memory_mb"] else "error"
         update(state="failed", error=error, detail=f"{type(exc).__name__}: {exc}"[:500])
     finally:
-        path.with_suffix(".html").unlink(missing_ok=True)
+        report.close()
 
 
 def _keys(status: dict):

@@ -34,3 +34,7 @@ class Conflict(DomainError):
     """The object changed since the user loaded it (stale form, concurrent edit, replay with other content)."""
 
     status_code = 409
+
+
+# Every flush keeps the leadership figures' rollups true, whichever service writes (services/analytics).
+from .analytics import upkeep as _rollup_upkeep  # noqa: E402, F401

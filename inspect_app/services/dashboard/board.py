@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import measures, rollups
 from .context import Context
-from .measures import Breakdown, Comparison, Figures, comparison, overview
+from .measures import Breakdown, Comparison, Figures, comparison
 from .standings import GapRow, ItemRow, Rankings, gap_rows, most_failed_items, rankings
 
 
@@ -18,6 +19,15 @@ class Dashboard:
     gaps: list[GapRow]
     gap_total: int
     comparison: Comparison | None
+
+
+def overview(ctx: Context, with_previous: bool = False) -> tuple[Figures, Breakdown]:
+    """The headline figures, the area chart and the trend: from the rollups for a leader's or inspector's view
+    once they are built, else from the records (`measures.overview`); the same numbers either way."""
+    name = rollups.slice_of(ctx)
+    if name is None:
+        return measures.overview(ctx, with_previous)
+    return rollups.overview(ctx, name, with_previous)
 
 
 def dashboard(ctx: Context) -> Dashboard:

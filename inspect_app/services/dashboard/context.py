@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Date, Integer, Select, case, cast, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Date, Float, Integer, Select, case, cast, exists, func, literal, select
+from sqlalchemy.orm import Session, aliased
 
 from ... import authz, clock
 from ...models import (
@@ -126,16 +127,23 @@ class Filters:
 class Context:
     """One user's view of the figures under one set of filters, on one database session."""
 
-    def __init__(self, session: Session, actor: User, filters: Filters, today: date | None = None):
+    def __init__(self, session: Session, actor: User, filters: Filters, today: date | None = None,
+                 use_rollups: bool | None = None):
         self.session = session
         self.actor = actor
         self.filters = filters
         self.today = today or clock.local_today()
         self.dialect = session.get_bind().dialect.name
         self.lo, self.hi = utc_bounds(filters.start, filters.end)
+        # False reads every figure from the records (the rollups' reference, and the benchmarks' raw scan); by
+        # default the app's DASHBOARD_ROLLUPS setting says.
+        if use_rollups is None:
+            use_rollups = current_app.config.get("DASHBOARD_ROLLUPS", True) if has_app_context() else True
+        self.use_rollups = use_rollups
+        self.memo: dict = {}  # what this view asks of the database once (which rollup slice, which preset)
 
     def with_filters(self, **changes) -> Context:
-        return Context(self.session, self.actor, replace(self.filters, **changes), self.today)
+        return Context(self.session, self.actor, replace(self.filters, **changes), self.today, self.use_rollups)
 
     # Scope
 
@@ -256,12 +264,57 @@ class Context:
             return stmt.where(Ticket.unit_id == self.one_unit) if self.narrow else stmt
         raise KeyError(name)
 
+    def district_ids(self) -> list[int]:
+        """The districts (parents) of the units in scope under the filters."""
+        f = self.filters
+        if self.narrow:
+            return list(self.session.scalars(
+                select(OrgNode.parent_id).where(OrgNode.id.in_(self.unit_ids())).distinct()))
+        stmt = _parents_of_units(self.actor, f.unit_type).with_only_columns(OrgNode.id)
+        if f.district_id is not None:
+            stmt = stmt.where(OrgNode.id == f.district_id)
+        return list(self.session.scalars(stmt))
+
     def covered_unit_ids(self) -> Select:
-        return select(Inspection.unit_id).where(*self.inspection_conditions())
+        """The units with an inspection of the chosen kinds done in the period: from the preset's standings
+        when they hold it, else from the period's inspections."""
+        from .rollups import preset_of, scope_conditions
+
+        preset = preset_of(self)
+        if preset is None:
+            return select(Inspection.unit_id).where(*self.inspection_conditions())
+        from ...models.analytics import UnitStanding
+
+        done = getattr(UnitStanding, f"{self.filters.kind or 'bureau'}_inspections")
+        return select(UnitStanding.unit_id).where(UnitStanding.preset == preset,
+                                                  *scope_conditions(self, UnitStanding), done > 0)
+
+
+def tenths(score) -> ColumnElement:
+    """A score in tenths of a point: scores carry one decimal, so their sums are exact integers."""
+    return func.round(score * 10)
+
+
+def mean_score(tenths_total, count) -> ColumnElement:
+    """An average score from a sum of tenths: the same double from the records as from the rollups, so both
+    round alike."""
+    return cast(tenths_total, Float) / cast(func.nullif(count, 0), Float) / literal(10.0, Float)
+
+
+def _parents_of_units(actor: User, unit_type: str | None = None) -> Select:
+    """The nodes in `actor`'s scope that units hang from, found from the handful of bureaus down rather than
+    from the thousands of units up."""
+    node = authz.scope_node(actor)
+    if node is None or actor.role == Role.OFFICER:
+        return select(OrgNode).where(OrgNode.id.in_(
+            select(OrgNode.parent_id).where(OrgNode.id.in_(authz.visible_unit_ids(actor)))))
+    child = aliased(OrgNode)
+    has_unit = exists().where(child.parent_id == OrgNode.id, child.kind == NodeKind.UNIT,
+                              *([child.unit_type == unit_type] if unit_type else []))
+    return select(OrgNode).where(OrgNode.path.startswith(node.path), OrgNode.kind != NodeKind.UNIT, has_unit)
 
 
 def district_choices(session: Session, actor: User) -> list[OrgNode]:
     """The nodes a leader may filter by: the parents of the units in their scope (district bureaus, and the
     city bureau standing for its directly supervised units)."""
-    parents = select(OrgNode.parent_id).where(OrgNode.id.in_(authz.visible_unit_ids(actor)))
-    return list(session.scalars(select(OrgNode).where(OrgNode.id.in_(parents)).order_by(OrgNode.path)))
+    return list(session.scalars(_parents_of_units(actor).order_by(OrgNode.path)))

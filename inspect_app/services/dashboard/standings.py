@@ -19,8 +19,15 @@ from ...models import (
     Ticket,
 )
 from ...models.inspection import BUREAU_KINDS
-from .context import Context
+from .context import Context, mean_score, tenths
 from .measures import listing
+
+
+def _kept_preset(ctx: Context) -> str | None:
+    """The period preset whose kept standings (presets.py) hold these figures; None: read them from the records."""
+    from .rollups import preset_of
+
+    return preset_of(ctx)
 
 
 @dataclass
@@ -39,6 +46,11 @@ class ItemRow:
 def most_failed_items(ctx: Context, limit: int = 10) -> list[ItemRow]:
     """The checklist items with the most findings in the period (不符合 and 基本符合 alike), with the number
     of distinct units; ties by template and item key. The item's wording is the newest synced version's."""
+    preset = _kept_preset(ctx)
+    if preset is not None:
+        from . import presets
+
+        return presets.most_failed_items(ctx, preset, limit)
     n = func.count().label("n")
     if ctx.dialect == "postgresql":
         # Per item and unit first, then per item: both levels hash-aggregate, where COUNT(DISTINCT) would sort.
@@ -107,8 +119,13 @@ def rankings(ctx: Context, limit: int = 10) -> Rankings:
     A unit's district is its parent: a district bureau, or the city bureau for units directly under it
     (市直单位). Averages are over the inspections done in the period, each inspection weighing the same.
     The database ranks and cuts the units' lists, so only ten rows of each come back."""
+    preset = _kept_preset(ctx)
+    if preset is not None:
+        from . import presets
+
+        return presets.rankings(ctx, preset, limit)
     scored = ctx.base("inspections").where(Inspection.score.is_not(None))
-    average = func.avg(Inspection.score).label("average")
+    average = mean_score(func.sum(tenths(Inspection.score)), func.count()).label("average")
     n = func.count().label("n")
     units_by_score = ctx.session.execute(
         scored.with_only_columns(Inspection.unit_id, average, n).group_by(Inspection.unit_id)
@@ -129,8 +146,7 @@ def rankings(ctx: Context, limit: int = 10) -> Rankings:
     ids = ({r[0] for r in units_by_score} | {r[0] for r in units_by_overdue} | {r[0] for r in districts_by_score}
            | {r[0] for r in districts_by_overdue})
     nodes = nodes_by_id(ctx.session, ids)
-    district_ids = ctx.session.scalars(
-        select(OrgNode.parent_id).where(OrgNode.id.in_(ctx.unit_ids())).distinct()).all()
+    district_ids = ctx.district_ids()
     return Rankings(
         districts_by_score=[RankRow(nodes[d], round(float(v), 1), c) for d, v, c in districts_by_score if d in nodes],
         districts_by_overdue=[RankRow(nodes[d], c, c) for d, c, _u in districts_by_overdue if d in nodes],
@@ -158,10 +174,10 @@ def gap_query(ctx: Context) -> Select:
     self_count, bureau_score, bureau_count, gap)."""
     bureau_kinds = tuple(k for k in ctx.filters.kinds if k != InspectionKind.SELF) or BUREAU_KINDS
     is_self = Inspection.kind == InspectionKind.SELF
-    self_score = func.avg(case((is_self, Inspection.score)))
-    bureau_score = func.avg(case((~is_self, Inspection.score)))
     self_n = func.count(case((is_self, 1)))
     bureau_n = func.count(case((~is_self, 1)))
+    self_score = mean_score(func.sum(case((is_self, tenths(Inspection.score)))), self_n)
+    bureau_score = mean_score(func.sum(case((~is_self, tenths(Inspection.score)))), bureau_n)
     gap = (self_score - bureau_score).label("gap")
     return (
         select(Inspection.unit_id, self_score.label("self_score"), self_n.label("self_count"),
@@ -189,6 +205,11 @@ class GapRow:
 
 def gap_rows(ctx: Context, *, limit: int | None = None, offset: int = 0) -> tuple[list[GapRow], int]:
     """A page of the gap list, and how many units it holds in all (one query: a window count)."""
+    preset = _kept_preset(ctx)
+    if preset is not None:
+        from . import presets
+
+        return presets.gap_rows(ctx, preset, limit=limit, offset=offset)
     sub = gap_query(ctx).subquery()
     stmt = (select(sub, OrgNode.name, func.count().over().label("total")).join(OrgNode, OrgNode.id == sub.c.unit_id)
             .order_by(sub.c.gap.desc(), OrgNode.name, sub.c.unit_id).offset(offset))

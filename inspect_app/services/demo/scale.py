@@ -10,9 +10,9 @@ improve slowly over the three years, inspections avoid Chinese New Year and week
 slow to fix what they are told. Repeat findings (屡查屡犯) and stepped-up severities follow the same rule
 as submitting does. Everything is deterministic for a given seed.
 
-Rows go in with bulk inserts (`session.execute(insert(Model), rows)`) in batches, with ids assigned here so
-children can point at their parents without a round trip; on PostgreSQL the id sequences are moved past
-them afterwards. One audit record summarises the whole addition.
+Rows go in with bulk inserts in batches (on PostgreSQL with COPY), with ids assigned here so children can point
+at their parents without a round trip; on PostgreSQL the id sequences are moved past them afterwards. The
+rollups of the leadership figures are rebuilt at the end. One audit record summarises the whole addition.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from ... import clock
-from ...database import transaction
+from ...database import bulk_insert, transaction
 from ...models import (
     Answer,
     ChecklistItem,
@@ -50,7 +50,7 @@ from ...models import (
     utcnow,
 )
 from ...models.checklist import SEVERITY_ORDER
-from .. import audit, checklists
+from .. import analytics, audit, checklists
 from ..accounts import passwords
 from ..inspections import REPEAT_WINDOW, scored_items, scoring
 from ..rectification.rules import rectification_days
@@ -158,8 +158,9 @@ class _Writer:
             return
         for model in self.ORDER:
             rows = self.rows[model]
-            for start in range(0, len(rows), BATCH):
-                self.session.execute(insert(model), rows[start:start + BATCH])
+            if rows:
+                columns = list(rows[0])
+                bulk_insert(self.session, model.__table__, columns, ([row[c] for c in columns] for row in rows))
             rows.clear()
         self.buffered = 0
 
@@ -356,6 +357,8 @@ def add_scale(session: Session, n: int, *, seed: int = 2026, today: date | None 
                 table = model.__tablename__
                 session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                      f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
+        say("rollups: rebuilt from the records")
+        analytics.rebuild(session)  # the bulk inserts went past the session's upkeep of the rollups
         audit.record(session, None, "demo.scale", None, actor_name="seed-demo", details={
             "inspections": report.inspections, "findings": report.findings, "tickets": report.tickets,
             "units_added": report.units_added, "seed": seed})

@@ -12,7 +12,7 @@ Documents are in Chinese whatever the reader's language: labels are resolved und
 from . import summary
 from .codes import canonical_json, normalise_code, record_version, sha256_of, verification_code
 from .inspection_documents import inspection_report_data, notice_data, office_of, rectification_report_data
-from .jobs import Job, job_status, jobs_dir, request_document, wait_for
+from .jobs import Job, job_status, request_document, wait_for
 from .kinds import KINDS, Kind, kind
 from .rendering import (
     Prepared,
@@ -34,7 +34,7 @@ __all__ = [
     "KINDS", "FileVerification", "Job", "Kind", "Prepared", "Verification", "cached", "canonical_json",
     "current_version",
     "document_html", "documents_dir", "ensure", "file_path", "find", "inspection_report_data", "job_status",
-    "jobs_dir", "kind", "normalise_code", "notice_data", "office_of", "prepare", "record_label", "record_of",
+    "kind", "normalise_code", "notice_data", "office_of", "prepare", "record_label", "record_of",
     "record_version", "rectification_report_data", "render_inline", "request_document", "roots", "sha256_of",
     "signing_key_id",
     "summary", "verification_code", "verify", "verify_file", "verify_url", "wait_for",

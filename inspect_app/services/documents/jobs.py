@@ -1,14 +1,14 @@
-"""Large documents render in a worker process: the job, its progress, and the Document it ends in."""
+"""Large documents render on the job queue (inspect_app/tasks): the job, its progress, and the Document it ends in."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from ... import tasks
 from ...models import Document, User
 from ...pdf import worker
 from .rendering import Prepared, cached, document_html, documents_dir, file_path, register, render_inline, roots
@@ -21,10 +21,6 @@ WORKER_MEMORY_MB = 1536  # RLIMIT_AS of the worker process
 
 def _config(name: str, default: int) -> int:
     return int(current_app.config.get(name, default))
-
-
-def jobs_dir() -> Path:
-    return documents_dir() / "jobs"
 
 
 @dataclass
@@ -48,7 +44,7 @@ class Job:
 
 def request_document(session: Session, actor: User, prepared: Prepared) -> Document | Job:
     """What a download button does: the PDF if it exists or is small enough to render now; otherwise a job
-    in the worker process, whose progress the browser follows."""
+    on the queue, whose progress the browser follows."""
     document = cached(session, prepared)
     if document is not None:
         return document
@@ -57,7 +53,8 @@ def request_document(session: Session, actor: User, prepared: Prepared) -> Docum
     meta = {"kind": prepared.kind.name, "object_id": prepared.object_id, "unit_id": prepared.unit_id,
             "scope_node_id": prepared.scope_node_id, "version": prepared.version, "actor_id": actor.id,
             "params": prepared.params}
-    status = worker.start(jobs_dir(), prepared.code, html=document_html(prepared), roots=roots(),
+    queue = tasks.queue()
+    status = worker.start(queue.store, queue.enqueue_render, prepared.code, html=document_html(prepared), roots=roots(),
                           out_dir=str(documents_dir()), estimated_pages=prepared.estimated_pages, meta=meta,
                           timeout=_config("DOCUMENTS_WORKER_TIMEOUT", WORKER_TIMEOUT),
                           memory_mb=_config("DOCUMENTS_WORKER_MEMORY_MB", WORKER_MEMORY_MB),
@@ -94,7 +91,7 @@ def _job(session: Session, code: str, status: dict) -> Job:
 def job_status(session: Session, code: str) -> Job | None:
     """A job by its code (the verification code of the document it renders); None when unknown."""
     try:
-        status = worker.read_status(jobs_dir(), code)
+        status = worker.read_status(tasks.queue().store, code)
     except ValueError:
         return None
     return _job(session, code, status) if status else None

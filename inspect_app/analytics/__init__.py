@@ -1,0 +1,1 @@
+"""The command line of the leadership figures' rollups (services/analytics)."""

@@ -1,0 +1,101 @@
+"""The figures that cannot be summed over months, read from the standings kept per period preset
+(services/analytics/standings.py): units covered, the rankings by score and by overdue tickets, the
+self-assessment gap and the most failed items. Read for a leader's or inspector's view of a preset whose stored
+window is today's; anything else (a custom period, one unit, a window the catch-up task has not moved yet) is
+read from the records, to the same figures: the tests compare the two.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ...models import OrgNode
+from ...models.analytics import ItemStanding, SliceStanding, UnitBacklogRollup, UnitStanding
+from ..analytics import kinds_key, slice_name
+from .context import Context, mean_score
+from .rollups import scope_conditions, slice_of, slice_standing
+from .standings import GapRow, ItemRow, Rankings, RankRow, _newest_items, nodes_by_id
+
+
+def _columns(kinds: str):
+    s = UnitStanding
+    return getattr(s, f"{kinds}_scored"), getattr(s, f"{kinds}_score_tenths")
+
+
+def _district_slices(ctx: Context, district_ids: list[int]) -> dict[str, int]:
+    kinds, unit_type = kinds_key(ctx.filters.kind), ctx.filters.unit_type
+    return {slice_name(d, True, unit_type, kinds): d for d in district_ids if d is not None}
+
+
+def rankings(ctx: Context, preset: str, limit: int = 10) -> Rankings:
+    """`standings.rankings` from the standings and the units' backlog."""
+    s = UnitStanding
+    scored, tenths = _columns(kinds_key(ctx.filters.kind))
+    average = mean_score(tenths, scored).label("average")
+    units_by_score = ctx.session.execute(
+        select(s.unit_id, average, scored).where(s.preset == preset, *scope_conditions(ctx, s), scored > 0)
+        .order_by(average, scored.desc(), s.unit_id).limit(limit)).all()
+    district_ids = ctx.district_ids()
+    by_slice = _district_slices(ctx, district_ids)
+    d = SliceStanding
+    district_average = mean_score(d.score_tenths, d.scored)
+    districts_by_score = sorted(
+        ((by_slice[name], float(v), int(n)) for name, v, n in ctx.session.execute(
+            select(d.slice, district_average, d.scored)
+            .where(d.preset == preset, d.slice.in_(by_slice), d.scored > 0))),
+        key=lambda row: (row[1], row[0]))
+    b = UnitBacklogRollup
+    overdue = [b.kinds == kinds_key(ctx.filters.kind), *scope_conditions(ctx, b), b.due_date < ctx.today]
+    n = func.sum(b.tickets).label("n")
+    units_by_overdue = ctx.session.execute(
+        select(b.unit_id, n).where(*overdue).group_by(b.unit_id).having(n > 0)
+        .order_by(n.desc(), b.unit_id).limit(limit)).all()
+    per_unit = (select(b.parent_id, b.unit_id, func.sum(b.tickets).label("n")).where(*overdue)
+                .group_by(b.parent_id, b.unit_id).having(func.sum(b.tickets) > 0).subquery())
+    total = func.sum(per_unit.c.n).label("total")
+    districts_by_overdue = ctx.session.execute(
+        select(per_unit.c.parent_id, total, func.count()).group_by(per_unit.c.parent_id)
+        .order_by(total.desc(), per_unit.c.parent_id)).all()
+
+    ids = ({r[0] for r in units_by_score} | {r[0] for r in units_by_overdue} | {r[0] for r in districts_by_score}
+           | {r[0] for r in districts_by_overdue})
+    nodes = nodes_by_id(ctx.session, ids)
+    return Rankings(
+        districts_by_score=[RankRow(nodes[d], round(v, 1), c) for d, v, c in districts_by_score if d in nodes],
+        districts_by_overdue=[RankRow(nodes[d], int(c), int(c)) for d, c, _u in districts_by_overdue if d in nodes],
+        units_by_score=[RankRow(nodes[u], round(float(v), 1), int(c)) for u, v, c in units_by_score],
+        units_by_overdue=[RankRow(nodes[u], int(c), int(c)) for u, c in units_by_overdue],
+        district_count=len(district_ids),
+        units_with_overdue=sum(int(u) for _d, _c, u in districts_by_overdue),
+    )
+
+
+def gap_rows(ctx: Context, preset: str, *, limit: int | None = None, offset: int = 0) -> tuple[list[GapRow], int]:
+    """`standings.gap_rows` from the standings: each unit's self-inspections beside its bureau kinds' (the three,
+    or the one kind chosen), from the same row."""
+    s = UnitStanding
+    kinds = kinds_key(ctx.filters.kind)
+    self_scored, self_tenths = _columns("self")
+    scored, tenths = _columns("bureau" if kinds in ("self", "any") else kinds)
+    self_average, bureau_average = mean_score(self_tenths, self_scored), mean_score(tenths, scored)
+    gap = (self_average - bureau_average).label("gap")
+    compared = [s.preset == preset, *scope_conditions(ctx, s), self_scored > 0, scored > 0]
+    stmt = (select(s.unit_id, self_average, self_scored, bureau_average, scored, OrgNode.name)
+            .join(OrgNode, OrgNode.id == s.unit_id).where(*compared)
+            .order_by(gap.desc(), OrgNode.name, s.unit_id).offset(offset))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = ctx.session.execute(stmt).all()
+    total = slice_standing(ctx, preset)[2]  # kept, not counted: a count would read every unit again
+    return [GapRow(u, name, round(float(sa), 1), int(sn), round(float(ba), 1), int(bn))
+            for u, sa, sn, ba, bn, name in rows], total
+
+
+def most_failed_items(ctx: Context, preset: str, limit: int = 10) -> list[ItemRow]:
+    i = ItemStanding
+    rows = ctx.session.execute(
+        select(i.template_key, i.item_key, i.findings, i.units)
+        .where(i.preset == preset, i.slice == slice_of(ctx), i.findings > 0)
+        .order_by(i.findings.desc(), i.template_key, i.item_key).limit(limit)).all()
+    items = _newest_items(ctx.session, {(t, k) for t, k, *_ in rows})
+    return [ItemRow(t, k, int(n), int(u), items.get((t, k))) for t, k, n, u in rows]
