@@ -135,10 +135,7 @@ class Queue:
         and then."""
         if self.worker_running():
             return False
-        config = self.app.config
-        env = {**os.environ, "INSPECT_INSTANCE": self.app.instance_path,
-               "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": config["SECRET_KEY"],
-               "AUDIT_KEY": config["AUDIT_KEY"], "ATTACHMENTS_DIR": config["ATTACHMENTS_DIR"]}
+        env = {**os.environ, **_worker_environment(self.app)}
         env.pop("QUEUE_URL", None)
         args = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--embedded"]
         if idle_seconds is not None:
@@ -156,6 +153,25 @@ class Queue:
             return
         if pid and self.worker_running():
             os.kill(pid, signal.SIGTERM)
+
+
+def _worker_environment(app: Flask) -> dict[str, str]:
+    """The app's own settings as the worker reads them from its environment, so it starts as this app runs
+    (a test's or an instance/config.py's settings included): same database, keys, folders and demo mode."""
+    config = app.config
+    signing, attachment = config.get("SIGNING_KEYS"), config.get("ATTACHMENT_KEYS")
+    env = {"INSPECT_INSTANCE": app.instance_path, "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
+           "SECRET_KEY": config["SECRET_KEY"], "AUDIT_KEY": config["AUDIT_KEY"],
+           "AUDIT_ALGORITHM": config["AUDIT_ALGORITHM"], "ATTACHMENTS_DIR": config["ATTACHMENTS_DIR"],
+           "INSPECT_DEMO": "1" if config.get("INSPECT_DEMO") else "0",
+           "DOCUMENT_SIGNING": "on" if signing else "off", "ATTACHMENT_ENCRYPTION": "on" if attachment else "off"}
+    if signing:
+        env["SIGNING_KEY_DIR"] = str(signing.directory)
+    if attachment:
+        env["ATTACHMENT_KEY_FILE"] = str(attachment.path)
+    if config.get("DOCUMENTS_DIR"):
+        env["DOCUMENTS_DIR"] = str(config["DOCUMENTS_DIR"])
+    return env
 
 
 def _spawn_detached(args: list[str], env: dict, logfile: Path) -> None:
