@@ -14,6 +14,8 @@ times, in-process:
   after a first one that is not counted; wall time and the CPU time of the serving thread;
 - the floor: the same SQL the request sent, replayed on a bare DB-API cursor (its SELECTs; no ORM, no
   templates), so the ratio says what the application adds on top of the database's own work;
+- the dashboard twice: as the first view after a write (the board the app keeps by data version dropped before
+  every run) and as the app serves it until the next write (kept);
 - the raw scan: the same page with DASHBOARD_ROLLUPS=False, every figure read from the records as before the
   rollups (fewer runs: `--raw-runs`), and the ratio raw / rollups.
 
@@ -131,8 +133,10 @@ def raw_scan(app, timed: Timed, path: str, runs: int) -> list[float]:
     return walls
 
 
-def measure(app, timed: Timed, path: str, runs: int) -> dict:
-    """Time `path` `runs` times after one warm-up, and replay its SELECTs bare for the floor."""
+def measure(app, timed: Timed, path: str, runs: int, fresh: bool = True) -> dict:
+    """Time `path` `runs` times after one warm-up, and replay its SELECTs bare for the floor. `fresh`: every
+    run as the first view after a write (the kept boards dropped before each); else as the app keeps them."""
+    from inspect_app.dashboard.routes import BOARDS
     from inspect_app.extensions import db
 
     client = app.test_client()
@@ -151,6 +155,8 @@ def measure(app, timed: Timed, path: str, runs: int) -> dict:
     try:
         for run in range(runs + 1):
             capturing = run == 1
+            if fresh:
+                BOARDS.clear()
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
             if run:
@@ -240,9 +246,12 @@ def run_database(name: str, url: str, findings: int, runs: int, raw_runs: int, b
         for kind, path in pages(app):
             log(f"{name}: timing {path} …")
             result = measure(app, timed, path, runs)
+            kept = measure(app, timed, path, runs, fresh=False) if kind == "dashboard" else None
             raw = raw_scan(app, timed, path, raw_runs) if kind == "dashboard" and raw_runs else []
             results.append({"database": name, "counts": counts, "seed_seconds": seconds, "kind": kind,
-                            "raw50": statistics.median(raw) if raw else None, **result})
+                            "raw50": statistics.median(raw) if raw else None,
+                            "kept50": kept["p50"] if kept else None, "kept95": kept["p95"] if kept else None,
+                            **result})
         from inspect_app.extensions import db
 
         with app.app_context():
@@ -267,27 +276,38 @@ def scratch_postgres(url: str):
     return base.set(database=name).render_as_string(hide_password=False), drop
 
 
+def verdict(p95: float | None, budget: float | None) -> str:
+    return "" if budget is None or p95 is None else ("ok" if p95 <= budget else "OVER")
+
+
 def report(results: list[dict]) -> None:
     print()
     print(f"Dashboard benchmark: in-process WSGI requests, {results[0]['runs']} timed runs each after one warm-up")
-    verdicts = []
+    verdicts, kept_verdicts = [], []
     for name in dict.fromkeys(r["database"] for r in results):
         first = next(r for r in results if r["database"] == name)
         c = first["counts"]
         print(f"\n{name}: {c['finding']:,} findings, {c['inspection']:,} inspections, {c['answer']:,} answers, "
               f"{c['ticket']:,} tickets, {c['org_node']:,} org nodes (seeded in {first['seed_seconds']:.0f} s)")
-        print(f"  {'page':<58}{'p50 ms':>8}{'p95 ms':>8}{'budget':>8}{'SQL p50':>9}{'queries':>8}"
-              f"{'raw scan p50':>14}{'raw/p50':>9}")
+        print(f"  {'page':<54}{'p50 ms':>8}{'p95 ms':>8}{'budget':>8}{'SQL p50':>9}{'queries':>8}"
+              f"{'kept p50':>10}{'kept p95':>10}{'budget':>8}{'raw scan p50':>14}{'raw/p50':>9}")
         for r in (r for r in results if r["database"] == name):
             page = re.sub(r"/units/\d+", "/units/<id> (busiest)", r["path"])
             budget = BUDGETS_MS.get(r["kind"])
-            verdict = "" if budget is None else ("ok" if r["p95"] <= budget else "OVER")
+            fresh, kept = verdict(r["p95"], budget), verdict(r["kept95"], budget)
             if budget is not None:
-                verdicts.append(verdict == "ok")
+                verdicts.append(fresh == "ok")
+                kept_verdicts.append(kept in ("ok", ""))
+            kept_times = f"{r['kept50']:>10.1f}{r['kept95']:>10.1f}{kept:>8}" if r["kept50"] is not None else " " * 28
             raw = f"{r['raw50']:>12.0f}ms{r['raw50'] / r['p50']:>8.0f}×" if r["raw50"] else ""
-            print(f"  {page:<58}{r['p50']:>8.1f}{r['p95']:>8.1f}{verdict:>8}{r['floor50']:>9.1f}{r['queries']:>8}{raw}")
-    print("\nBudgets: dashboard p95 ≤ 100 ms, drill-down lists p95 ≤ 150 ms: "
-          + ("met" if all(verdicts) else f"{verdicts.count(False)} page(s) over"))
+            print(f"  {page:<54}{r['p50']:>8.1f}{r['p95']:>8.1f}{fresh:>8}{r['floor50']:>9.1f}{r['queries']:>8}"
+                  f"{kept_times}{raw}")
+    print("\np50/p95: every request the first after a write (nothing kept); kept: as the app serves a board it "
+          "keeps until the next write.")
+    print("Budgets: dashboard p95 ≤ 100 ms, drill-down lists p95 ≤ 150 ms: "
+          + ("met" if all(verdicts) else f"{verdicts.count(False)} page(s) over")
+          + " after a write; " + ("met" if all(kept_verdicts) else f"{kept_verdicts.count(False)} page(s) over")
+          + " as kept")
 
 
 def main() -> int:

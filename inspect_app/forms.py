@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import request
+from flask import flash, redirect, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import ValidationError
 
+from .extensions import db
 from .services import DomainError
 
 DAY_MESSAGE = _l("日期格式不正确，请用日期选择器选择。")
@@ -37,6 +38,20 @@ class Form(FlaskForm):
         """The text sent in each field, to show the form again as the user left it."""
         return {f.name: f.raw_data[0] for f in self
                 if f.name != "csrf_token" and f.raw_data and isinstance(f.raw_data[0], str)}
+
+
+def act(record, name: str, form: Form, action, success: str, *, page, to: str):
+    """Check the form's shape, then run one service call. On a refusal, roll back and show `page(record)` again
+    with the reason beside the form `name` and the user's input kept; else say `success` and go to `to`."""
+    try:
+        form.check()
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        db.session.refresh(record)
+        return page(record, form=name, error=exc, status=exc.status_code, values=form.submitted())
+    flash(success, "success")
+    return redirect(to)
 
 
 class FlagField(BooleanField):

@@ -13,6 +13,7 @@ from werkzeug.exceptions import NotFound
 from .. import authz, clock
 from ..downloads import send_attachment
 from ..extensions import db
+from ..forms import act
 from ..ids import parse_id
 from ..models import Attachment, Incident, OrgNode, Role, utcnow
 from ..pagination import paginate, sort_order
@@ -118,17 +119,8 @@ def show(incident: Incident):
 
 
 def _act(incident: Incident, name: str, form, action, success: str, anchor: str = "timeline"):
-    """Check the form's shape, then run one service call; on refusal show the incident again with the reason beside
-    the form `name` and the user's input kept."""
-    try:
-        form.check()
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        db.session.refresh(incident)
-        return _page(incident, form=name, error=exc, status=exc.status_code, values=form.submitted())
-    flash(success, "success")
-    return redirect(url_for("incidents.show", incident_id=incident.id, _anchor=anchor))
+    return act(incident, name, form, action, success, page=_page,
+               to=url_for("incidents.show", incident_id=incident.id, _anchor=anchor))
 
 
 @bp.route("/incidents/<int:incident_id>/unit-report", methods=["POST"])

@@ -7,20 +7,17 @@ HTML and filled in for every page. Items never change once synced; a form is kep
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections import OrderedDict
 
 from flask import render_template
 from flask_babel import get_locale
 from markupsafe import Markup
 
+from ..kept import Kept
 from . import bp
 
 CSRF_MARK, UUID_MARK = "\x00csrf\x00", "\x00uuid\x00"
-LIMIT = 4000  # forms kept per process: about 14 MB at 3.5 KB each
-_forms: OrderedDict[tuple, str] = OrderedDict()
-_lock = threading.Lock()
+FORMS = Kept(limit=4000)  # forms kept per process: about 14 MB at 3.5 KB each
 
 
 @bp.app_template_global()
@@ -34,17 +31,8 @@ def item_form(item, *, answers, suggestions, severities, photos, words, fragment
                     answer.na_reason) if answer else None
     key = (str(get_locale()), save_url, photo_url, item.id, shown_answer, severities[item.id],
            repeat.created_at if repeat else None, tuple(p.id for p in shown))
-    with _lock:
-        html = _forms.get(key)
-        if html is not None:
-            _forms.move_to_end(key)
-    if html is None:
-        html = render_template("inspections/_item.html", item=item, answers=answers, suggestions=suggestions,
-                               severities=severities, photos=photos, words=words, fragments=fragments,
-                               csrf=CSRF_MARK, new_uuid=lambda: UUID_MARK, save_url=save_url,
-                               photo_url=photo_url)
-        with _lock:
-            _forms[key] = html
-            while len(_forms) > LIMIT:
-                _forms.popitem(last=False)
+    html = FORMS.get(key, lambda: render_template(
+        "inspections/_item.html", item=item, answers=answers, suggestions=suggestions, severities=severities,
+        photos=photos, words=words, fragments=fragments, csrf=CSRF_MARK, new_uuid=lambda: UUID_MARK,
+        save_url=save_url, photo_url=photo_url))
     return Markup(html.replace(CSRF_MARK, csrf).replace(UUID_MARK, str(uuid.uuid4())))

@@ -173,3 +173,14 @@ class AnalyticsState(db.Model):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DataVersion(db.Model):
+    """One row: a token every write that may change what the leaders' pages show replaces with a new random one,
+    so a page rendered at one token is good for as long as the token stands (services/analytics/version.py).
+    Random, not counted: a restored or another database never repeats a token a server has kept pages for."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))

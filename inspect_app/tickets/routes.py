@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import (
     Response,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -20,7 +19,7 @@ from .. import authz, exports
 from ..clock import local_today
 from ..downloads import send_attachment
 from ..extensions import db
-from ..forms import Form
+from ..forms import Form, act
 from ..models import Attachment, ExtensionRequest, Notice, Role, Ticket
 from ..pagination import paginate, sort_order
 from ..security import current_user
@@ -177,17 +176,8 @@ def show(ticket: Ticket):
 
 
 def _act(ticket: Ticket, name: str, form, action, success: str, anchor: str = "timeline"):
-    """Check the form's shape, then run one service call; on refusal show the ticket again with the reason beside
-    the form `name` and the user's input kept."""
-    try:
-        form.check()
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        db.session.refresh(ticket)
-        return _page(ticket, form=name, error=exc, status=exc.status_code, values=form.submitted())
-    flash(success, "success")
-    return redirect(url_for("tickets.show", ticket_id=ticket.id, _anchor=anchor))
+    return act(ticket, name, form, action, success, page=_page,
+               to=url_for("tickets.show", ticket_id=ticket.id, _anchor=anchor))
 
 
 @bp.route("/tickets/<int:ticket_id>/respond", methods=["POST"])

@@ -2,6 +2,7 @@
 
 Empty after the upgrade: a database that already holds inspections is marked `stale`, and the dashboard reads
 the records themselves until `flask --app wsgi analytics rebuild` (or the first catch-up task) fills them.
+The data version (one row, written by the first write after the upgrade) keys the pages kept from them.
 
 Revision ID: c7a1e5d0f321
 Revises: e2d67b8ab044
@@ -107,9 +108,15 @@ def upgrade():
     )
     if op.get_bind().execute(sa.text("SELECT 1 FROM inspection LIMIT 1")).first() is not None:
         op.execute("INSERT INTO analytics_state (name, at) VALUES ('stale', CURRENT_TIMESTAMP)")
+    op.create_table('data_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_data_version'))
+    )
 
 
 def downgrade():
+    op.drop_table('data_version')
     op.drop_table('analytics_state')
     op.drop_table('analytics_window')
     op.drop_table('standing_item')

@@ -50,7 +50,7 @@ def _lock(session: Session, exclusive: bool = False) -> None:
         session.execute(select(getattr(func, name)(LOCK_KEY)))
 
 
-def _changed(obj, names: Iterable[str]) -> bool:
+def changed(obj, names: Iterable[str]) -> bool:
     state = inspect(obj)
     return any(state.attrs[name].history.has_changes() for name in names)
 
@@ -80,7 +80,7 @@ def _touched(session: Session) -> tuple[set[int], set[int], set[int], list]:
         model = type(obj)
         if model not in WATCHED:
             continue
-        if obj in session.dirty and not _changed(obj, WATCHED[model]):
+        if obj in session.dirty and not changed(obj, WATCHED[model]):
             continue
         if model is OrgNode:
             if obj in session.new:
@@ -170,6 +170,9 @@ def rebuild(session: Session, today: date | None = None, tables=TABLES) -> dict[
     """Recompute the rollups and standings (or those of `tables`) from the records, in the caller's
     transaction, the standings for the presets' windows as of `today`; returns the rows per table."""
     _lock(session, exclusive=True)
+    from .version import bump  # version.py reads WATCHED from here
+
+    bump(session)  # the statements below go past the session's hooks
     windows = windows_for(today or clock.local_today())
     grouped = (contributions(session) if set(tables) - set(STANDINGS) else {}) | standings(session, windows)
     connection = session.connection()

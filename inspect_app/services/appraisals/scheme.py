@@ -19,8 +19,6 @@ computable has none.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -29,6 +27,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .. import canonical
 from ..checklists.schema import Basis, expanded_size_exceeds, key_node, node_at, plain_error
 from . import sources
 
@@ -118,13 +117,10 @@ class Scheme(_Strict):
     min_weight: float = Field(default=0, ge=0, le=100)
 
     def canonical_json(self) -> str:
-        data = self.model_dump(mode="json")
-        if not data["min_weight"]:
-            del data["min_weight"]  # a scheme that sets none hashes as it did before the field existed
-        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return canonical.canonical_json(self, omit_when_empty=("min_weight",))
 
     def content_hash(self) -> str:
-        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+        return canonical.content_hash(self, omit_when_empty=("min_weight",))
 
 
 # Loading ----------------------------------------------------------------------------------------------

@@ -8,8 +8,6 @@ plain_error, expanded_size_exceeds) serve every file format of the library: the 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,6 +18,7 @@ from typing_extensions import TypedDict
 
 from ...clock import local_today
 from ...models.registers import RegisterKind
+from .. import canonical
 from . import legal_texts
 
 # Template keys that would collide with the library's own pages (/checklists/search).
@@ -179,13 +178,10 @@ class Template(_Strict):
         return [item for section in self.sections for item in section.items]
 
     def canonical_json(self) -> str:
-        content = self.model_dump(mode="json")
-        if not content["technical_checks"]:
-            del content["technical_checks"]  # a template without a mapping hashes as it did before there were any
-        return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return canonical.canonical_json(self, omit_when_empty=("technical_checks",))
 
     def content_hash(self) -> str:
-        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+        return canonical.content_hash(self, omit_when_empty=("technical_checks",))
 
 
 # Loading ----------------------------------------------------------------------------------------

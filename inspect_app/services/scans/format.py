@@ -5,7 +5,6 @@ sent again from one sent with other content under the same id."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -15,7 +14,7 @@ from flask_babel import gettext as _
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ...models import ScanCheck, ScanOutcome
-from .. import DomainError
+from .. import DomainError, canonical
 
 FORMAT = "inspect-scan"
 VERSION = 1
@@ -89,8 +88,7 @@ class ScanFile(_Strict):
 
     def content_hash(self) -> str:
         """Of what the scan says, however it was sent (JSON or CSV, in any key order)."""
-        content = json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(content.encode()).hexdigest()
+        return canonical.content_hash(self)
 
     @property
     def started_at(self) -> datetime:
