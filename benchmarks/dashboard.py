@@ -118,13 +118,17 @@ def login(client, username: str = "leader", password: str = "Demo@2026") -> None
 
 
 def raw_scan(app, timed: Timed, path: str, runs: int) -> list[float]:
-    """`path` with every figure read from the records (DASHBOARD_ROLLUPS=False), after one warm-up."""
+    """`path` with every figure read from the records (DASHBOARD_ROLLUPS=False), after one warm-up; each run
+    rendered anew, as before the boards were kept."""
+    from inspect_app.dashboard.routes import BOARDS
+
     client = app.test_client()
     login(client)
     app.config["DASHBOARD_ROLLUPS"] = False
     walls = []
     try:
         for run in range(runs + 1):
+            BOARDS.clear()
             assert client.get(path).status_code == 200, path
             if run:
                 walls.append(timed.last[0])

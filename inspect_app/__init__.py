@@ -70,6 +70,14 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     compress.init_app(app)
 
+    @app.after_request  # runs before compression (hooks run last-registered first)
+    def _close_the_file_once_compressed(response):
+        # A streamed file (a static asset, a PDF) is compressed chunk by chunk into a new body, and its file
+        # would never be closed: close it with the response.
+        if response.is_streamed and hasattr(response.response, "close"):
+            response.call_on_close(response.response.close)
+        return response
+
     from . import i18n
 
     babel.init_app(app, locale_selector=i18n.select_locale)
