@@ -113,15 +113,48 @@ def _reset_postgresql(app, library: dict) -> None:
             conn.execute(text("UPDATE template_version SET status = 'active', retired_at = NULL"))
 
 
-@pytest.fixture
-def app(_database, tmp_path, monkeypatch):
-    instance = tmp_path / "instance"
+@pytest.fixture(scope="session")
+def seeded_demo(tmp_path_factory) -> dict[str, Path]:
+    """The whole demo seeded once into SQLite, beside the instance folder holding its keys and files: a test on
+    SQLite that needs the demo (full_demo, the browser tests) starts from a copy of both instead of seeding again."""
+    from flask_migrate import upgrade
+
+    from inspect_app.services import checklists
+    from inspect_app.services import demo as demo_service
+
+    folder = tmp_path_factory.mktemp("seeded-demo")
+    instance, database = folder / "instance", folder / "demo.db"
     instance.mkdir()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("INSPECT_INSTANCE", str(instance))
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        app = create_app({**FAST_SETTINGS, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+                          "ATTACHMENTS_DIR": str(instance / "attachments")})
+        with app.app_context():
+            upgrade()
+            checklists.sync_library(db.session)
+            demo_service.seed(db.session)
+            db.session.remove()
+            db.engine.dispose()
+    return {"database": database, "instance": instance}
+
+
+@pytest.fixture
+def app(_database, tmp_path, monkeypatch, request):
+    instance = tmp_path / "instance"
     settings = {**FAST_SETTINGS, "ATTACHMENTS_DIR": str(instance / "attachments")}
     if _database["kind"] == "sqlite":
         copy = tmp_path / "test.db"
-        shutil.copy(_database["template"], copy)
+        if "full_demo" in request.fixturenames:
+            seeded = request.getfixturevalue("seeded_demo")
+            shutil.copytree(seeded["instance"], instance)
+            shutil.copy(seeded["database"], copy)
+        else:
+            instance.mkdir()
+            shutil.copy(_database["template"], copy)
         settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{copy}"
+    else:
+        instance.mkdir()
     monkeypatch.setenv("INSPECT_INSTANCE", str(instance))
     app = create_app(settings)
     if _database["kind"] == "postgresql":
@@ -198,7 +231,8 @@ def demo(app):
 
 @pytest.fixture
 def full_demo(app):
-    """Everything `seed-demo` makes: the org, the accounts and inspections in every state."""
+    """Everything `seed-demo` makes: the org, the accounts and inspections in every state (on SQLite the app
+    starts from a copy of seeded_demo, and seeding again finds it there)."""
     from inspect_app.services import demo as demo_service
 
     demo_service.seed(db.session)
