@@ -101,12 +101,31 @@ def _database(tmp_path_factory):
     yield {"kind": "sqlite", "template": template}
 
 
+# The id sequences of these tables that handed out an id since they were last restarted.
+_USED_SEQUENCES = """
+    SELECT format('%I.%I', s.schemaname, s.sequencename) FROM pg_sequences s
+      JOIN pg_class seq ON seq.relname = s.sequencename AND seq.relkind = 'S'
+      JOIN pg_depend d ON d.objid = seq.oid AND d.deptype IN ('a', 'i')
+      JOIN pg_class t ON t.oid = d.refobjid
+     WHERE s.schemaname = 'public' AND s.last_value IS NOT NULL AND t.relname = ANY(:tables)
+"""
+
+
 def _reset_postgresql(app, library: dict) -> None:
-    """Empty every table but the synced library, and take back whatever a test added to the library."""
+    """Empty every table but the synced library, restart their ids, and take back whatever a test added to the
+    library. Only the tables that hold rows are emptied, with DELETE: a TRUNCATE of all of them costs a fifth of
+    a second a test, and one of a few takes along, by CASCADE, nearly all the others."""
     with app.app_context():
         tables = [t.name for t in db.metadata.sorted_tables if t.name not in LIBRARY_TABLES]
         with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY"))
+            holding = set(conn.scalars(text(" UNION ALL ".join(
+                f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})" for t in tables))))
+            for table in reversed(tables):  # those that refer before those they refer to
+                if table in holding:
+                    # The audit trail's trigger refuses DELETE; nothing refers to it.
+                    conn.execute(text(f"TRUNCATE {table}" if table == "audit_record" else f"DELETE FROM {table}"))
+            for sequence in conn.scalars(text(_USED_SEQUENCES), {"tables": tables}).all():
+                conn.execute(text("SELECT setval(CAST(:s AS regclass), 1, false)"), {"s": sequence})
             conn.execute(text("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
             for table in reversed(LIBRARY_TABLES):
                 conn.execute(text(f"DELETE FROM {table} WHERE id > :last"), {"last": library[table]})
