@@ -101,9 +101,9 @@ def _database(tmp_path_factory):
     yield {"kind": "sqlite", "template": template}
 
 
-# The id sequences of these tables that handed out an id since they were last restarted.
+# The id sequences of these tables that handed out an id since they were last restarted, and the last one.
 _USED_SEQUENCES = """
-    SELECT format('%I.%I', s.schemaname, s.sequencename) FROM pg_sequences s
+    SELECT format('%I.%I', s.schemaname, s.sequencename), s.last_value FROM pg_sequences s
       JOIN pg_class seq ON seq.relname = s.sequencename AND seq.relkind = 'S'
       JOIN pg_depend d ON d.objid = seq.oid AND d.deptype IN ('a', 'i')
       JOIN pg_class t ON t.oid = d.refobjid
@@ -124,7 +124,7 @@ def _reset_postgresql(app, library: dict) -> None:
                 if table in holding:
                     # The audit trail's trigger refuses DELETE; nothing refers to it.
                     conn.execute(text(f"TRUNCATE {table}" if table == "audit_record" else f"DELETE FROM {table}"))
-            for sequence in conn.scalars(text(_USED_SEQUENCES), {"tables": tables}).all():
+            for sequence, _last in conn.execute(text(_USED_SEQUENCES), {"tables": tables}).all():
                 conn.execute(text("SELECT setval(CAST(:s AS regclass), 1, false)"), {"s": sequence})
             conn.execute(text("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
             for table in reversed(LIBRARY_TABLES):
@@ -158,26 +158,63 @@ def seeded_demo(tmp_path_factory) -> dict[str, Path]:
     return {"database": database, "instance": instance}
 
 
+@pytest.fixture(scope="session")
+def _postgresql_demo(_database, tmp_path_factory) -> dict:
+    """The same on PostgreSQL: the demo seeded once into the worker's database and read out table by table with
+    COPY, beside the instance folder holding its keys and files; a test that needs it gets it back by COPY."""
+    from inspect_app.services import demo as demo_service
+
+    instance = tmp_path_factory.mktemp("seeded-demo") / "instance"
+    instance.mkdir()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("INSPECT_INSTANCE", str(instance))
+        app = create_app({**FAST_SETTINGS, "ATTACHMENTS_DIR": str(instance / "attachments")})
+        _reset_postgresql(app, _database["library"])
+        with app.app_context():
+            demo_service.seed(db.session)
+            db.session.remove()
+            tables = [t.name for t in db.metadata.sorted_tables if t.name not in LIBRARY_TABLES]
+            rows = {}
+            with db.engine.begin() as conn, conn.connection.driver_connection.cursor() as cursor:
+                for table in tables:
+                    with cursor.copy(f"COPY {table} TO STDOUT") as copy:
+                        rows[table] = b"".join(bytes(chunk) for chunk in copy)
+                sequences = conn.execute(text(_USED_SEQUENCES), {"tables": tables}).all()
+            db.engine.dispose()
+    return {"instance": instance, "rows": {t: data for t, data in rows.items() if data}, "sequences": sequences}
+
+
+def _restore_postgresql_demo(app, demo: dict) -> None:
+    with app.app_context(), db.engine.begin() as conn, conn.connection.driver_connection.cursor() as cursor:
+        conn.execute(text("DELETE FROM audit_head"))  # the empty chain's head, which the demo's replaces
+        for table, data in demo["rows"].items():  # those referred to before those that refer
+            with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                copy.write(data)
+        for sequence, last in demo["sequences"]:
+            conn.execute(text("SELECT setval(CAST(:s AS regclass), :last)"), {"s": sequence, "last": last})
+
+
 @pytest.fixture
 def app(_database, tmp_path, monkeypatch, request):
     instance = tmp_path / "instance"
     settings = {**FAST_SETTINGS, "ATTACHMENTS_DIR": str(instance / "attachments")}
-    if _database["kind"] == "sqlite":
-        copy = tmp_path / "test.db"
-        if "full_demo" in request.fixturenames:
-            seeded = request.getfixturevalue("seeded_demo")
-            shutil.copytree(seeded["instance"], instance)
-            shutil.copy(seeded["database"], copy)
-        else:
-            instance.mkdir()
-            shutil.copy(_database["template"], copy)
-        settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{copy}"
+    # A test of the whole demo starts from a copy of it (seeded_demo, _postgresql_demo).
+    seeded = None
+    if "full_demo" in request.fixturenames:
+        seeded = request.getfixturevalue("seeded_demo" if _database["kind"] == "sqlite" else "_postgresql_demo")
+        shutil.copytree(seeded["instance"], instance)
     else:
         instance.mkdir()
+    if _database["kind"] == "sqlite":
+        copy = tmp_path / "test.db"
+        shutil.copy(seeded["database"] if seeded else _database["template"], copy)
+        settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{copy}"
     monkeypatch.setenv("INSPECT_INSTANCE", str(instance))
     app = create_app(settings)
     if _database["kind"] == "postgresql":
         _reset_postgresql(app, _database["library"])
+        if seeded:
+            _restore_postgresql_demo(app, seeded)
     ctx = app.app_context()
     ctx.push()
     yield app
@@ -250,8 +287,8 @@ def demo(app):
 
 @pytest.fixture
 def full_demo(app):
-    """Everything `seed-demo` makes: the org, the accounts and inspections in every state (on SQLite the app
-    starts from a copy of seeded_demo, and seeding again finds it there)."""
+    """Everything `seed-demo` makes: the org, the accounts and inspections in every state (the app starts from a
+    copy of the demo seeded once, and seeding again finds it there)."""
     from inspect_app.services import demo as demo_service
 
     demo_service.seed(db.session)
