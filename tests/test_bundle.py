@@ -15,6 +15,7 @@ import pytest
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.db_independent,
     pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("dpkg-scanpackages"),
                        reason="needs root, unshare and dpkg-dev (a network namespace, a local apt repository)"),
     pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="the bundle installs on SQLite; once a run"),

@@ -278,6 +278,7 @@ def test_the_login_throttle_counts_across_servers(deployment):
     assert statuses[:20] == [200] * 20 and 429 in statuses[20:]
 
 
+@pytest.mark.db_independent
 def test_gunicorn_says_when_each_worker_counts_the_request_limit_alone(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("RATELIMIT_STORAGE_URI", "DATABASE_URL")}
@@ -293,6 +294,7 @@ def test_gunicorn_says_when_each_worker_counts_the_request_limit_alone(tmp_path)
     assert "each of the 2 workers counts the /login request limit on its own" in log, log
 
 
+@pytest.mark.db_independent
 def test_the_tls_demo_serves_https_trusted_through_its_own_ca(tmp_path):
     """make tls-demo: a tablet fetches the demo CA over plain HTTP, then trusts the app over HTTPS."""
     instance = tmp_path / "instance"

@@ -27,6 +27,8 @@ from inspect_app.services.documents import summary
 
 from . import factories as f
 
+# The renderer's geometry, whatever database the seeded data came from.
+pytestmark = pytest.mark.db_independent
 MM = 72 / 25.4  # points per millimetre
 TOP, BOTTOM = 37 * MM, (297 - 35) * MM  # the type area (版心): 37 mm down, 225 mm high
 LEFT = {"odd": 28 * MM, "even": 26 * MM}  # binding side on odd pages, mirrored on even ones

@@ -34,6 +34,7 @@ def text_of(path: Path, *args: str) -> str:
 NOTO = {"Noto Serif CJK SC": {400, 700}, "Noto Sans CJK SC": {400, 700}, "AR PL KaitiM GB": {400}}
 
 
+@pytest.mark.db_independent
 def test_each_role_takes_the_sites_gb_font_when_installed_else_the_debian_stand_in():
     chosen = pdf.resolve_faces(NOTO)
     assert (chosen["body"].family, chosen["title"].family, chosen["title"].weight) == (
@@ -47,6 +48,7 @@ def test_each_role_takes_the_sites_gb_font_when_installed_else_the_debian_stand_
     assert '--face-body: "仿宋_GB2312"; --weight-body: 400;' in css and '--weight-title: 400;' in css
 
 
+@pytest.mark.db_independent
 def test_a_missing_face_names_the_package_to_install():
     with pytest.raises(pdf.FontsMissing, match=r"apt-get install fonts-arphic-gkai00mp`") as caught:
         pdf.resolve_faces({k: v for k, v in NOTO.items() if k != "AR PL KaitiM GB"})
@@ -73,6 +75,7 @@ def test_fonts_are_checked_at_start_up_and_by_the_report_command(app, make_app, 
         pdf.faces.cache_clear()
 
 
+@pytest.mark.db_independent
 def test_documents_embed_the_faces_of_each_role(issued_notice, tmp_path):
     path = render(issued_notice, tmp_path)
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
@@ -95,6 +98,7 @@ def test_a_change_of_layout_is_a_new_version_never_served_from_the_old_file(issu
     assert documents.cached(db.session, after) is None
 
 
+@pytest.mark.db_independent
 def test_layout_version_hashes_the_templates_stylesheet_and_faces():
     version = pdf.layout_version()
     assert re.fullmatch(r"[0-9a-f]{16}", version)
@@ -164,6 +168,7 @@ def test_the_notice_gives_an_overall_deadline_a_phone_the_issue_list_and_its_off
         db.session.get(Notice, issued_notice.id), tmp_path)))
 
 
+@pytest.mark.db_independent
 def test_labels_in_the_body_are_black(issued_notice, tmp_path):
     """Only the mark and the rule are red: a raster of the pages below the masthead has no red in it."""
     path = render(issued_notice, tmp_path)
@@ -181,6 +186,7 @@ def test_labels_in_the_body_are_black(issued_notice, tmp_path):
 # Numbers, colophon, 通报 ---------------------------------------------------------------------------
 
 
+@pytest.mark.db_independent
 def test_numbers_keep_their_measure_words_outside_markup():
     html = ('<html><head><title>1个</title></head><body><p data-x="3个">问题10个，得分85.5分，占33.3%，'
             '2026年12月4日</p><svg><text>4个</text></svg><style>.a{}</style></body></html>')
@@ -197,6 +203,7 @@ def colophon_html(paragraphs: int) -> str:
             '</div></div></div></body></html>')
 
 
+@pytest.mark.db_independent
 def test_the_colophon_goes_on_an_even_page_after_an_unnumbered_blank_if_need_be(tmp_path):
     path = tmp_path / "c.pdf"
     # Text on one page: the colophon on the back, page 2, numbered.
@@ -244,6 +251,7 @@ def test_the_summary_names_its_period_once_and_gives_the_dates_of_a_named_period
     assert f"{last_year}年（{last_year}年1月1日至{last_year}年12月31日）" in flat
 
 
+@pytest.mark.db_independent
 def test_each_web_worker_warms_the_pdf_engine_up_at_start(monkeypatch):
     """deploy/gunicorn.conf.py's post_worker_init starts the warm-up: templates compiled, faces loaded, in a
     thread of its own so the worker serves at once."""

@@ -56,6 +56,7 @@ def test_an_issued_document_carries_the_bureaus_sm2_signature(app, notice_pdf):
         ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True).stdout.replace(" ", "")
 
 
+@pytest.mark.db_independent
 @pytest.mark.parametrize("where", ["content", "signed_entries", "signature", "appended"])
 def test_a_document_altered_by_one_byte_is_not_genuine(app, notice_pdf, tmp_path, where):
     path, _ = notice_pdf
@@ -74,6 +75,7 @@ def test_a_document_altered_by_one_byte_is_not_genuine(app, notice_pdf, tmp_path
     assert "NOT GENUINE" in result.output
 
 
+@pytest.mark.db_independent
 def test_a_copy_with_its_signature_stripped_is_not_genuine(app, notice_pdf, tmp_path):
     path, _ = notice_pdf
     data = path.read_bytes()
@@ -84,6 +86,7 @@ def test_a_copy_with_its_signature_stripped_is_not_genuine(app, notice_pdf, tmp_
     assert "issued signed, and this copy carries no signature" in result.output
 
 
+@pytest.mark.db_independent
 def test_a_document_signed_by_another_key_is_not_genuine(app, notice_pdf, tmp_path):
     """Someone with a key of their own re-signs an edited copy: the signature holds, the key is not the bureau's."""
     path, _ = notice_pdf
@@ -159,6 +162,7 @@ def test_the_verify_page_checks_an_uploaded_file(app, notice_pdf, browser_for):
 
 # Keys in production -------------------------------------------------------------------------------------------
 
+@pytest.mark.db_independent
 def test_production_refuses_to_start_without_the_signing_key_and_says_what_to_set(monkeypatch, tmp_path):
     monkeypatch.setenv("INSPECT_DEMO", "0")
     monkeypatch.setenv("AUDIT_KEY", "k" * 64)
@@ -174,6 +178,7 @@ def test_production_refuses_to_start_without_the_signing_key_and_says_what_to_se
         create_app()
 
 
+@pytest.mark.db_independent
 def test_the_first_keys_are_made_before_the_app_can_start_and_kept_private(monkeypatch, tmp_path):
     run = [sys.executable, "-m", "inspect_app.keys_cli"]
     root = Path(__file__).parent.parent

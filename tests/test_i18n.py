@@ -1,5 +1,7 @@
 """Chinese by default, English on request, remembered per user."""
 
+import pytest
+
 from .helpers import user
 
 
@@ -45,6 +47,7 @@ def test_json_errors_speak_the_users_language(demo, browser_for):
     assert "页面已过期" in response.get_json()["message"]
 
 
+@pytest.mark.db_independent
 def test_every_catalogue_entry_is_translated(app):
     from pathlib import Path
 

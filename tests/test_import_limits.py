@@ -111,12 +111,14 @@ def refused_units(browser_for, name: str, content: bytes) -> str:
     return html
 
 
+@pytest.mark.db_independent
 def test_a_million_rows_are_refused_before_parsing(demo, browser_for):
     data = xlsx(numbered_rows(1_000_000))
     assert len(data) < 3 * MB
     assert "Excel 文件解压后超过 24 MB，无法导入" in refused_units(browser_for, "units.xlsx", data)
 
 
+@pytest.mark.db_independent
 def test_a_500_mb_shared_string_is_refused_on_the_plan_import(demo, browser_for):
     data = xlsx(['<row><c t="s"><v>0</v></c></row>'], long_string(500))
     assert len(data) < MB
@@ -126,6 +128,7 @@ def test_a_500_mb_shared_string_is_refused_on_the_plan_import(demo, browser_for)
     assert count(Inspection) == 0
 
 
+@pytest.mark.db_independent
 def test_rows_past_the_limit_stop_the_reading(demo, browser_for):
     html = refused_units(browser_for, "units.xlsx", xlsx(numbered_rows(200_000)))
     assert "一次最多导入 5000 行，这个文件超过 6001 行（空行也计在内）" in html
@@ -134,11 +137,13 @@ def test_rows_past_the_limit_stop_the_reading(demo, browser_for):
     assert "一次最多导入 5000 行。" in html
 
 
+@pytest.mark.db_independent
 def test_a_row_numbered_a_million_does_not_make_the_reader_pad_up_to_it(demo, browser_for):
     data = xlsx([GOOD_UNIT, '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'])
     assert "这个文件超过 6001 行（空行也计在内）" in refused_units(browser_for, "units.xlsx", data)
 
 
+@pytest.mark.db_independent
 def test_long_cells_and_bloated_parts_are_refused(demo, browser_for):
     # 20 MB of text in one string fits the unpacked limit but not a cell.
     data = xlsx([UNIT_HEADER, '<row><c t="s"><v>0</v></c></row>'], long_string(20))
@@ -148,6 +153,7 @@ def test_long_cells_and_bloated_parts_are_refused(demo, browser_for):
     assert "“xl/worksheets/sheet1.xml”部分超过 400000 个元素" in html
 
 
+@pytest.mark.db_independent
 def test_a_member_that_understates_its_size_is_refused(demo, browser_for):
     data = bytearray(xlsx([UNIT_HEADER], long_string(2)))
     # Declare 1 KB for the 2 MB of shared strings in the zip's directory, where zipfile reads sizes from.
@@ -161,6 +167,7 @@ def test_a_member_that_understates_its_size_is_refused(demo, browser_for):
     assert "无法读取这个 Excel 文件" in refused_units(browser_for, "units.xlsx", bytes(data))
 
 
+@pytest.mark.db_independent
 def test_a_zip_of_countless_members_is_refused_before_it_is_listed(demo, browser_for):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
@@ -169,6 +176,7 @@ def test_a_zip_of_countless_members_is_refused_before_it_is_listed(demo, browser
     assert "无法读取这个 Excel 文件" in refused_units(browser_for, "units.xlsx", buffer.getvalue())
 
 
+@pytest.mark.db_independent
 def test_an_xml_part_declaring_entities_is_refused(demo, browser_for):
     laughs = ('<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
               f'<worksheet xmlns="{MAIN}"><sheetData>{UNIT_HEADER}<row><c t="inlineStr"><is><t>&b;</t></is></c></row>'
@@ -191,6 +199,7 @@ def test_the_hand_written_file_imports_when_it_is_within_the_limits(demo, browse
 HEADER_CSV = "单位名称,单位代码,上级代码,单位类型,是否重点单位\n"
 
 
+@pytest.mark.db_independent
 @pytest.mark.parametrize(("content", "message"), [
     (HEADER_CSV + "x,y,BC-XS,其他,否\n" * 5001, "一次最多导入 5000 行。"),
     (HEADER_CSV + "甲" * 2001 + ",XS-1,BC-XS,其他,否\n", "文件中有超过 2000 个字符的单元格"),
@@ -201,6 +210,7 @@ def test_csv_limits(demo, browser_for, content, message):
     assert message in refused_units(browser_for, "units.csv", content.encode())
 
 
+@pytest.mark.db_independent
 def test_the_reader_counts_rows_with_content_against_the_limit(app):
     assert spreadsheets.read_table("plan.csv", b"a\n" + b" 1 \n,\n" * 3, max_rows=3) == [["a"], ["1"], ["1"], ["1"]]
     with pytest.raises(DomainError, match="一次最多导入 2 行"):

@@ -41,12 +41,14 @@ def refused(data: bytes) -> str:
     return caught.value.message
 
 
+@pytest.mark.db_independent
 def test_clean_pdfs_pass(app):
     for data in (pdf(), pdf(object_stream=""), pdf(object_stream="", predictor=True), weasyprint_pdf(),
                  pdf(catalog="/OpenAction [3 0 R /Fit]")):  # opening at a page is no action to fear
         pdf_content.check(data)
 
 
+@pytest.mark.db_independent
 def test_a_script_in_plain_sight_is_refused(app, tmp_path):
     data = pdf(catalog=OPEN_SCRIPT)
     assert "含有打开时会自动运行或调用的内容（/JS、/JavaScript）" in refused(data)
@@ -54,6 +56,7 @@ def test_a_script_in_plain_sight_is_refused(app, tmp_path):
     assert "/JS、/JavaScript" in refused(pdf(catalog="/OpenAction << /S /J#61vaScript /J#53 (app.alert\\(1\\)) >>"))
 
 
+@pytest.mark.db_independent
 @pytest.mark.parametrize("dictionary", ["", "/Subtype /Image /Width 1 /Height 1 /BitsPerComponent 8"])
 def test_a_script_hidden_in_an_object_stream_is_refused(app, tmp_path, dictionary):
     data = pdf(catalog=SCRIPT, object_stream=dictionary)
@@ -62,12 +65,14 @@ def test_a_script_hidden_in_an_object_stream_is_refused(app, tmp_path, dictionar
     assert not poppler_sees_javascript(pdf(object_stream=dictionary), tmp_path)
 
 
+@pytest.mark.db_independent
 def test_an_object_stream_behind_a_predictor_is_undone_and_read(app, tmp_path):
     data = pdf(catalog=SCRIPT, object_stream="/Subtype /Image", predictor=True)
     assert poppler_sees_javascript(data, tmp_path)
     assert "/JS、/JavaScript" in refused(data)
 
 
+@pytest.mark.db_independent
 @pytest.mark.parametrize(("catalog", "name"), [
     ("/OpenAction << /S /Launch /F (cmd.exe) >>", "/Launch"),
     ("/Names << /EmbeddedFiles << /Names [(a.exe) 9 0 R] >> >>", "/EmbeddedFiles"),
@@ -78,6 +83,7 @@ def test_other_active_content_is_refused(app, catalog, name):
     assert f"（{name}）" in refused(pdf(catalog=catalog, object_stream=""))
 
 
+@pytest.mark.db_independent
 def test_what_cannot_be_read_is_refused(app):
     whole = pdf(object_stream="")
     cut = whole[:whole.index(b"stream\n") + 40]  # ends inside the first compressed stream

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -46,24 +47,16 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path, monkeypatch):
-    """The app served over real HTTP on a free port, on a migrated SQLite database holding the demo."""
-    from flask_migrate import upgrade
-
-    from inspect_app.services import checklists
-    from inspect_app.services import demo as demo_service
-
+def live_server(tmp_path, monkeypatch, seeded_demo):
+    """The app served over real HTTP on a free port, on a migrated SQLite database holding the demo (a copy of
+    seeded_demo, its instance folder with it)."""
     instance = tmp_path / "instance"
-    instance.mkdir()
+    shutil.copytree(seeded_demo["instance"], instance)
+    shutil.copy(seeded_demo["database"], tmp_path / "e2e.db")
     monkeypatch.setenv("INSPECT_INSTANCE", str(instance))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     app = create_app({**FAST_SETTINGS, "TESTING": False, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.db'}",
                       "ATTACHMENTS_DIR": str(instance / "attachments")})
-    with app.app_context():
-        upgrade()
-        checklists.sync_library(db.session)
-        demo_service.seed(db.session)
-        db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
