@@ -7,12 +7,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
+_ALL: list[Kept] = []
+
 
 class Kept:
     def __init__(self, limit: int):
         self.limit = limit
         self._html: OrderedDict[Hashable, str] = OrderedDict()
         self._lock = threading.Lock()
+        _ALL.append(self)
 
     def get(self, key: Hashable, render: Callable[[], str]) -> str:
         """The HTML kept for `key`, or what `render()` makes now, kept for next time."""
@@ -31,3 +34,9 @@ class Kept:
     def clear(self) -> None:
         with self._lock:
             self._html.clear()
+
+
+def clear_all() -> None:
+    """Forget everything kept, as a restart does (the tests start each from a new database)."""
+    for kept in _ALL:
+        kept.clear()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from inspect_app import create_app
+from inspect_app import create_app, kept
 from inspect_app.extensions import db
 
 
@@ -211,6 +211,7 @@ def app(_database, tmp_path, monkeypatch, request):
         settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{copy}"
     monkeypatch.setenv("INSPECT_INSTANCE", str(instance))
     app = create_app(settings)
+    kept.clear_all()  # pages kept from another test's database
     if _database["kind"] == "postgresql":
         _reset_postgresql(app, _database["library"])
         if seeded:
