@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from inspect_app import clock, tasks
 from inspect_app.clock import local_today
 from inspect_app.extensions import db
-from inspect_app.models import Ticket
+from inspect_app.models import Notification, Ticket
 from inspect_app.services import analytics
 from inspect_app.services.dashboard import Context, Filters, rollups
 from inspect_app.services.demo import scale as demo_scale
 
-from .factories import issued_inspection
+from .factories import issued_inspection, report_incident
 from .helpers import user
 
 
@@ -36,6 +38,8 @@ def test_the_reminders_run_once_a_day_at_the_configured_hour(app, demo, monkeypa
     ticket = tickets[0]
     ticket.due_date = local_today() - timedelta(days=2)
     db.session.commit()
+    found = (datetime.now(clock.timezone()) - timedelta(hours=30)).replace(tzinfo=None)
+    report_incident(by="inspector2", found_at=found)  # its report is 6 hours late
     task = periodic("send_reminders")
     app.config["REMINDER_HOUR"] = (local_hour() + 1) % 24
     task.func()
@@ -44,6 +48,8 @@ def test_the_reminders_run_once_a_day_at_the_configured_hour(app, demo, monkeypa
     task.func()
     db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).last_reminded_on == local_today()
+    late = select(Notification).where(Notification.kind == "incident_report_overdue")
+    assert db.session.scalars(late).all()  # the incidents' reminders run with the tickets'
     # Every hour it looks; once a day it finds something to do.
     schedule = task.task_class()
     assert schedule.validate_datetime(datetime(2026, 12, 7, 3, 5))
