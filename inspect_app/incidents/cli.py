@@ -1,4 +1,5 @@
-"""Incidents on the command line: `incidents remind`, the daily reminder run for cron (beside `tickets remind`)."""
+"""Incidents on the command line: `incidents remind`, the daily reminders now (the queue worker sends them every
+day with the tickets')."""
 
 from __future__ import annotations
 

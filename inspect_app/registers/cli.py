@@ -1,5 +1,5 @@
-"""Registers on the command line: `registers remind`, the daily run for cron that tells officers of their
-registers' warnings."""
+"""Registers on the command line: `registers remind` tells officers of their registers' warnings now (the queue
+worker does every day with the tickets' reminders)."""
 
 from __future__ import annotations
 

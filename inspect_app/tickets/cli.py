@@ -1,4 +1,5 @@
-"""Rectification tickets on the command line: `tickets remind`, the daily reminder run for cron."""
+"""Rectification tickets on the command line: `tickets remind`, the daily reminders now (the queue worker sends
+them every day at REMINDER_HOUR)."""
 
 from __future__ import annotations
 
