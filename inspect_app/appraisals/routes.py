@@ -11,6 +11,7 @@ from werkzeug.exceptions import NotFound
 
 from .. import authz, exports
 from ..extensions import db
+from ..forms import act
 from ..ids import parse_id
 from ..models import AppraisalRound, NodeKind, OrgNode, Role
 from ..pagination import paginate
@@ -136,17 +137,8 @@ def unit_result(appraisal: AppraisalRound, unit: OrgNode):
 
 
 def _act(appraisal: AppraisalRound, unit: OrgNode, name: str, form, action, success: str):
-    """Check the form's shape, then run one service call; on refusal show the unit's result again with the reason
-    beside the form `name` and the user's input kept."""
-    try:
-        form.check()
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        db.session.refresh(appraisal)
-        return _unit_page(appraisal, unit, form=name, error=exc, values=form.submitted(), status=exc.status_code)
-    flash(success, "success")
-    return redirect(url_for("appraisals.unit_result", round_id=appraisal.id, unit_id=unit.id))
+    return act(appraisal, name, form, action, success, page=lambda a, **shown: _unit_page(a, unit, **shown),
+               to=url_for("appraisals.unit_result", round_id=appraisal.id, unit_id=unit.id))
 
 
 @bp.route("/<int:round_id>/units/<int:unit_id>/values", methods=["POST"])
