@@ -178,6 +178,18 @@ def test_idle_timeout(demo, client):
     assert db.session.scalars(select(UserSession)).one().revoked_reason == "idle"
 
 
+def test_an_idle_limit_configured_below_the_secadmins_least_still_ends_sessions(app, demo, client):
+    # Requests within the least limit a secadmin may set skip reading the setting; a configured default below
+    # that least must still end the session.
+    app.config["SESSION_IDLE_MINUTES"] = 2
+    client.login("leader")
+    live = db.session.scalars(select(UserSession)).one()
+    live.last_seen_at = utcnow() - timedelta(minutes=3)
+    db.session.commit()
+    assert client.get("/dashboard").status_code == 302
+    assert db.session.scalars(select(UserSession)).one().revoked_reason == "idle"
+
+
 def test_activity_keeps_the_session_alive(demo, client):
     client.login("leader")
     live = db.session.scalars(select(UserSession)).one()

@@ -88,8 +88,9 @@ class TemplateVersion(db.Model):
     source: Mapped[str] = mapped_column(String(16), default="library")  # library | upload
     item_count: Mapped[int] = mapped_column(Integer, default=0)
     total_points: Mapped[int] = mapped_column(Integer, default=0)
-    # The validated template as canonical JSON, exactly what was hashed.
-    content: Mapped[str] = mapped_column(Text)
+    # The validated template as canonical JSON, exactly what was hashed. Read only to compare versions, so it
+    # is not loaded with every version a checklist page shows.
+    content: Mapped[str] = mapped_column(Text, deferred=True)
     synced_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # who: the audit trail says
     retired_at: Mapped[datetime | None] = mapped_column(DateTime)
 

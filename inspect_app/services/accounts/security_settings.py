@@ -43,6 +43,11 @@ def value(session: Session, name: str) -> int:
     return stored.value if stored is not None else int(current_app.config[name])
 
 
+def minimum(name: str) -> int:
+    """The least value the secadmin may set."""
+    return _BY_NAME[name].minimum
+
+
 def current(session: Session) -> dict[str, int]:
     return {s.name: value(session, s.name) for s in SETTINGS}
 

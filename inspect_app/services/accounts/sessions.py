@@ -31,11 +31,20 @@ def start_session(session: Session, user: User, *, ip: str | None, user_agent: s
     return token
 
 
+def _idle_floor() -> timedelta:
+    """A time idle that no setting in force can end a session within: the least the secadmin may set, or the
+    configured default if that is less."""
+    least = min(security_settings.minimum("SESSION_IDLE_MINUTES"), int(current_app.config["SESSION_IDLE_MINUTES"]))
+    return timedelta(minutes=least)
+
+
 def _expiry_reason(session: Session, us: UserSession) -> str | None:
     now = utcnow()
     if now - us.created_at > timedelta(hours=current_app.config["SESSION_MAX_HOURS"]):
         return "expired"
-    if now - us.last_seen_at > timedelta(minutes=security_settings.value(session, "SESSION_IDLE_MINUTES")):
+    idle = now - us.last_seen_at
+    # Most requests come within minutes of the last: those need not read the setting.
+    if idle > _idle_floor() and idle > timedelta(minutes=security_settings.value(session, "SESSION_IDLE_MINUTES")):
         return "idle"
     if not us.user.active:
         return "deactivated"

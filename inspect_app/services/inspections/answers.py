@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from ...database import transaction
 from ...models import (
@@ -46,12 +46,13 @@ PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 def load_items(session: Session, inspection: Inspection) -> list[ChecklistItem]:
     """Every item of the pinned versions, in template, section and item order."""
     order = {pinned.version_id: pinned.position for pinned in inspection.templates}
+    # The sections come from the join; the few versions and their templates in one query more.
     items = session.scalars(
         select(ChecklistItem)
-        .join(ChecklistSection)
+        .join(ChecklistItem.section)
         .where(ChecklistItem.version_id.in_(order))
-        .options(selectinload(ChecklistItem.section),
-                 selectinload(ChecklistItem.version).selectinload(TemplateVersion.template))
+        .options(contains_eager(ChecklistItem.section),
+                 selectinload(ChecklistItem.version).joinedload(TemplateVersion.template))
         .order_by(ChecklistSection.position, ChecklistItem.position)
     ).all()
     return sorted(items, key=lambda i: order[i.version_id])
@@ -325,11 +326,9 @@ def _replayed(session: Session, inspection: Inspection, data: AnswerInput, conte
 
 
 def _pinned_item(session: Session, inspection: Inspection, item_id: int) -> ChecklistItem:
-    item = session.scalar(
-        select(ChecklistItem).where(ChecklistItem.id == item_id,
-                                    ChecklistItem.version_id.in_([p.version_id for p in inspection.templates]))
-    )
-    if item is None:
+    # By primary key: an item the request has read already (the API reads a batch's items first) costs no query.
+    item = session.get(ChecklistItem, item_id)
+    if item is None or item.version_id not in {p.version_id for p in inspection.templates}:
         raise DomainError(_("这一项不属于本次检查。"), field="item_id")
     return item
 
