@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import runpy
 import signal
 import socket
 import statistics
@@ -44,14 +45,17 @@ def percentile(values: list[float], p: float) -> float:
 class Gunicorn:
     """The app served as in production (deploy/gunicorn.conf.py), on loopback."""
 
-    def __init__(self, env: dict, workers: int, threads: int):
+    def __init__(self, env: dict, workers: int | None = None, threads: int | None = None):
+        """`workers`, `threads`: the settings' defaults unless given."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        sizes = {name: str(n) for name, n in (("WEB_WORKERS", workers), ("WEB_THREADS", threads)) if n is not None}
+        settings = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))  # what it starts with when not given
+        self.workers, self.threads = workers or settings["workers"], threads or settings["threads"]
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "--access-logfile", "/dev/null",
              "--log-level", "warning", "wsgi:app"],
-            env={**env, "BIND": f"127.0.0.1:{self.port}", "WEB_WORKERS": str(workers), "WEB_THREADS": str(threads)},
-            cwd=ROOT, start_new_session=True)
+            env={**env, "BIND": f"127.0.0.1:{self.port}", **sizes}, cwd=ROOT, start_new_session=True)
         for _ in range(200):
             try:
                 urllib.request.urlopen(f"{self.url}/healthz").read()

@@ -1,6 +1,6 @@
 """The fill-page and autosave benchmark: inspectors autosaving against gunicorn on loopback.
 
-    .venv/bin/python benchmarks/load.py [--users 20] [--seconds 60] [--workers 4] [--threads 2]
+    .venv/bin/python benchmarks/load.py [--users 20] [--seconds 60] [--workers N] [--threads N]
 
 Prepares a fresh SQLite database (or uses DATABASE_URL), starts gunicorn on 127.0.0.1, runs locust headless,
 and prints p50/p95 of server time (the app's Server-Timing header) and of the client-side time for the fill
@@ -47,8 +47,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, help="default: deploy/gunicorn.conf.py's")
+    parser.add_argument("--threads", type=int, help="default: deploy/gunicorn.conf.py's")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="inspect-load-"))
@@ -65,7 +65,7 @@ def main() -> None:
                                          args.seconds, work, {**env, "BENCH_PLAN": str(plan_file)})
     finally:
         server.stop()
-    print(f"\n{args.users} inspectors, {args.seconds} s, gunicorn {args.workers} workers × {args.threads} threads, "
+    print(f"\n{args.users} inspectors, {args.seconds} s, gunicorn {server.workers} workers × {server.threads} threads, "
           f"{'PostgreSQL' if os.environ.get('DATABASE_URL') else 'SQLite'}, 59-item inspections")
     stats = {name: row for name, row in stats.items() if name in BUDGETS}
     budgets = BUDGETS if not os.environ.get("DATABASE_URL") else {"fill page": BUDGETS["fill page"]}

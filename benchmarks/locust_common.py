@@ -16,10 +16,17 @@ TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 SERVER_TIMES: dict[str, list[float]] = {}
 
 
-@events.spawning_complete.add_listener
-def _forget_ramp_up(user_count, **kwargs):
-    # Logins and first page loads all happen at once at the start; measure the steady state after them.
-    SERVER_TIMES.clear()
+_started = 0
+
+
+def started(environment) -> None:
+    """Call at the end of each user's on_start. Logins (argon2id, deliberately slow) and first page loads all
+    happen at once at the start, after locust has finished spawning; measure the steady state after the last."""
+    global _started
+    _started += 1
+    if _started == environment.runner.target_user_count:
+        SERVER_TIMES.clear()
+        environment.runner.stats.reset_all()
 
 
 @events.request.add_listener
@@ -83,6 +90,7 @@ class TabletInspector(HttpUser):
         log_in(self.client, self.account["username"], self.account["password"])
         self.revisions: dict[int, int] = {}
         self.open_fill_page()
+        started(self.environment)
 
     def open_fill_page(self):
         html = self.client.get(f"/inspections/{self.account['inspection']}/fill", name="fill page").text

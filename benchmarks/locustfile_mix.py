@@ -13,7 +13,7 @@ from pathlib import Path
 from locust import HttpUser, between, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from locust_common import TabletInspector, log_in, next_account, token_of
+from locust_common import TabletInspector, log_in, next_account, started, token_of
 
 TICKET = re.compile(r'href="/tickets/(\d+)"')
 
@@ -31,6 +31,7 @@ class Officer(HttpUser):
     def on_start(self):
         account = next_account("officers")
         log_in(self.client, account["username"], account["password"])
+        started(self.environment)
 
     @task
     def work_on_a_ticket(self):
@@ -59,6 +60,7 @@ class Leader(HttpUser):
     def on_start(self):
         account = next_account("leaders")
         log_in(self.client, account["username"], account["password"])
+        started(self.environment)
 
     @task(3)
     def dashboard(self):

@@ -1,6 +1,6 @@
 """The long proof under load: a mixed day for ten minutes at fifty users, on SQLite and on PostgreSQL.
 
-    .venv/bin/python benchmarks/proof.py [--minutes 10] [--users 50] [--workers 4] [--threads 2] [--postgres URL]
+    .venv/bin/python benchmarks/proof.py [--minutes 10] [--users 50] [--workers N] [--threads N] [--postgres URL]
 
 Thirty inspectors autosave on tablets, ten unit officers work through their tickets, ten leaders read the
 dashboard, against gunicorn on loopback over a city of --scale inspections. Prints per request: count,
@@ -33,7 +33,8 @@ def empty_postgresql(url: str) -> None:
     engine.dispose()
 
 
-def run(minutes: float, users: int, workers: int, threads: int, scale: int, database_url: str | None) -> None:
+def run(minutes: float, users: int, workers: int | None, threads: int | None, scale: int,
+        database_url: str | None) -> None:
     work = Path(tempfile.mkdtemp(prefix="inspect-proof-"))
     env = instance_env(work)
     env.pop("DATABASE_URL", None)
@@ -55,7 +56,7 @@ def run(minutes: float, users: int, workers: int, threads: int, scale: int, data
         server.stop()
     kind = "PostgreSQL" if database_url else "SQLite"
     print(f"\n{kind}: {users} users ({len(plan['inspectors'])} inspectors, {len(plan['officers'])} officers, "
-          f"leaders) for {minutes:g} min, gunicorn {workers} workers × {threads} threads, "
+          f"leaders) for {minutes:g} min, gunicorn {server.workers} workers × {server.threads} threads, "
           f"a city of {scale} inspections")
     print("\n".join(table(stats, server_times, BUDGETS)))
     total = stats.get("Aggregated", {})
@@ -67,8 +68,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, help="default: deploy/gunicorn.conf.py's")
+    parser.add_argument("--threads", type=int, help="default: deploy/gunicorn.conf.py's")
     parser.add_argument("--scale", type=int, default=2000)
     parser.add_argument("--postgres", help="also run against this PostgreSQL database (emptied first)")
     args = parser.parse_args()

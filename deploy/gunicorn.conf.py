@@ -4,11 +4,13 @@ import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-# Processes rather than many threads: a page render in one thread holds the others of its process back (one
-# interpreter lock each). At 50 users on 2 cores, 4 workers × 2 threads kept the autosave p95 about a third
-# lower than 2 × 4 (benchmarks/README.md).
-workers = int(os.environ.get("WEB_WORKERS", 2 * multiprocessing.cpu_count()))
-threads = int(os.environ.get("WEB_THREADS", 2))
+# One process per core, one request at a time each: a request is mostly CPU work (queries' results, templates),
+# and a process or thread more per core only makes the requests running take turns. At 50 users on 2 cores (app,
+# database and load on one machine), 2 × 1 kept the fill page's server p95 well below 4 × 2 and 3 × 1, and the
+# tablets' own wait too (benchmarks/README.md). With the database on a machine of its own, its waits leave room
+# for one process more: WEB_WORKERS = cores + 1. nginx in front buffers slow clients, so none holds a worker.
+workers = int(os.environ.get("WEB_WORKERS", multiprocessing.cpu_count()))
+threads = int(os.environ.get("WEB_THREADS", 1))
 timeout = 120  # big documents go to the render worker; this only bounds a stuck request
 graceful_timeout = 30
 max_requests = 2000  # workers are renewed now and then, so no slow growth can build up
