@@ -4,11 +4,13 @@ import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-# One process per core, one request at a time each: a request is mostly CPU work (queries' results, templates),
-# and a process or thread more per core only makes the requests running take turns. At 50 users on 2 cores (app,
-# database and load on one machine), 2 × 1 kept the fill page's server p95 well below 4 × 2 and 3 × 1, and the
-# tablets' own wait too (benchmarks/README.md). With the database on a machine of its own, its waits leave room
-# for one process more: WEB_WORKERS = cores + 1. nginx in front buffers slow clients, so none holds a worker.
+# One single-threaded process per core: a request is mostly CPU work (queries' results, templates), and a process
+# or thread more per core only makes the running requests take turns, which counts as their own time. At 50
+# inspectors on 2 cores (app, database and load on one machine) 2 × 1 cut the fill page's p95 by a third to a
+# half against 3 × 1 and 4 × 2, and the tablets' own wait with it. On a mixed day with PostgreSQL, whose waits
+# leave a core idle, 3 × 1 kept the tablets' wait shorter (benchmarks/README.md): with the database on a machine
+# of its own, set WEB_WORKERS to the cores and one more. nginx in front buffers slow clients, so none holds a
+# process.
 workers = int(os.environ.get("WEB_WORKERS", multiprocessing.cpu_count()))
 threads = int(os.environ.get("WEB_THREADS", 1))
 timeout = 120  # big documents go to the render worker; this only bounds a stuck request
