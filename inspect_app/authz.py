@@ -20,7 +20,8 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import g
-from sqlalchemy import Select, false, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, select
+from sqlalchemy.orm import aliased
 from werkzeug.exceptions import Forbidden, NotFound
 
 from .extensions import db
@@ -39,14 +40,20 @@ def scope_node(user: User) -> OrgNode | None:
     return user.org_node if user.role in UNIT_WORK_ROLES else None
 
 
-def visible_unit_ids(user: User) -> Select:
-    """A select of the ids of the units whose objects `user` may see."""
+def unit_in_scope(user: User, unit: Any = OrgNode) -> ColumnElement[bool]:
+    """The condition on `unit` (`OrgNode` or an alias of it) that holds for the units whose objects `user` may see:
+    for a query over the units themselves, which then need no second pass over the org tree to be scoped."""
     node = scope_node(user)
     if node is None:
-        return select(OrgNode.id).where(false())
+        return false()
     if user.role == Role.OFFICER:
-        return select(OrgNode.id).where(OrgNode.id == node.id)
-    return select(OrgNode.id).where(OrgNode.kind == NodeKind.UNIT, OrgNode.path.startswith(node.path))
+        return unit.id == node.id
+    return and_(unit.kind == NodeKind.UNIT, unit.path.startswith(node.path))
+
+
+def visible_unit_ids(user: User) -> Select:
+    """A select of the ids of the units whose objects `user` may see."""
+    return select(OrgNode.id).where(unit_in_scope(user))
 
 
 def visible_nodes(user: User) -> Select:
@@ -98,9 +105,20 @@ def speaks_for_unit(user: User) -> bool:
     return user.role == Role.OFFICER or (user.role == Role.CLIENT and user.org_node.kind == NodeKind.UNIT)
 
 
+def unit_visible(user: User, unit_id: Any) -> ColumnElement[bool]:
+    """The condition that `unit_id` (a column) names a unit whose objects `user` may see.
+
+    A correlated EXISTS, not IN over the scope's ids: each row's unit is looked up by its key rather than every
+    unit of a city listed first (SQLite builds that list in full before it reads a row)."""
+    if user.role == Role.OFFICER and scope_node(user) is not None:
+        return unit_id == user.org_node_id
+    unit = aliased(OrgNode)
+    return exists().where(unit.id == unit_id, unit_in_scope(user, unit))
+
+
 def scoped(stmt: Select, model: Any, user: User) -> Select:
     """Restrict a select over a unit-owned model to the units `user` sees."""
-    return stmt.where(model.unit_id.in_(visible_unit_ids(user)))
+    return stmt.where(unit_visible(user, model.unit_id))
 
 
 def visible(user: User, model: type[T]) -> Select:

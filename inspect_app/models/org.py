@@ -47,7 +47,7 @@ class OrgNode(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_node.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), index=True)  # finds the few bureaus among the many units
     name: Mapped[str] = mapped_column(String(120))
     code: Mapped[str] = mapped_column(String(32), unique=True)
     unit_type: Mapped[str | None] = mapped_column(String(32))

@@ -1,6 +1,6 @@
 """The dashboard's period, filters and query context: the five bases, narrowed to the reader's scope.
 
-Scope comes from ``authz.visible_unit_ids``: a leader or inspector sees their subtree, an officer their unit.
+Scope comes from ``authz.unit_in_scope``: a leader or inspector sees their subtree, an officer their unit.
 Dates: timestamps are stored in naive UTC; the period, due dates and "today" are local (``clock``).
 """
 
@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Date, Float, Integer, Select, case, cast, exists, func, literal, select
+from sqlalchemy import ColumnElement, Date, Float, Integer, Select, and_, case, cast, exists, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from ... import authz, clock
@@ -147,26 +147,33 @@ class Context:
 
     # Scope
 
-    def unit_ids(self) -> Select:
-        """The ids of the units in the user's scope narrowed by the filters (active or not: history counts)."""
-        stmt = authz.visible_unit_ids(self.actor)
+    def unit_conditions(self, unit=OrgNode) -> list[ColumnElement]:
+        """The conditions on `unit` (`OrgNode` or an alias) that put it among the units in the user's scope
+        narrowed by the filters (active or not: history counts)."""
         f = self.filters
+        conditions = [authz.unit_in_scope(self.actor, unit)]
         if f.district_id is not None:
-            stmt = stmt.where(OrgNode.parent_id == f.district_id)
+            conditions.append(unit.parent_id == f.district_id)
         if f.unit_type:
-            stmt = stmt.where(OrgNode.unit_type == f.unit_type)
+            conditions.append(unit.unit_type == f.unit_type)
         if f.unit_id is not None:
-            stmt = stmt.where(OrgNode.id == f.unit_id)
-        return stmt
+            conditions.append(unit.id == f.unit_id)
+        return conditions
+
+    def unit_ids(self) -> Select:
+        """The ids of the units in scope under the filters."""
+        return select(OrgNode.id).where(*self.unit_conditions())
 
     def in_scope(self, column) -> ColumnElement:
-        """`column` (a unit id) lies among the units in scope.
+        """`column` (a unit id) lies among the units in scope: each row's unit looked up by its key.
 
         Over a whole city or district SQLite would otherwise walk the index unit by unit through thousands
         of units; `+ 0` keeps it off that index (its documented way to steer the planner), so it reads the
         period's rows by date instead. For one unit the unit index is the right road and stays open.
         """
-        return self.off_index(column).in_(self.unit_ids())
+        unit = aliased(OrgNode)
+        scoped = exists().where(unit.id == self.off_index(column), *self.unit_conditions(unit))
+        return and_(column == self.one_unit, scoped) if self.narrow else scoped
 
     @property
     def narrow(self) -> bool:
@@ -241,7 +248,7 @@ class Context:
             return select(Inspection).select_from(Inspection).where(*self.inspection_conditions())
         if name == "units":
             return select(OrgNode).select_from(OrgNode).where(
-                OrgNode.kind == NodeKind.UNIT, OrgNode.active.is_(True), OrgNode.id.in_(self.unit_ids()))
+                OrgNode.kind == NodeKind.UNIT, OrgNode.active.is_(True), *self.unit_conditions())
         if name == "findings":
             stmt = (select(Finding).select_from(Finding)
                     .join(Inspection, Finding.inspection_id == Inspection.id)
@@ -311,7 +318,8 @@ def _parents_of_units(actor: User, unit_type: str | None = None) -> Select:
     child = aliased(OrgNode)
     has_unit = exists().where(child.parent_id == OrgNode.id, child.kind == NodeKind.UNIT,
                               *([child.unit_type == unit_type] if unit_type else []))
-    return select(OrgNode).where(OrgNode.path.startswith(node.path), OrgNode.kind != NodeKind.UNIT, has_unit)
+    return select(OrgNode).where(OrgNode.path.startswith(node.path),
+                                 OrgNode.kind.in_((NodeKind.BUREAU, NodeKind.DISTRICT)), has_unit)
 
 
 def district_choices(session: Session, actor: User) -> list[OrgNode]:

@@ -135,10 +135,13 @@ def scope_conditions(ctx: Context, table) -> list:
 
 def slice_standing(ctx: Context, preset: str) -> tuple[int, int, int]:
     """(units active, units covered, units in the gap list) of `ctx`'s slice in the preset's window."""
-    s = SliceStanding
-    row = ctx.session.execute(select(s.units_active, s.units_covered, s.gap_units)
-                              .where(s.preset == preset, s.slice == slice_of(ctx))).first()
-    return tuple(int(v) for v in row) if row else (0, 0, 0)
+    key = ("standing", preset)
+    if key not in ctx.memo:
+        s = SliceStanding
+        row = ctx.session.execute(select(s.units_active, s.units_covered, s.gap_units)
+                                  .where(s.preset == preset, s.slice == slice_of(ctx))).first()
+        ctx.memo[key] = tuple(int(v) for v in row) if row else (0, 0, 0)
+    return ctx.memo[key]
 
 
 # What the figures read -----------------------------------------------------------------------------------
