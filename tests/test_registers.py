@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from inspect_app.extensions import db
-from inspect_app.models import AuditRecord, Notification, SecretCarrier, SecretPerson
+from inspect_app.models import AuditRecord, NodeKind, Notification, OrgNode, SecretCarrier, SecretPerson
 from inspect_app.services import Conflict, DomainError, NotAllowed, registers, spreadsheets
 from inspect_app.services.rectification import ClassifiedText
 
@@ -347,6 +347,30 @@ def test_sizes_and_violations_per_unit_and_district_and_the_officers_are_told(de
     assert registers.remind(db.session, today) == 1
     told = db.session.scalars(select(Notification).where(Notification.kind == "register_warnings")).all()
     assert [(n.user_id, n.params["count"]) for n in told] == [(user("officer").id, 2)]
+
+
+def test_the_district_figures_are_the_units_rows_summed_leaving_out_inactive_units(demo):
+    add(PERSONNEL, person("RY-1", trained_on="2025-01-01"))
+    add(CARRIERS, carrier("ZT-1", secret_until="2020-01-01"))
+    add(CARRIERS, carrier("ZT-2"), unit="XS-ZRZY", by="officer2")
+    registers.create_entry(db.session, None, node("DH-FY"), PERSONNEL, person("RY-9"), today=TODAY)
+    node("DH-FY").active = False  # a unit closed down: its registers no longer count
+    db.session.commit()
+    today = date.today()
+    units = db.session.scalars(select(OrgNode).where(OrgNode.kind == NodeKind.UNIT,
+                                                     OrgNode.active.is_(True))).all()
+    expected = {}
+    for row in registers.unit_rows(db.session, units, today):
+        figures = expected.setdefault(row.unit.parent.code, [0, 0, 0, 0, 0])
+        for at, value in enumerate((1, row.total > 0, row.total, row.broken, row.broken > 0)):
+            figures[at] += value
+    rows = registers.district_rows(db.session, user("leader"), today)
+    assert {d.district.code: [d.units, d.keeping, d.rows, d.violations, d.units_with_violations]
+            for d in rows} == expected
+    assert [d.district.path for d in rows] == sorted(d.district.path for d in rows)
+    assert expected["BC-DH"][2:] == [2, 2, 1]  # RY-9 of the closed unit is not among them
+    one = registers.district_rows(db.session, user("leader"), today, district_id=node("BC-XS").id)
+    assert [(d.district.code, d.rows) for d in one] == [("BC-XS", 1)]
 
 
 def test_registers_remind_tells_each_unit_once_a_day(app, demo):

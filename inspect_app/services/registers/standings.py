@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, func, select, union_all
+from sqlalchemy import ColumnElement, Select, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from ... import authz, clock
@@ -117,19 +117,29 @@ class DistrictRow:
 
 def district_rows(session: Session, actor: User, today: date | None = None,
                   district_id: int | None = None) -> list[DistrictRow]:
-    """The register figures of the units `actor` sees, per district (one district's when `district_id` is given)."""
+    """The register figures of the units `actor` sees, per district (one district's when `district_id` is given).
+
+    The units are counted once per district, and the register rows, each tagged as a row or as a rule broken,
+    are joined to their unit: neither pass reads the org tree twice to scope it."""
     today = today or clock.local_today()
-    visible = authz.visible_unit_ids(actor)
-    rows = _rows_per_unit(visible).subquery()
-    broken = _violations_per_unit(visible, today).subquery()
-    stmt = (select(OrgNode.parent_id, func.count(), func.count(rows.c.n), func.coalesce(func.sum(rows.c.n), 0),
-                   func.coalesce(func.sum(broken.c.n), 0), func.count(broken.c.n))
-            .where(OrgNode.kind == NodeKind.UNIT, OrgNode.active.is_(True), OrgNode.id.in_(visible))
-            .outerjoin(rows, rows.c.unit_id == OrgNode.id).outerjoin(broken, broken.c.unit_id == OrgNode.id)
-            .group_by(OrgNode.parent_id))
+    units = [authz.unit_in_scope(actor), OrgNode.kind == NodeKind.UNIT, OrgNode.active.is_(True)]
     if district_id is not None:
-        stmt = stmt.where(OrgNode.parent_id == district_id)
-    figures = session.execute(stmt).all()
-    parents = {n.id: n for n in session.scalars(select(OrgNode).where(OrgNode.id.in_([f[0] for f in figures])))}
-    return sorted((DistrictRow(parents[p], units, keeping, int(total), int(bad), with_bad)
-                   for p, units, keeping, total, bad, with_bad in figures), key=lambda d: d.district.path)
+        units.append(OrgNode.parent_id == district_id)
+    per_district = dict(session.execute(select(OrgNode.parent_id, func.count()).where(*units)
+                                        .group_by(OrgNode.parent_id)).all())
+    every = union_all(
+        *(select(r.model.unit_id.label("unit_id"), literal(False).label("broken")) for r in REGISTERS.values()),
+        *(select(rule.register.model.unit_id, literal(True)).where(rule.where(today)) for rule in RULES.values()),
+    ).subquery()
+    found: dict[tuple[int, bool], tuple[int, int]] = {
+        (parent_id, bool(broken)): (n, unit_count) for parent_id, broken, n, unit_count in session.execute(
+            select(OrgNode.parent_id, every.c.broken, func.count(), func.count(every.c.unit_id.distinct()))
+            .join(OrgNode, OrgNode.id == every.c.unit_id).where(*units)
+            .group_by(OrgNode.parent_id, every.c.broken))}
+    parents = {n.id: n for n in session.scalars(select(OrgNode).where(OrgNode.id.in_(per_district)))}
+    rows = []
+    for parent_id, unit_count in per_district.items():
+        total, keeping = found.get((parent_id, False), (0, 0))
+        bad, with_bad = found.get((parent_id, True), (0, 0))
+        rows.append(DistrictRow(parents[parent_id], unit_count, keeping, total, bad, with_bad))
+    return sorted(rows, key=lambda d: d.district.path)
