@@ -75,7 +75,9 @@ def test_rollups_give_the_records_figures_for_every_view(demo):
 
 def per_unit(ctx: Context) -> dict:
     return {"rankings": dashboard.rankings(ctx), "items": dashboard.most_failed_items(ctx),
-            "gaps": dashboard.gap_rows(ctx, limit=10), "units": rollups.unit_counts(ctx)}
+            "gaps": dashboard.gap_rows(ctx, limit=10), "units": rollups.unit_counts(ctx),
+            "gap pages": [dashboard.gap_rows(ctx, limit=4, offset=offset) for offset in (0, 4, 12)],
+            "every gap": dashboard.gap_rows(ctx)}
 
 
 def test_standings_give_the_records_rankings_items_gaps_and_coverage(demo):
