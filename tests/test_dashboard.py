@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from inspect_app import clock
 from inspect_app.database import transaction
@@ -434,3 +434,21 @@ def test_the_english_dashboard(city, browser_for):
     html = leader.get("/dashboard?period=custom&from={from}&to={to}".format(**city.period)).get_data(as_text=True)
     assert 'lang="en"' in html
     assert "No removable media are used on both classified and unclassified computers" in html  # F3 in English
+
+
+def test_a_list_by_date_walks_the_date_index_on_sqlite_and_lists_the_same_rows(demo):
+    from inspect_app.services.demo import scale as demo_scale
+
+    demo_scale.add_scale(db.session, 120, seed=23)
+    ctx = Context(db.session, user("leader"), Filters.for_preset("3y"))
+    for key, order, narrow in (("inspections", (Inspection.submitted_at.desc(), Inspection.id.desc()), {}),
+                               ("findings", (Inspection.submitted_at.desc(), Finding.id.desc()),
+                                {"severity": "serious"})):
+        steered = dashboard.listing(ctx, key, in_date_order=True, **narrow).order_by(*order).limit(25)
+        plain = dashboard.listing(ctx, key, **narrow).order_by(*order).limit(25)
+        rows = db.session.scalars(steered).all()
+        assert len(rows) == 25 and rows == db.session.scalars(plain).all()
+        if db.engine.dialect.name == "sqlite":
+            compiled = steered.compile(db.engine, compile_kwargs={"literal_binds": True})
+            plan = " ".join(str(r[-1]) for r in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+            assert "ix_inspection_submitted_at" in plan and "TEMP B-TREE FOR ORDER BY" not in plan, plan

@@ -111,7 +111,8 @@ def inspections():
     sort, order = sort_order(request.args, {
         "submitted": Inspection.submitted_at, "unit": OrgNode.name, "score": Inspection.score,
         "kind": Inspection.kind}, "-submitted")
-    stmt = (dashboard.listing(ctx, measure.key).join(OrgNode, OrgNode.id == Inspection.unit_id)
+    stmt = (dashboard.listing(ctx, measure.key, in_date_order=sort.lstrip("-") == "submitted")
+            .join(OrgNode, OrgNode.id == Inspection.unit_id)
             .options(contains_eager(Inspection.unit)).order_by(order, Inspection.id.desc()))
     page = paginate(stmt, total=dashboard.list_total(ctx, measure.key))
     return render_template("dashboard/list_inspections.html", state=state, measure=measure, page=page, sort=sort,
@@ -139,7 +140,8 @@ def findings():
     sort, order = sort_order(request.args, {
         "date": Inspection.submitted_at, "unit": OrgNode.name, "severity": Finding.severity,
         "area": Finding.category}, "-date")
-    stmt = (dashboard.listing(ctx, measure.key, **narrow).join(OrgNode, OrgNode.id == Finding.unit_id)
+    stmt = (dashboard.listing(ctx, measure.key, in_date_order=sort.lstrip("-") == "date", **narrow)
+            .join(OrgNode, OrgNode.id == Finding.unit_id)
             .options(contains_eager(Finding.unit), contains_eager(Finding.inspection), joinedload(Finding.item))
             .order_by(order, Finding.id.desc()))
     page = paginate(stmt, total=dashboard.list_total(ctx, measure.key, **narrow))

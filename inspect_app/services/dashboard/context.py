@@ -11,7 +11,21 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Date, Float, Integer, Select, and_, case, cast, exists, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
 from ... import authz, clock
@@ -187,7 +201,11 @@ class Context:
         return self.actor.org_node_id if self.actor.role == Role.OFFICER else None
 
     def off_index(self, column) -> ColumnElement:
-        return column + 0 if self.dialect == "sqlite" and not self.narrow else column
+        """`column` as SQLite's planner will not take an index for (`+ 0` for a number, `|| ''` for text: its
+        documented way), over a city or district; as it is otherwise."""
+        if self.dialect != "sqlite" or self.narrow:
+            return column
+        return column.concat("") if isinstance(column.type, String) else column + 0
 
     # Local dates in SQL
 
@@ -233,26 +251,35 @@ class Context:
 
     # The five bases
 
-    def inspection_conditions(self, kinds: tuple[str, ...] | None = None) -> list[ColumnElement]:
+    def inspection_conditions(self, kinds: tuple[str, ...] | None = None,
+                              in_date_order: bool = False) -> list[ColumnElement]:
+        """The period's done inspections of the chosen kinds in scope. `in_date_order`: for a list sorted by date,
+        where SQLite, without statistics, would read the whole period through the status index and sort it to
+        keep one page (1.5 s over three years of a city); with the status kept off that index (`|| ''`, its
+        documented way) it walks the date index from the page's end and stops once the page is full."""
+        status = self.off_index(Inspection.status) if in_date_order else Inspection.status
         return [
             Inspection.kind.in_(kinds or self.filters.kinds),
-            Inspection.status.in_(DONE_STATUSES),
+            status.in_(DONE_STATUSES),
             Inspection.submitted_at >= self.lo,
             Inspection.submitted_at < self.hi,
             self.in_scope(Inspection.unit_id),
         ]
 
-    def base(self, name: str) -> Select:
-        """The select of the rows a base holds (entities), with the base's conditions."""
+    def base(self, name: str, in_date_order: bool = False) -> Select:
+        """The select of the rows a base holds (entities), with the base's conditions (`in_date_order`: for a list
+        sorted by inspection date)."""
         if name == "inspections":
-            return select(Inspection).select_from(Inspection).where(*self.inspection_conditions())
+            return select(Inspection).select_from(Inspection).where(*self.inspection_conditions(
+                in_date_order=in_date_order))
         if name == "units":
             return select(OrgNode).select_from(OrgNode).where(
                 OrgNode.kind == NodeKind.UNIT, OrgNode.active.is_(True), *self.unit_conditions())
         if name == "findings":
             stmt = (select(Finding).select_from(Finding)
                     .join(Inspection, Finding.inspection_id == Inspection.id)
-                    .where(Finding.status == FindingStatus.ACTIVE, *self.inspection_conditions()))
+                    .where(Finding.status == FindingStatus.ACTIVE,
+                           *self.inspection_conditions(in_date_order=in_date_order)))
             # For one unit, its own unit_id (the inspection's, on every unit-owned row) is the short road.
             return stmt.where(Finding.unit_id == self.one_unit) if self.narrow else stmt
         # Tickets are scoped through their inspection (same unit, and it has the kind), read by creation date

@@ -215,16 +215,16 @@ def figures(ctx: Context) -> Figures:
 FINDING_FILTERS = ("severity", "category", "item", "repeat")
 
 
-def listing(ctx: Context, key: str, **narrow) -> Select:
+def listing(ctx: Context, key: str, in_date_order: bool = False, **narrow) -> Select:
     """The rows behind figure `key`: its base with its predicate, and optionally narrowed further by
-    `finding_conditions` (a chart's bar) for findings."""
+    `finding_conditions` (a chart's bar) for findings; `in_date_order` when they are listed by inspection date."""
     measure = MEASURES[key]
-    stmt = ctx.base(measure.base)
+    stmt = ctx.base(measure.base, in_date_order=in_date_order)
     condition = measure.where(ctx)
     if condition is not None:
         stmt = stmt.where(condition)
     if measure.base == "findings":
-        stmt = stmt.where(*finding_conditions(**narrow))
+        stmt = stmt.where(*finding_conditions(**narrow, steer=ctx.off_index if in_date_order else None))
     return stmt
 
 
@@ -238,12 +238,16 @@ def inspections_per_unit(ctx: Context, unit_ids: list[int]) -> dict[int, int]:
 
 
 def finding_conditions(*, severity: str | None = None, category: str | None = None,
-                       item: tuple[str, str] | None = None, repeat: bool | None = None) -> list[ColumnElement]:
+                       item: tuple[str, str] | None = None, repeat: bool | None = None,
+                       steer: Callable[[ColumnElement], ColumnElement] | None = None) -> list[ColumnElement]:
+    """A chart bar's narrowing of the findings; `steer` (Context.off_index) keeps the severity and area off
+    their indexes for a list walked in date order."""
+    steer = steer or (lambda column: column)
     conditions = []
     if severity:
-        conditions.append(Finding.severity == severity)
+        conditions.append(steer(Finding.severity) == severity)
     if category:
-        conditions.append(Finding.category == category)
+        conditions.append(steer(Finding.category) == category)
     if item:
         conditions += [Finding.template_key == item[0], Finding.item_key == item[1]]
     if repeat:
