@@ -259,7 +259,12 @@ def run_database(name: str, url: str, findings: int, runs: int, raw_runs: int, b
         from inspect_app.extensions import db
 
         with app.app_context():
+            postgres = db.engine.dialect.name == "postgresql"
+            setting = f", random_page_cost {db.session.scalar(text('SHOW random_page_cost'))}" if postgres else ""
+            db.session.remove()
             db.engine.dispose()
+        for r in results:
+            r["conditions"] = f"load average {os.getloadavg()[0]:.1f} at the end{setting}"
         return results
 
 
@@ -271,6 +276,7 @@ def scratch_postgres(url: str):
     with server.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'ALTER DATABASE "{name}" SET random_page_cost = 1.1'))  # solid-state, as docs/deploy.md
 
     def drop():
         with server.connect() as conn:
@@ -292,7 +298,8 @@ def report(results: list[dict]) -> None:
         first = next(r for r in results if r["database"] == name)
         c = first["counts"]
         print(f"\n{name}: {c['finding']:,} findings, {c['inspection']:,} inspections, {c['answer']:,} answers, "
-              f"{c['ticket']:,} tickets, {c['org_node']:,} org nodes (seeded in {first['seed_seconds']:.0f} s)")
+              f"{c['ticket']:,} tickets, {c['org_node']:,} org nodes (seeded in {first['seed_seconds']:.0f} s; "
+              f"{first['conditions']})")
         print(f"  {'page':<54}{'p50 ms':>8}{'p95 ms':>8}{'budget':>8}{'SQL p50':>9}{'queries':>8}"
               f"{'kept p50':>10}{'kept p95':>10}{'budget':>8}{'raw scan p50':>14}{'raw/p50':>9}")
         for r in (r for r in results if r["database"] == name):

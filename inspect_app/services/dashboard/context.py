@@ -179,7 +179,8 @@ class Context:
         return select(OrgNode.id).where(*self.unit_conditions())
 
     def in_scope(self, column) -> ColumnElement:
-        """`column` (a unit id) lies among the units in scope: each row's unit looked up by its key.
+        """`column` (a unit id) lies among the units in scope: each row's unit looked up by its key, not checked
+        against a list of a city's units built first.
 
         Over a whole city or district SQLite would otherwise walk the index unit by unit through thousands
         of units; `+ 0` keeps it off that index (its documented way to steer the planner), so it reads the
