@@ -192,11 +192,10 @@ def _load_forms(session: Session, rng: random.Random) -> dict[str, _Form]:
 
 
 def _grow_org(session: Session, ids: _Ids, writer: _Writer, rng: random.Random, report: ScaleReport,
-              units_wanted: int, password_hash: str) -> tuple[OrgNode, list[OrgNode]]:
+              units_wanted: int, password_hash: str, now: datetime) -> tuple[OrgNode, list[OrgNode]]:
     city = session.scalar(select(OrgNode).where(OrgNode.code == CITY_CODE))
     districts = list(session.scalars(select(OrgNode).where(OrgNode.kind == NodeKind.DISTRICT, OrgNode.active)))
     taken = set(session.scalars(select(OrgNode.code)))
-    now = utcnow()
     for name, code in NEW_DISTRICTS:
         if len(districts) >= DISTRICT_TARGET:
             break
@@ -288,12 +287,14 @@ def _templates_for(kind: str, rng: random.Random, forms: dict[str, _Form]) -> li
     return sorted(chosen, key=lambda f: f.key)
 
 
-def add_scale(session: Session, n: int, *, seed: int = 2026, today: date | None = None,
+def add_scale(session: Session, n: int, *, seed: int = 2026, today: date | None = None, now: datetime | None = None,
               progress: Callable[[str], None] | None = None) -> ScaleReport:
-    """Add `n` synthetic inspections (and what follows from them) to the demo city."""
+    """Add `n` synthetic inspections (and what follows from them) to the demo city, as of `today` and the instant
+    `now` (naive UTC; by default the clock's): with both given, the same seed gives the same city."""
     if n <= 0:
         return ScaleReport()
     today = today or clock.local_today()
+    now = now or utcnow()
     rng = random.Random(seed)
     report = ScaleReport()
     say = progress or (lambda _message: None)
@@ -306,7 +307,7 @@ def add_scale(session: Session, n: int, *, seed: int = 2026, today: date | None 
             raise RuntimeError("the checklist library is empty: run `flask --app wsgi checklists sync` first")
         scale_before = session.scalar(select(func.count()).select_from(Inspection)) or 0
         units_wanted = math.ceil((scale_before + n) / INSPECTIONS_PER_UNIT)
-        city, units = _grow_org(session, ids, writer, rng, report, units_wanted, password_hash)
+        city, units = _grow_org(session, ids, writer, rng, report, units_wanted, password_hash, now)
         say(f"org: {len(units)} active units ({report.units_added} units and {report.districts_added} districts added)")
 
         inspectors = {node: uid for uid, node in session.execute(
@@ -336,7 +337,6 @@ def add_scale(session: Session, n: int, *, seed: int = 2026, today: date | None 
         plans.sort(key=lambda p: p[0])
 
         failures: dict[tuple[int, str, str], tuple[datetime, int]] = {}
-        now = utcnow()
         for index, (day, kind, unit) in enumerate(plans, 1):
             _one_inspection(session, ids, writer, rng, report, forms, today, now, day, kind, unit, city,
                             inspectors, counters, bureau_names, failures)
