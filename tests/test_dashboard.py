@@ -34,6 +34,7 @@ from inspect_app.extensions import db
 from inspect_app.models import Finding, Inspection, Notice, Role, Ticket
 from inspect_app.services import dashboard
 from inspect_app.services.dashboard import MEASURES, Context, Filters
+from inspect_app.services.demo import scale as demo_scale
 
 from .factories import answer_all, make_inspection, submit, submitted_inspection
 from .helpers import make_user, node, user
@@ -437,8 +438,6 @@ def test_the_english_dashboard(city, browser_for):
 
 
 def test_a_list_by_date_walks_the_date_index_on_sqlite_and_lists_the_same_rows(demo):
-    from inspect_app.services.demo import scale as demo_scale
-
     demo_scale.add_scale(db.session, 120, seed=23)
     ctx = Context(db.session, user("leader"), Filters.for_preset("3y"))
     for key, order, narrow in (("inspections", (Inspection.submitted_at.desc(), Inspection.id.desc()), {}),
