@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
 
 from inspect_app.clock import local_today
 from inspect_app.database import transaction
@@ -95,6 +95,39 @@ def test_standings_give_the_records_rankings_items_gaps_and_coverage(demo):
         assert from_standings == from_records, (username, filters)
     whole = per_unit(Context(db.session, user("leader"), Filters.for_preset("3y")))
     assert whole["rankings"].units_by_overdue and whole["items"] and whole["gaps"][1] > 0
+
+
+def test_the_rankings_and_gap_list_read_ten_units_through_the_standings_indexes(demo):
+    """The ranking by score and the gap list take their ten rows from the indexes on the averages and gaps they
+    sort by, for the default kinds and one kind chosen, rather than sorting every unit of the city."""
+    demo_scale.add_scale(db.session, 200, seed=29)
+    statements = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if "FROM standing_unit" in statement and "LIMIT" in statement:
+            statements.append((statement, parameters))
+
+    sqlite = db.engine.dialect.name == "sqlite"
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        for kind, kinds in ((None, "bureau"), ("spot", "spot")):
+            statements.clear()
+            ctx = Context(db.session, user("leader"), Filters.for_preset("3y", kind=kind))
+            assert rollups.preset_of(ctx) == "3y"
+            dashboard.rankings(ctx)
+            dashboard.gap_rows(ctx, limit=10)
+            assert len(statements) == 2
+            if not sqlite:  # a few hundred rows, which a scan and a sort would read as fast
+                db.session.execute(text("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off"))
+            indexes = (f"ix_standing_unit_average_{kinds}", f"ix_standing_unit_gap_{kinds}")
+            for (statement, parameters), index in zip(list(statements), indexes, strict=True):
+                explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+                plan = " ".join(str(row[-1]) for row in db.session.connection().exec_driver_sql(
+                    explain + statement, parameters))
+                assert index in plan, plan
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+        db.session.rollback()
 
 
 def test_drill_down_lists_are_as_long_as_the_rollups_say(demo):

@@ -254,7 +254,9 @@ def test_the_summary_names_its_period_once_and_gives_the_dates_of_a_named_period
 @pytest.mark.db_independent
 def test_each_web_worker_warms_the_pdf_engine_up_at_start(monkeypatch):
     """deploy/gunicorn.conf.py's post_worker_init starts the warm-up: templates compiled, faces loaded, in a
-    thread of its own so the worker serves at once."""
+    thread of its own so the worker serves at once. Before, it leaves the loaded app's objects out of the
+    garbage collector's passes."""
+    import gc
     import runpy
     import threading
 
@@ -262,7 +264,12 @@ def test_each_web_worker_warms_the_pdf_engine_up_at_start(monkeypatch):
     pdf.environment.cache_clear()
     rendered = []
     monkeypatch.setattr(engine, "render", lambda html, **kw: rendered.append(html))
-    settings["post_worker_init"](object())
+    gc.unfreeze()
+    try:
+        settings["post_worker_init"](object())
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
     warm = next(t for t in threading.enumerate() if t.name == "pdf-warm-up")
     assert warm.daemon
     warm.join(60)

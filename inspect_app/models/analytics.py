@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Index, Integer, String
+from sqlalchemy import Boolean, ColumnElement, Date, DateTime, Float, Index, Integer, String, cast, func, literal_column
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import db, utcnow
@@ -120,6 +120,43 @@ for _kinds in KINDS:
     for _measure in ("inspections", "scored", "score_tenths"):
         setattr(UnitStanding, f"{_kinds}_{_measure}",
                 mapped_column(f"{_kinds}_{_measure}", Integer, default=0, nullable=False))
+
+
+def mean_score(tenths_total, count) -> ColumnElement:
+    """An average score from a sum of tenths: the same double from the records as from the standings, so both
+    round alike. Its constants are written into the SQL, not bound, so that a query's average matches the
+    standings' indexes on it below."""
+    return cast(tenths_total, Float) / cast(func.nullif(count, literal_column("0")), Float) / cast(
+        literal_column("10"), Float)
+
+
+def has_scores(count) -> ColumnElement:
+    """`count > 0`, its zero written into the SQL: the planner sees a partial index below applies."""
+    return count > literal_column("0")
+
+
+def standing_average(kinds: str) -> ColumnElement:
+    """A unit's average score over the inspections of a kinds key in the window."""
+    return mean_score(getattr(UnitStanding, f"{kinds}_score_tenths"), getattr(UnitStanding, f"{kinds}_scored"))
+
+
+def standing_gap(kinds: str) -> ColumnElement:
+    """A unit's self-assessment gap: its self-inspections' average less that of a bureau kinds key."""
+    return standing_average("self") - standing_average(kinds)
+
+
+GAP_KINDS = ("bureau", "routine", "special", "spot")  # self-inspection set beside these (any: bureau)
+
+# The rankings by score and the gap list take ten rows of a city's tens of thousands: indexes on the expressions
+# they sort by, over the units with scores, give those rows without reading the rest.
+for _kinds in KINDS:
+    Index(f"ix_standing_unit_average_{_kinds}", UnitStanding.preset, UnitStanding.root_id, standing_average(_kinds),
+          postgresql_where=has_scores(getattr(UnitStanding, f"{_kinds}_scored")),
+          sqlite_where=has_scores(getattr(UnitStanding, f"{_kinds}_scored")))
+for _kinds in GAP_KINDS:
+    _both = has_scores(UnitStanding.self_scored) & has_scores(getattr(UnitStanding, f"{_kinds}_scored"))
+    Index(f"ix_standing_unit_gap_{_kinds}", UnitStanding.preset, UnitStanding.root_id, standing_gap(_kinds),
+          postgresql_where=_both, sqlite_where=_both)
 
 
 class SliceStanding(db.Model):

@@ -14,7 +14,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ColumnElement,
     Date,
-    Float,
     Integer,
     Select,
     String,
@@ -328,12 +327,6 @@ class Context:
 def tenths(score) -> ColumnElement:
     """A score in tenths of a point: scores carry one decimal, so their sums are exact integers."""
     return func.round(score * 10)
-
-
-def mean_score(tenths_total, count) -> ColumnElement:
-    """An average score from a sum of tenths: the same double from the records as from the rollups, so both
-    round alike."""
-    return cast(tenths_total, Float) / cast(func.nullif(count, 0), Float) / literal(10.0, Float)
 
 
 def _parents_of_units(actor: User, unit_type: str | None = None) -> Select:

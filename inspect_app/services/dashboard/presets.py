@@ -10,16 +10,25 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ...models import OrgNode
-from ...models.analytics import ItemStanding, SliceStanding, UnitBacklogRollup, UnitStanding
+from ...models.analytics import (
+    GAP_KINDS,
+    ItemStanding,
+    SliceStanding,
+    UnitBacklogRollup,
+    UnitStanding,
+    has_scores,
+    mean_score,
+    standing_average,
+    standing_gap,
+)
 from ..analytics import kinds_key, slice_name
-from .context import Context, mean_score
+from .context import Context
 from .rollups import scope_conditions, slice_of, slice_standing
 from .standings import GapRow, ItemRow, Rankings, RankRow, _newest_items, nodes_by_id
 
 
-def _columns(kinds: str):
-    s = UnitStanding
-    return getattr(s, f"{kinds}_scored"), getattr(s, f"{kinds}_score_tenths")
+def _scored(kinds: str):
+    return getattr(UnitStanding, f"{kinds}_scored")
 
 
 def _district_slices(ctx: Context, district_ids: list[int]) -> dict[str, int]:
@@ -30,11 +39,11 @@ def _district_slices(ctx: Context, district_ids: list[int]) -> dict[str, int]:
 def rankings(ctx: Context, preset: str, limit: int = 10) -> Rankings:
     """`standings.rankings` from the standings and the units' backlog."""
     s = UnitStanding
-    scored, tenths = _columns(kinds_key(ctx.filters.kind))
-    average = mean_score(tenths, scored).label("average")
+    kinds = kinds_key(ctx.filters.kind)
+    average, count = standing_average(kinds).label("average"), _scored(kinds)
     units_by_score = ctx.session.execute(
-        select(s.unit_id, average, scored).where(s.preset == preset, *scope_conditions(ctx, s), scored > 0)
-        .order_by(average, scored.desc(), s.unit_id).limit(limit)).all()
+        select(s.unit_id, average, count).where(s.preset == preset, *scope_conditions(ctx, s), has_scores(count))
+        .order_by(average, count.desc(), s.unit_id).limit(limit)).all()
     district_ids = ctx.district_ids()
     by_slice = _district_slices(ctx, district_ids)
     d = SliceStanding
@@ -75,12 +84,11 @@ def gap_rows(ctx: Context, preset: str, *, limit: int | None = None, offset: int
     or the one kind chosen), from the same row."""
     s = UnitStanding
     kinds = kinds_key(ctx.filters.kind)
-    self_scored, self_tenths = _columns("self")
-    scored, tenths = _columns("bureau" if kinds in ("self", "any") else kinds)
-    self_average, bureau_average = mean_score(self_tenths, self_scored), mean_score(tenths, scored)
-    gap = (self_average - bureau_average).label("gap")
-    compared = [s.preset == preset, *scope_conditions(ctx, s), self_scored > 0, scored > 0]
-    stmt = (select(s.unit_id, self_average, self_scored, bureau_average, scored, OrgNode.name)
+    kinds = kinds if kinds in GAP_KINDS else "bureau"
+    gap = standing_gap(kinds).label("gap")
+    compared = [s.preset == preset, *scope_conditions(ctx, s), has_scores(s.self_scored), has_scores(_scored(kinds))]
+    stmt = (select(s.unit_id, standing_average("self"), s.self_scored, standing_average(kinds), _scored(kinds),
+                   OrgNode.name)
             .join(OrgNode, OrgNode.id == s.unit_id).where(*compared)
             .order_by(gap.desc(), OrgNode.name, s.unit_id).offset(offset))
     if limit is not None:

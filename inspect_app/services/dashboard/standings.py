@@ -18,8 +18,9 @@ from ...models import (
     TemplateVersion,
     Ticket,
 )
+from ...models.analytics import mean_score
 from ...models.inspection import BUREAU_KINDS
-from .context import Context, mean_score, tenths
+from .context import Context, tenths
 from .measures import listing
 
 
