@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from inspect_app.extensions import db
 from inspect_app.models import AuditRecord, NodeKind, Notification, OrgNode, SecretCarrier, SecretPerson
-from inspect_app.services import Conflict, DomainError, NotAllowed, registers, spreadsheets
+from inspect_app.services import Conflict, DomainError, NotAllowed, analytics, dashboard, registers, spreadsheets
 from inspect_app.services.rectification import ClassifiedText
 
 from .helpers import node, user
@@ -350,6 +350,7 @@ def test_sizes_and_violations_per_unit_and_district_and_the_officers_are_told(de
 
 
 def test_the_district_figures_are_the_units_rows_summed_leaving_out_inactive_units(demo):
+    analytics.rebuild_all(db.session)  # the standings, kept from here on by every write
     add(PERSONNEL, person("RY-1", trained_on="2025-01-01"))
     add(CARRIERS, carrier("ZT-1", secret_until="2020-01-01"))
     add(CARRIERS, carrier("ZT-2"), unit="XS-ZRZY", by="officer2")
@@ -371,6 +372,14 @@ def test_the_district_figures_are_the_units_rows_summed_leaving_out_inactive_uni
     assert expected["BC-DH"][2:] == [2, 2, 1]  # RY-9 of the closed unit is not among them
     one = registers.district_rows(db.session, user("leader"), today, district_id=node("BC-XS").id)
     assert [(d.district.code, d.rows) for d in one] == [("BC-XS", 1)]
+    # The dashboard's district table takes the active units under each district from its standings: the same rows.
+    for username, district_id in (("leader", None), ("leader", node("BC-XS").id), ("inspector2", None)):
+        actor = user(username)
+        ctx = dashboard.Context(db.session, actor, dashboard.Filters.for_preset("12m", district_id=district_id))
+        kept = dashboard.active_units(ctx, dashboard.district_choices(db.session, actor))
+        assert kept is not None and kept[node("BC-DH")] == expected["BC-DH"][0]
+        assert registers.district_rows(db.session, actor, today, district_id, active_units=kept) == (
+            registers.district_rows(db.session, actor, today, district_id))
 
 
 def test_registers_remind_tells_each_unit_once_a_day(app, demo):

@@ -76,7 +76,8 @@ def _board(ctx: dashboard.Context, state) -> str:
         messages=views.key_messages(data, state), area_chart=views.area_chart(data.breakdown.areas, state),
         score_chart=score_chart, findings_chart=findings_chart, items_chart=views.items_chart(data.items, state),
         rankings=views.ranking_charts(data.rankings, state), incidents=incident_views.dashboard_section(ctx),
-        register_rows=registers.district_rows(db.session, ctx.actor, district_id=state.filters.district_id))
+        register_rows=registers.district_rows(db.session, ctx.actor, district_id=state.filters.district_id,
+                                              active_units=dashboard.active_units(ctx, state.districts)))
 
 
 def _unit_dashboard(user, state):

@@ -33,13 +33,14 @@ from .measures import (
     median_days_to_close,
     trend_buckets,
 )
+from .presets import active_units
 from .rollups import list_total
 from .standings import ItemRow, Rankings, RankRow, gap_rows, most_failed_items, rankings
 
 __all__ = [
     "ANY_KIND", "AREAS", "DEFAULT_PERIOD", "EARLIEST", "MAX_SPAN_DAYS", "MEASURES", "PERIOD_PRESETS", "SEVERITIES",
     "THREE_MANAGEMENTS", "AreaRow", "Context", "Dashboard", "Figures", "Filters", "ItemRow", "Measure", "RankRow",
-    "Rankings", "TrendPoint", "comparison", "count", "count_measures", "dashboard", "district_choices", "figures",
-    "gap_rows", "histogram_median", "inspections_per_unit", "list_total", "listing", "median_days_to_close",
+    "Rankings", "TrendPoint", "active_units", "comparison", "count", "count_measures", "dashboard", "district_choices",
+    "figures", "gap_rows", "histogram_median", "inspections_per_unit", "list_total", "listing", "median_days_to_close",
     "most_failed_items", "overview", "period_bounds", "rankings", "trend_buckets",
 ]

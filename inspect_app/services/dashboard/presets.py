@@ -23,7 +23,7 @@ from ...models.analytics import (
 )
 from ..analytics import kinds_key, slice_name
 from .context import Context
-from .rollups import scope_conditions, slice_of, slice_standing
+from .rollups import preset_of, scope_conditions, slice_of, slice_standing
 from .standings import GapRow, ItemRow, Rankings, RankRow, _newest_items, nodes_by_id
 
 
@@ -97,6 +97,19 @@ def gap_rows(ctx: Context, preset: str, *, limit: int | None = None, offset: int
     total = slice_standing(ctx, preset)[2]  # kept, not counted: a count would read every unit again
     return [GapRow(u, name, round(float(sa), 1), int(sn), round(float(ba), 1), int(bn))
             for u, sa, sn, ba, bn, name in rows], total
+
+
+def active_units(ctx: Context, districts: list[OrgNode]) -> dict[OrgNode, int] | None:
+    """The active units (of every type) under each of `districts`, as the standings keep them for the registers'
+    district table; None when the view is read from the records."""
+    preset = preset_of(ctx)
+    if preset is None:
+        return None
+    kinds = kinds_key(ctx.filters.kind)
+    by_slice = {slice_name(d.id, True, None, kinds): d for d in districts}
+    s = SliceStanding
+    return {by_slice[name]: int(n) for name, n in ctx.session.execute(
+        select(s.slice, s.units_active).where(s.preset == preset, s.slice.in_(by_slice)))}
 
 
 def most_failed_items(ctx: Context, preset: str, limit: int = 10) -> list[ItemRow]:

@@ -115,18 +115,24 @@ class DistrictRow:
     units_with_violations: int
 
 
-def district_rows(session: Session, actor: User, today: date | None = None,
-                  district_id: int | None = None) -> list[DistrictRow]:
+def district_rows(session: Session, actor: User, today: date | None = None, district_id: int | None = None,
+                  active_units: dict[OrgNode, int] | None = None) -> list[DistrictRow]:
     """The register figures of the units `actor` sees, per district (one district's when `district_id` is given).
 
-    The units are counted once per district, and the register rows, each tagged as a row or as a rule broken,
-    are joined to their unit: neither pass reads the org tree twice to scope it."""
+    The units are counted once per district, unless the caller has the count of active units under each district
+    at hand (`active_units`: the dashboard keeps it), and the register rows, each tagged as a row or as a rule
+    broken, are joined to their unit: neither pass reads the org tree twice to scope it."""
     today = today or clock.local_today()
     units = [authz.unit_in_scope(actor), OrgNode.kind == NodeKind.UNIT, OrgNode.active.is_(True)]
     if district_id is not None:
         units.append(OrgNode.parent_id == district_id)
-    per_district = dict(session.execute(select(OrgNode.parent_id, func.count()).where(*units)
-                                        .group_by(OrgNode.parent_id)).all())
+    if active_units is None:
+        counted = dict(session.execute(select(OrgNode.parent_id, func.count()).where(*units)
+                                       .group_by(OrgNode.parent_id)).all())
+        parents = session.scalars(select(OrgNode).where(OrgNode.id.in_(counted)))
+        active_units = {parent: counted[parent.id] for parent in parents}
+    per_district = {d.id: (d, n) for d, n in active_units.items()
+                    if n and (district_id is None or d.id == district_id)}
     every = union_all(
         *(select(r.model.unit_id.label("unit_id"), literal(False).label("broken")) for r in REGISTERS.values()),
         *(select(rule.register.model.unit_id, literal(True)).where(rule.where(today)) for rule in RULES.values()),
@@ -136,10 +142,9 @@ def district_rows(session: Session, actor: User, today: date | None = None,
             select(OrgNode.parent_id, every.c.broken, func.count(), func.count(every.c.unit_id.distinct()))
             .join(OrgNode, OrgNode.id == every.c.unit_id).where(*units)
             .group_by(OrgNode.parent_id, every.c.broken))}
-    parents = {n.id: n for n in session.scalars(select(OrgNode).where(OrgNode.id.in_(per_district)))}
     rows = []
-    for parent_id, unit_count in per_district.items():
+    for parent_id, (parent, unit_count) in per_district.items():
         total, keeping = found.get((parent_id, False), (0, 0))
         bad, with_bad = found.get((parent_id, True), (0, 0))
-        rows.append(DistrictRow(parents[parent_id], unit_count, keeping, total, bad, with_bad))
+        rows.append(DistrictRow(parent, unit_count, keeping, total, bad, with_bad))
     return sorted(rows, key=lambda d: d.district.path)
