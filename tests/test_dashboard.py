@@ -196,6 +196,17 @@ def test_the_charts_and_tables_for_the_city(city):
     assert (c.findings_per_inspection, c.previous_findings_per_inspection) == (2.0, 2.0)
 
 
+def test_the_period_before_is_as_many_whole_months_when_the_period_is_whole_months():
+    last_year = Filters.for_preset("last_year", today=date(2025, 3, 10)).previous()
+    assert (last_year.start, last_year.end) == (date(2023, 1, 1), date(2023, 12, 31))  # not from 2 January
+    quarter = Filters(start=date(2024, 1, 1), end=date(2024, 3, 31)).previous()
+    assert (quarter.start, quarter.end) == (date(2023, 10, 1), date(2023, 12, 31))
+    ytd = Filters.for_preset("ytd", today=date(2025, 3, 10)).previous()
+    assert (ytd.start, ytd.end) == (date(2024, 10, 24), date(2024, 12, 31))  # the 69 days before
+    days = Filters(start=date(2024, 3, 1), end=date(2024, 3, 30)).previous()
+    assert (days.start, days.end) == (date(2024, 1, 31), date(2024, 2, 29))
+
+
 def test_a_district_leader_sees_only_that_district(city, district_leader):
     data = dashboard.dashboard(ctx_for("dh-leader", city.filters()))
     assert data.figures.counts == DISTRICT_FIGURES

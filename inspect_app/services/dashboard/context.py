@@ -129,9 +129,14 @@ class Filters:
         return (self.end - self.start).days + 1
 
     def previous(self) -> Filters:
-        """The period of the same length just before this one."""
-        return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1),
-                       preset=None)
+        """The period of the same length just before this one: as many whole months when it is whole months (last
+        year's is the year before, not the 365 days before it, which a leap year starts on 2 January), else as
+        many days."""
+        end = self.start - timedelta(days=1)
+        if self.start.day == 1 and (self.end + timedelta(days=1)).day == 1:
+            months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+            return replace(self, start=months_back(self.start, months), end=end, preset=None)
+        return replace(self, start=self.start - timedelta(days=self.days), end=end, preset=None)
 
 
 # The query context -----------------------------------------------------------------------------

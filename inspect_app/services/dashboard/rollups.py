@@ -68,27 +68,37 @@ class Span:
     edges: tuple[tuple[date, date], ...]
 
 
-def _quiet(session: Session, start: date, end: date) -> bool:
-    """No inspection was done, and no ticket made, within local days `start`..`end`."""
-    if start > end:
-        return True
-    lo, hi = utc_bounds(start, end)
-    done = exists().where(Inspection.status.in_(DONE), Inspection.submitted_at >= lo, Inspection.submitted_at < hi)
-    made = exists().where(Ticket.created_at >= lo, Ticket.created_at < hi)
-    return not session.scalar(select(done | made))
+def _quiet(session: Session, ranges: list[tuple[date, date]]) -> dict[tuple[date, date], bool]:
+    """For each range of local days (first, last): no inspection was done, and no ticket made, within it (an empty
+    range is quiet). One query for all of them."""
+    asked = sorted({(first, last) for first, last in ranges if first <= last})
+    tests = []
+    for first, last in asked:
+        lo, hi = utc_bounds(first, last)
+        done = exists().where(Inspection.status.in_(DONE), Inspection.submitted_at >= lo, Inspection.submitted_at < hi)
+        made = exists().where(Ticket.created_at >= lo, Ticket.created_at < hi)
+        tests.append(done | made)
+    found = session.execute(select(*tests)).one() if tests else ()
+    return {**dict.fromkeys(ranges, True), **{r: not any_record for r, any_record in zip(asked, found, strict=True)}}
 
 
-def span(session: Session, start: date, end: date) -> Span:
-    """Which months of start..end the rollups can give, and which part-months must be read from the records."""
-    first, last = month_start(start), month_start(end)
-    edges = []
-    if start != first and not _quiet(session, first, start - timedelta(days=1)):
-        edges.append((start, min(end, next_month(first) - timedelta(days=1))))
-        first = next_month(first)
-    if first <= last and not _quiet(session, end + timedelta(days=1), next_month(last) - timedelta(days=1)):
-        edges.append((max(start, last), end))
-        last = month_start(last - timedelta(days=1))
-    return Span(first, last, tuple(edges))
+def spans(session: Session, periods: list[tuple[date, date]]) -> list[Span]:
+    """Which months of each period the rollups can give, and which part-months must be read from the records."""
+    day = timedelta(days=1)
+    months = [(start, end, month_start(start), month_start(end)) for start, end in periods]
+    quiet = _quiet(session, [rest for start, end, first, last in months
+                             for rest in ((first, start - day), (end + day, next_month(last) - day))])
+    cuts = []
+    for start, end, first, last in months:
+        edges = []
+        if start != first and not quiet[(first, start - day)]:
+            edges.append((start, min(end, next_month(first) - day)))
+            first = next_month(first)
+        if first <= last and not quiet[(end + day, next_month(last) - day)]:
+            edges.append((max(start, last), end))
+            last = month_start(last - day)
+        cuts.append(Span(first, last, tuple(edges)))
+    return cuts
 
 
 # The standings of a preset ----------------------------------------------------------------------------
@@ -162,23 +172,35 @@ def _add(target: dict, key, values) -> None:
         a + int(b or 0) for a, b in zip(known, values, strict=True)]
 
 
-def read_months(session: Session, name: str, first: date, last: date, counts: Counts,
+def read_months(session: Session, name: str, periods: list[tuple[date, date, Counts]],
                 with_tickets: bool = True) -> None:
-    if first > last:
+    """The whole months first..last of each period from the rollups, into its counts: one query per rollup for all
+    the periods (the tickets, when asked for, of the first period only)."""
+    tickets = periods[0] if with_tickets and periods[0][0] <= periods[0][1] else None
+    periods = [(first, last, counts) for first, last, counts in periods if first <= last]
+    if not periods:
         return
+    lo, hi = min(p[0] for p in periods), max(p[1] for p in periods)
+
+    def add(month, kind: str, key, values) -> None:
+        for first, last, counts in periods:
+            if first <= month <= last:
+                _add(getattr(counts, kind), key, values)
+
     i = InspectionRollup
     for month, *values in session.execute(
             select(i.month, func.sum(i.inspections), func.sum(i.failing), func.sum(i.scored), func.sum(i.score_tenths))
-            .where(i.slice == name, i.month >= first, i.month <= last).group_by(i.month)):
-        _add(counts.inspections, as_date(month), values)
+            .where(i.slice == name, i.month >= lo, i.month <= hi).group_by(i.month)):
+        add(as_date(month), "inspections", as_date(month), values)
     f = FindingRollup
     for month, category, *values in session.execute(
             select(f.month, f.category, func.sum(f.critical), func.sum(f.serious), func.sum(f.general),
                    func.sum(f.repeat))
-            .where(f.slice == name, f.month >= first, f.month <= last).group_by(f.month, f.category)):
-        _add(counts.findings, (as_date(month), category), values)
-    if not with_tickets:
+            .where(f.slice == name, f.month >= lo, f.month <= hi).group_by(f.month, f.category)):
+        add(as_date(month), "findings", (as_date(month), category), values)
+    if tickets is None:
         return
+    first, last, counts = tickets
     t = TicketRollup
     for days, *values in session.execute(
             select(t.days, func.sum(t.tickets), func.sum(t.issued), func.sum(t.accepted), func.sum(t.on_time),
@@ -215,12 +237,16 @@ def read_edge(ctx: Context, start: date, end: date, counts: Counts, with_tickets
                                                              "tickets_late"))])
 
 
-def period_counts(ctx: Context, name: str, start: date, end: date, with_tickets: bool = True) -> Counts:
-    counts = Counts({}, {}, {})
-    cut = span(ctx.session, start, end)
-    read_months(ctx.session, name, cut.first, cut.last, counts, with_tickets)
-    for edge_start, edge_end in cut.edges:
-        read_edge(ctx, edge_start, edge_end, counts, with_tickets)
+def period_counts(ctx: Context, name: str, periods: list[tuple[date, date]], with_tickets: bool = True) -> list[Counts]:
+    """The counts of each period (the tickets, when asked for, of the first only): the whole months of all of
+    them read together from the rollups, the part-months from the records."""
+    counts = [Counts({}, {}, {}) for _ in periods]
+    cuts = spans(ctx.session, periods)
+    read_months(ctx.session, name, [(cut.first, cut.last, n) for cut, n in zip(cuts, counts, strict=True)],
+                with_tickets)
+    for at, (cut, n) in enumerate(zip(cuts, counts, strict=True)):
+        for edge_start, edge_end in cut.edges:
+            read_edge(ctx, edge_start, edge_end, n, with_tickets and at == 0)
     return counts
 
 
@@ -250,7 +276,8 @@ def overview(ctx: Context, name: str, with_previous: bool = False):
     """`measures.overview`, from the rollups of slice `name`."""
     f = ctx.filters
     points = [TrendPoint(label, s, e) for label, s, e in trend_buckets(f.start, f.end)]
-    counts = period_counts(ctx, name, f.start, f.end)
+    before = f.previous() if with_previous else None
+    counts, *earlier = period_counts(ctx, name, [(f.start, f.end)] + ([(before.start, before.end)] if before else []))
     starts = [p.start for p in points]
 
     figures: dict[str, int] = dict.fromkeys(
@@ -294,10 +321,9 @@ def overview(ctx: Context, name: str, with_previous: bool = False):
     figures.update(backlog_counts(ctx, name))
 
     previous = None
-    if with_previous:
-        before = f.previous()
+    if before is not None:
         previous = TrendPoint("previous", before.start, before.end)
-        earlier = period_counts(ctx, name, before.start, before.end, with_tickets=False)
+        earlier = earlier[0]
         previous.inspections = sum(v[0] for v in earlier.inspections.values())
         previous.scored = sum(v[2] for v in earlier.inspections.values())
         previous.score_sum = sum(v[3] for v in earlier.inspections.values()) / 10
@@ -330,7 +356,7 @@ def list_total(ctx: Context, key: str, *, severity: str | None = None, category:
         i = ItemStanding
         return ctx.session.scalar(select(i.findings).where(i.preset == f.preset, i.slice == name,
                                                            i.template_key == item[0], i.item_key == item[1])) or 0
-    counts = period_counts(ctx, name, f.start, f.end, with_tickets=base == "tickets")
+    counts = period_counts(ctx, name, [(f.start, f.end)], with_tickets=base == "tickets")[0]
     if base == "inspections":
         at = {"inspections": 0, "inspections_failing": 1}[key]
         return sum(v[at] for v in counts.inspections.values())
