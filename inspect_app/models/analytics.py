@@ -145,7 +145,8 @@ def standing_gap(kinds: str) -> ColumnElement:
     return standing_average("self") - standing_average(kinds)
 
 
-GAP_KINDS = ("bureau", "routine", "special", "spot")  # self-inspection set beside these (any: bureau)
+# For each kinds key, the kinds a unit's self-inspections are compared with (dashboard/standings.gap_query).
+COMPARED = {k: "bureau" if k in ("bureau", "self", "any") else k for k in KINDS}
 
 # The rankings by score and the gap list take ten rows of a city's tens of thousands: indexes on the expressions
 # they sort by, over the units with scores, give those rows without reading the rest.
@@ -153,7 +154,7 @@ for _kinds in KINDS:
     Index(f"ix_standing_unit_average_{_kinds}", UnitStanding.preset, UnitStanding.root_id, standing_average(_kinds),
           postgresql_where=has_scores(getattr(UnitStanding, f"{_kinds}_scored")),
           sqlite_where=has_scores(getattr(UnitStanding, f"{_kinds}_scored")))
-for _kinds in GAP_KINDS:
+for _kinds in dict.fromkeys(COMPARED.values()):
     _both = has_scores(UnitStanding.self_scored) & has_scores(getattr(UnitStanding, f"{_kinds}_scored"))
     Index(f"ix_standing_unit_gap_{_kinds}", UnitStanding.preset, UnitStanding.root_id, standing_gap(_kinds),
           postgresql_where=_both, sqlite_where=_both)

@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ...models import AnalyticsWindow, Finding, FindingStatus, Inspection, NodeKind
-from ...models.analytics import KINDS, ItemStanding, SliceStanding, UnitStanding
+from ...models.analytics import COMPARED, KINDS, ItemStanding, SliceStanding, UnitStanding
 from .slices import as_date, kinds_of, local_month, month_start, unit_slices
 from .sources import DONE, Contributions, Rollup, _add, _chunks, _org
 
@@ -28,8 +28,6 @@ SLICE_STANDING = Rollup(SliceStanding, ("preset", "slice"),
 ITEM_STANDING = Rollup(ItemStanding, ("preset", "slice", "template_key", "item_key"), ("findings", "units"))
 STANDINGS = (UNIT_STANDING, SLICE_STANDING, ITEM_STANDING)
 POSITION = {k: 3 * i for i, k in enumerate(KINDS)}  # where a kinds key's three measures start in a unit's row
-# The kinds a unit's self-inspections are compared with, for each kinds key (dashboard/standings.gap_query).
-COMPARED = {k: "bureau" if k in ("bureau", "self", "any") else k for k in KINDS}
 PRESETS = ("12m", "ytd", "last_year", "3y", "all")
 
 Windows = dict[str, tuple[date, date | None]]

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from ...models import OrgNode
 from ...models.analytics import (
-    GAP_KINDS,
+    COMPARED,
     ItemStanding,
     SliceStanding,
     UnitBacklogRollup,
@@ -83,8 +83,7 @@ def gap_rows(ctx: Context, preset: str, *, limit: int | None = None, offset: int
     """`standings.gap_rows` from the standings: each unit's self-inspections beside its bureau kinds' (the three,
     or the one kind chosen), from the same row."""
     s = UnitStanding
-    kinds = kinds_key(ctx.filters.kind)
-    kinds = kinds if kinds in GAP_KINDS else "bureau"
+    kinds = COMPARED[kinds_key(ctx.filters.kind)]
     gap = standing_gap(kinds).label("gap")
     compared = [s.preset == preset, *scope_conditions(ctx, s), has_scores(s.self_scored), has_scores(_scored(kinds))]
     stmt = (select(s.unit_id, standing_average("self"), s.self_scored, standing_average(kinds), _scored(kinds),

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
-from ...models import AnalyticsState, Finding, Inspection, NodeKind, Ticket, TicketStatus
+from ...models import AnalyticsState, Finding, FindingStatus, Inspection, NodeKind, Ticket, TicketStatus
 from ...models.analytics import (
     BacklogRollup,
     FindingRollup,
@@ -164,6 +164,7 @@ class Counts:
     inspections: dict[date, list[int]]  # month -> [inspections, failing, scored, score_tenths]
     findings: dict[tuple[date, str], list[int]]  # (month, category) -> [critical, serious, general, repeat]
     tickets: dict[int, list[int]]  # days -> [tickets, issued, accepted, on_time, late]
+    edges: tuple[tuple[date, date], ...] = ()  # part-months left unread (the period before's: `edge_totals`)
 
 
 def _add(target: dict, key, values) -> None:
@@ -182,10 +183,10 @@ def read_months(session: Session, name: str, periods: list[tuple[date, date, Cou
         return
     lo, hi = min(p[0] for p in periods), max(p[1] for p in periods)
 
-    def add(month, kind: str, key, values) -> None:
+    def add(month: date, part: str, key, values) -> None:
         for first, last, counts in periods:
             if first <= month <= last:
-                _add(getattr(counts, kind), key, values)
+                _add(getattr(counts, part), key, values)
 
     i = InspectionRollup
     for month, *values in session.execute(
@@ -237,16 +238,27 @@ def read_edge(ctx: Context, start: date, end: date, counts: Counts, with_tickets
                                                              "tickets_late"))])
 
 
+def edge_totals(ctx: Context, start: date, end: date) -> tuple[int, int, int, int]:
+    """(inspections, scored, score tenths, findings) of a part-month from the records, in one query: all that the
+    comparison with the period before asks of it."""
+    edge = ctx.with_filters(start=start, end=end, preset=None)
+    findings = (select(func.count()).where(Finding.inspection_id == Inspection.id,
+                                           Finding.status == FindingStatus.ACTIVE).scalar_subquery())
+    n, scored, score, found = ctx.session.execute(edge.base("inspections").with_only_columns(
+        func.count(), func.count(Inspection.score), func.sum(Inspection.score), func.sum(findings))).one()
+    return n, scored, round(float(score or 0) * 10), int(found or 0)
+
+
 def period_counts(ctx: Context, name: str, periods: list[tuple[date, date]], with_tickets: bool = True) -> list[Counts]:
     """The counts of each period (the tickets, when asked for, of the first only): the whole months of all of
-    them read together from the rollups, the part-months from the records."""
-    counts = [Counts({}, {}, {}) for _ in periods]
+    them read together from the rollups, the first period's part-months from the records; the others' are left
+    in `edges`."""
     cuts = spans(ctx.session, periods)
+    counts = [Counts({}, {}, {}, () if at == 0 else cut.edges) for at, cut in enumerate(cuts)]
     read_months(ctx.session, name, [(cut.first, cut.last, n) for cut, n in zip(cuts, counts, strict=True)],
                 with_tickets)
-    for at, (cut, n) in enumerate(zip(cuts, counts, strict=True)):
-        for edge_start, edge_end in cut.edges:
-            read_edge(ctx, edge_start, edge_end, n, with_tickets and at == 0)
+    for edge_start, edge_end in cuts[0].edges:
+        read_edge(ctx, edge_start, edge_end, counts[0], with_tickets)
     return counts
 
 
@@ -277,7 +289,8 @@ def overview(ctx: Context, name: str, with_previous: bool = False):
     f = ctx.filters
     points = [TrendPoint(label, s, e) for label, s, e in trend_buckets(f.start, f.end)]
     before = f.previous() if with_previous else None
-    counts, *earlier = period_counts(ctx, name, [(f.start, f.end)] + ([(before.start, before.end)] if before else []))
+    both = period_counts(ctx, name, [(f.start, f.end)] + ([(before.start, before.end)] if before else []))
+    counts = both[0]
     starts = [p.start for p in points]
 
     figures: dict[str, int] = dict.fromkeys(
@@ -322,12 +335,15 @@ def overview(ctx: Context, name: str, with_previous: bool = False):
 
     previous = None
     if before is not None:
-        previous = TrendPoint("previous", before.start, before.end)
-        earlier = earlier[0]
-        previous.inspections = sum(v[0] for v in earlier.inspections.values())
-        previous.scored = sum(v[2] for v in earlier.inspections.values())
-        previous.score_sum = sum(v[3] for v in earlier.inspections.values()) / 10
-        previous.findings = sum(c + s + g for c, s, g, _r in earlier.findings.values())
+        earlier = both[1]
+        totals = [sum(v[0] for v in earlier.inspections.values()), sum(v[2] for v in earlier.inspections.values()),
+                  sum(v[3] for v in earlier.inspections.values()),
+                  sum(c + s + g for c, s, g, _r in earlier.findings.values())]
+        for edge in earlier.edges:
+            totals = [a + b for a, b in zip(totals, edge_totals(ctx, *edge), strict=True)]
+        n, scored, tenths, findings = totals
+        previous = TrendPoint("previous", before.start, before.end, inspections=n, score_sum=tenths / 10,
+                              scored=scored, findings=findings)
     while points and not points[0].inspections and f.preset == "all":
         points.pop(0)
     return (Figures(counts=figures, median_days=_median_of_groups(histogram)),
