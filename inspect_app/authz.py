@@ -105,6 +105,11 @@ def speaks_for_unit(user: User) -> bool:
     return user.role == Role.OFFICER or (user.role == Role.CLIENT and user.org_node.kind == NodeKind.UNIT)
 
 
+# One alias for every scope check: SQLAlchemy works out an alias's columns once, where a new one per query costs
+# about a third of a millisecond.
+_SCOPE_UNIT = aliased(OrgNode, name="scope_unit")
+
+
 def unit_visible(user: User, unit_id: Any) -> ColumnElement[bool]:
     """The condition that `unit_id` (a column) names a unit whose objects `user` may see.
 
@@ -112,8 +117,7 @@ def unit_visible(user: User, unit_id: Any) -> ColumnElement[bool]:
     unit of a city listed first (SQLite builds that list in full before it reads a row)."""
     if user.role == Role.OFFICER:  # their own unit: an equality the unit index serves
         return unit_id == user.org_node_id
-    unit = aliased(OrgNode)
-    return exists().where(unit.id == unit_id, unit_in_scope(user, unit))
+    return exists().where(_SCOPE_UNIT.id == unit_id, unit_in_scope(user, _SCOPE_UNIT))
 
 
 def scoped(stmt: Select, model: Any, user: User) -> Select:
