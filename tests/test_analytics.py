@@ -99,7 +99,7 @@ def test_standings_give_the_records_rankings_items_gaps_and_coverage(demo):
 
 def test_the_rankings_and_gap_list_read_ten_units_through_the_standings_indexes(demo):
     """The ranking by score and the gap list take their ten rows from the indexes on the averages and gaps they
-    sort by, for the default kinds and one kind chosen, rather than sorting every unit of the city."""
+    sort by, for the default kinds, one kind chosen and one district, rather than sorting every unit in scope."""
     demo_scale.add_scale(db.session, 200, seed=29)
     statements = []
 
@@ -110,9 +110,10 @@ def test_the_rankings_and_gap_list_read_ten_units_through_the_standings_indexes(
     sqlite = db.engine.dialect.name == "sqlite"
     event.listen(db.engine, "before_cursor_execute", keep)
     try:
-        for kind, kinds in ((None, "bureau"), ("spot", "spot")):
+        for kind, kinds, district in ((None, "bureau", None), ("spot", "spot", None), (None, "bureau", "BC-DH")):
             statements.clear()
-            ctx = Context(db.session, user("leader"), Filters.for_preset("3y", kind=kind))
+            ctx = Context(db.session, user("leader"), Filters.for_preset(
+                "3y", kind=kind, district_id=node(district).id if district else None))
             assert rollups.preset_of(ctx) == "3y"
             dashboard.rankings(ctx)
             dashboard.gap_rows(ctx, limit=10)

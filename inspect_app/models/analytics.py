@@ -149,14 +149,15 @@ def standing_gap(kinds: str) -> ColumnElement:
 COMPARED = {k: "bureau" if k in ("bureau", "self", "any") else k for k in KINDS}
 
 # The rankings by score and the gap list take ten rows of a city's tens of thousands: indexes on the expressions
-# they sort by, over the units with scores, give those rows without reading the rest.
+# they sort by, over the units with scores, give those rows without reading the rest. The scope is left out of
+# them: a district's ten come a few dozen entries in, as a city's do at once.
 for _kinds in KINDS:
-    Index(f"ix_standing_unit_average_{_kinds}", UnitStanding.preset, UnitStanding.root_id, standing_average(_kinds),
+    Index(f"ix_standing_unit_average_{_kinds}", UnitStanding.preset, standing_average(_kinds),
           postgresql_where=has_scores(getattr(UnitStanding, f"{_kinds}_scored")),
           sqlite_where=has_scores(getattr(UnitStanding, f"{_kinds}_scored")))
 for _kinds in dict.fromkeys(COMPARED.values()):
     _both = has_scores(UnitStanding.self_scored) & has_scores(getattr(UnitStanding, f"{_kinds}_scored"))
-    Index(f"ix_standing_unit_gap_{_kinds}", UnitStanding.preset, UnitStanding.root_id, standing_gap(_kinds),
+    Index(f"ix_standing_unit_gap_{_kinds}", UnitStanding.preset, standing_gap(_kinds),
           postgresql_where=_both, sqlite_where=_both)
 
 

@@ -1,5 +1,5 @@
-"""indexes on the units' average scores and self-assessment gaps in the standings: a city's rankings and gap
-list read their ten rows without sorting every unit
+"""indexes on the units' average scores and self-assessment gaps in the standings: a city's or a district's
+rankings and gap list read their ten rows without sorting every unit
 
 Revision ID: 8d3f6a2b9c14
 Revises: 5b2e9c41d7a3
@@ -38,11 +38,11 @@ def upgrade():
     for kinds in KINDS:
         where = _has_scores(kinds)
         op.create_index(f"ix_standing_unit_average_{kinds}", "standing_unit",
-                        ["preset", "root_id", _average(kinds)], postgresql_where=where, sqlite_where=where)
+                        ["preset", _average(kinds)], postgresql_where=where, sqlite_where=where)
     for kinds in GAP_KINDS:
         where = sa.and_(_has_scores("self"), _has_scores(kinds))
         op.create_index(f"ix_standing_unit_gap_{kinds}", "standing_unit",
-                        ["preset", "root_id", _average("self") - _average(kinds)],
+                        ["preset", _average("self") - _average(kinds)],
                         postgresql_where=where, sqlite_where=where)
 
 

@@ -53,18 +53,7 @@ def rankings(ctx: Context, preset: str, limit: int = 10) -> Rankings:
             select(d.slice, district_average, d.scored)
             .where(d.preset == preset, d.slice.in_(by_slice), d.scored > 0))),
         key=lambda row: (row[1], row[0]))
-    b = UnitBacklogRollup
-    overdue = [b.kinds == kinds_key(ctx.filters.kind), *scope_conditions(ctx, b), b.due_date < ctx.today]
-    n = func.sum(b.tickets).label("n")
-    units_by_overdue = ctx.session.execute(
-        select(b.unit_id, n).where(*overdue).group_by(b.unit_id).having(n > 0)
-        .order_by(n.desc(), b.unit_id).limit(limit)).all()
-    per_unit = (select(b.parent_id, b.unit_id, func.sum(b.tickets).label("n")).where(*overdue)
-                .group_by(b.parent_id, b.unit_id).having(func.sum(b.tickets) > 0).subquery())
-    total = func.sum(per_unit.c.n).label("total")
-    districts_by_overdue = ctx.session.execute(
-        select(per_unit.c.parent_id, total, func.count()).group_by(per_unit.c.parent_id)
-        .order_by(total.desc(), per_unit.c.parent_id)).all()
+    units_by_overdue, districts_by_overdue = _overdue(ctx, limit)
 
     ids = ({r[0] for r in units_by_score} | {r[0] for r in units_by_overdue} | {r[0] for r in districts_by_score}
            | {r[0] for r in districts_by_overdue})
@@ -77,6 +66,27 @@ def rankings(ctx: Context, preset: str, limit: int = 10) -> Rankings:
         district_count=len(district_ids),
         units_with_overdue=sum(int(u) for _d, _c, u in districts_by_overdue),
     )
+
+
+def _overdue(ctx: Context, limit: int) -> tuple[list[tuple[int, int]], list[tuple[int, int, int]]]:
+    """The units with the most overdue tickets, (unit, tickets), and every district's, (district, tickets, units),
+    most first: one pass over the units' backlog, each unit ranked in the city and counted in its district."""
+    b = UnitBacklogRollup
+    per_unit = (select(b.parent_id, b.unit_id, func.sum(b.tickets).label("n"))
+                .where(b.kinds == kinds_key(ctx.filters.kind), *scope_conditions(ctx, b), b.due_date < ctx.today)
+                .group_by(b.parent_id, b.unit_id).having(func.sum(b.tickets) > 0).subquery())
+    u = per_unit.c
+    ranked = select(u.parent_id, u.unit_id, u.n,
+                    func.row_number().over(order_by=(u.n.desc(), u.unit_id)).label("rank"),
+                    func.row_number().over(partition_by=u.parent_id, order_by=u.unit_id).label("nth"),
+                    func.sum(u.n).over(partition_by=u.parent_id).label("district_n"),
+                    func.count().over(partition_by=u.parent_id).label("district_units")).subquery()
+    r = ranked.c
+    rows = ctx.session.execute(select(ranked).where((r.rank <= limit) | (r.nth == 1))).all()
+    units = [(row.unit_id, int(row.n)) for row in sorted(rows, key=lambda row: row.rank) if row.rank <= limit]
+    districts = sorted(((row.parent_id, int(row.district_n), int(row.district_units)) for row in rows if row.nth == 1),
+                       key=lambda d: (-d[1], d[0]))
+    return units, districts
 
 
 def gap_rows(ctx: Context, preset: str, *, limit: int | None = None, offset: int = 0) -> tuple[list[GapRow], int]:

@@ -41,8 +41,13 @@ from .measures import (
 )
 
 
-def rollups_current(session: Session) -> bool:
-    return session.get(AnalyticsState, STALE) is None
+def _rollups_state(ctx: Context) -> tuple[bool, bool]:
+    """(the rollups are built and current, a record is dated after the period's end), asked in one query."""
+    stale = exists().where(AnalyticsState.name == STALE)
+    done = exists().where(Inspection.status.in_(DONE), Inspection.submitted_at >= ctx.hi)
+    made = exists().where(Ticket.created_at >= ctx.hi)
+    is_stale, later = ctx.session.execute(select(stale, done | made)).one()
+    return not is_stale, bool(later)
 
 
 def slice_of(ctx: Context) -> str | None:
@@ -52,8 +57,9 @@ def slice_of(ctx: Context) -> str | None:
         name = None
         if not ctx.narrow and ctx.use_rollups:
             name = scope_slice(ctx.actor.org_node, ctx.filters.district_id, ctx.filters.unit_type, ctx.filters.kind)
-            if name is not None and not rollups_current(ctx.session):
-                name = None
+            if name is not None:
+                current, ctx.memo["later records"] = _rollups_state(ctx)
+                name = name if current else None
         ctx.memo["slice"] = name
     return ctx.memo["slice"]
 
@@ -117,15 +123,9 @@ def _preset_of(ctx: Context) -> str | None:
     window = stored_windows(ctx.session).get(preset)
     if window is None or window != windows_for(ctx.today)[preset]:
         return None
-    if window[1] is None and _later_records(ctx):
+    if window[1] is None and ctx.memo["later records"]:
         return None  # records dated after the period's end (a clock set back): the window would hold them
     return preset
-
-
-def _later_records(ctx: Context) -> bool:
-    done = exists().where(Inspection.status.in_(DONE), Inspection.submitted_at >= ctx.hi)
-    made = exists().where(Ticket.created_at >= ctx.hi)
-    return bool(ctx.session.scalar(select(done | made)))
 
 
 def scope_conditions(ctx: Context, table) -> list:
