@@ -31,7 +31,7 @@ def get_engine_url():
 
 def include_object(obj, name, type_, reflected, compare_to):
     """Leave indexes on expressions out of the comparison with the models: PostgreSQL gives their expressions
-    back in its own words and SQLite not at all. tests/test_standings_indexes.py checks them instead."""
+    back in its own words and SQLite not at all. tests/test_analytics.py checks that the planner uses them."""
     return type_ != "index" or all(isinstance(e, Column) for e in obj.expressions)
 
 

@@ -254,8 +254,8 @@ def test_the_summary_names_its_period_once_and_gives_the_dates_of_a_named_period
 @pytest.mark.db_independent
 def test_each_web_worker_warms_the_pdf_engine_up_at_start(monkeypatch):
     """deploy/gunicorn.conf.py's post_worker_init starts the warm-up: templates compiled, faces loaded, in a
-    thread of its own so the worker serves at once. Before, it leaves the loaded app's objects out of the
-    garbage collector's passes."""
+    thread of its own so the worker serves at once; first it leaves the loaded app's objects out of the garbage
+    collector's passes."""
     import gc
     import runpy
     import threading
