@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import ColumnElement, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from ...models import AnalyticsState, Finding, FindingStatus, Inspection, NodeKind, Ticket, TicketStatus
@@ -41,12 +41,18 @@ from .measures import (
 )
 
 
+def _any_record(lo: datetime, hi: datetime | None = None) -> ColumnElement[bool]:
+    """An inspection was done, or a ticket made, at or after `lo` (and before `hi`): what the rollups' months hold."""
+    done = exists().where(Inspection.status.in_(DONE), Inspection.submitted_at >= lo,
+                          *([Inspection.submitted_at < hi] if hi else []))
+    made = exists().where(Ticket.created_at >= lo, *([Ticket.created_at < hi] if hi else []))
+    return done | made
+
+
 def _rollups_state(ctx: Context) -> tuple[bool, bool]:
     """(the rollups are built and current, a record is dated after the period's end), asked in one query."""
     stale = exists().where(AnalyticsState.name == STALE)
-    done = exists().where(Inspection.status.in_(DONE), Inspection.submitted_at >= ctx.hi)
-    made = exists().where(Ticket.created_at >= ctx.hi)
-    is_stale, later = ctx.session.execute(select(stale, done | made)).one()
+    is_stale, later = ctx.session.execute(select(stale, _any_record(ctx.hi))).one()
     return not is_stale, bool(later)
 
 
@@ -78,12 +84,7 @@ def _quiet(session: Session, ranges: list[tuple[date, date]]) -> dict[tuple[date
     """For each range of local days (first, last): no inspection was done, and no ticket made, within it (an empty
     range is quiet). One query for all of them."""
     asked = sorted({(first, last) for first, last in ranges if first <= last})
-    tests = []
-    for first, last in asked:
-        lo, hi = utc_bounds(first, last)
-        done = exists().where(Inspection.status.in_(DONE), Inspection.submitted_at >= lo, Inspection.submitted_at < hi)
-        made = exists().where(Ticket.created_at >= lo, Ticket.created_at < hi)
-        tests.append(done | made)
+    tests = [_any_record(*utc_bounds(first, last)) for first, last in asked]
     found = session.execute(select(*tests)).one() if tests else ()
     return {**dict.fromkeys(ranges, True), **{r: not any_record for r, any_record in zip(asked, found, strict=True)}}
 
